@@ -1,0 +1,91 @@
+import { Logger } from '@nestjs/common';
+import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import { redactUrl } from '../config/bus-config';
+
+export type SetupHook = (model: ChannelModel) => Promise<void>;
+
+/**
+ * One broker connection that comes back by itself. Components register setup hooks (declare
+ * topology, open channels, start consumers) that run after every (re)connect, so a broker restart
+ * needs no operator. The bus keeps publishing and consuming on separate connections, so the
+ * broker's flow control on publishers never stalls consumers.
+ */
+export class AmqpConnection {
+  private readonly logger: Logger;
+  private readonly hooks: SetupHook[] = [];
+  private recovering: RecoveringChannelModel | null = null;
+  private current: ChannelModel | null = null;
+
+  constructor(
+    private readonly url: string,
+    readonly name: string,
+  ) {
+    this.logger = new Logger(`amqp:${name}`);
+  }
+
+  /** Registers a hook; if already connected it runs now as well. */
+  async onConnect(hook: SetupHook): Promise<void> {
+    this.hooks.push(hook);
+    if (this.current) await hook(this.current);
+  }
+
+  /** Runs a function on the current connection, once, without registering it for reconnects. */
+  async onConnectOnce(fn: SetupHook): Promise<void> {
+    if (this.current) await fn(this.current);
+  }
+
+  async start(options: { initialRetries?: number } = {}): Promise<void> {
+    this.recovering = await connect(withHeartbeat(this.url), {
+      clientProperties: { connection_name: `edoc-bus ${this.name}` },
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5000,
+        initialMaxRetries: options.initialRetries ?? 0,
+        maxRetries: Infinity,
+        waitForConnect: false,
+        setup: async (model: ChannelModel) => {
+          for (const hook of this.hooks) await hook(model);
+        },
+      },
+    });
+    this.recovering.on('connect', (model: ChannelModel) => {
+      this.current = model;
+      this.logger.log(`connected to ${redactUrl(this.url)}`);
+    });
+    this.recovering.on('disconnect', (err: Error) => {
+      this.current = null;
+      this.logger.warn(`connection lost (${err.message}); reconnecting`);
+    });
+    this.recovering.on('error', (err: Error) => this.logger.warn(`connection error: ${err.message}`));
+    this.recovering.on('blocked', (reason: string) =>
+      this.logger.warn(`broker blocked publishing: ${reason}`),
+    );
+    await this.recovering.waitForConnect();
+  }
+
+  get connected(): boolean {
+    return this.current !== null;
+  }
+
+  /** Closes the current underlying connection so recovery reopens it (after a channel-level failure). */
+  async reset(reason: string): Promise<void> {
+    const model = this.current;
+    if (!model) return;
+    this.logger.warn(`resetting connection: ${reason}`);
+    this.current = null;
+    await model.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.current = null;
+    await this.recovering?.close().catch(() => undefined);
+    this.recovering = null;
+  }
+}
+
+/** A dead TCP peer is noticed within ~30 s (two missed heartbeats) unless the URL says otherwise. */
+function withHeartbeat(url: string): string {
+  const u = new URL(url);
+  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', '15');
+  return u.toString();
+}

@@ -1,0 +1,162 @@
+import { Logger } from '@nestjs/common';
+import { settleWithin } from '../../modules/shared/wait';
+import type { Channel, ChannelModel } from 'amqplib';
+import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
+import type { PgOutboxStore } from '../postgres/pg-outbox.store';
+import type { AmqpConnection } from './amqp-connection';
+import { inboxQueue } from './amqp-names';
+import type { ConfirmPublisher } from './confirm-publisher';
+import { declareInbox, type TopologyLimits } from './topology';
+
+export interface RelaySettings extends TopologyLimits {
+  leaseSeconds: number;
+  sweepIntervalMs: number;
+  sweepBatch: number;
+}
+
+/**
+ * Moves committed outbox rows into recipients' inboxes. Fast path: the submission hands over
+ * its rows right after the commit and they are published at once. Safety net: a sweep takes any
+ * row whose lease has passed (a publish failed, or a bus process died between commit and
+ * confirm) and publishes it again. A row is deleted only after the broker confirms, so a copy can
+ * be published twice (the SDK drops the second by bus id) but never lost.
+ */
+export class OutboxRelay extends OutboxDispatcher {
+  private readonly logger = new Logger('outbox-relay');
+  private adminChannel: Channel | null = null;
+  private readonly declaredInboxes = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private confirmed: string[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping = false;
+  private stopped = false;
+  published = 0;
+  failed = 0;
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly publisher: ConfirmPublisher,
+    private readonly store: PgOutboxStore,
+    private readonly settings: RelaySettings,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    await this.connection.onConnect((model) => this.openAdminChannel(model));
+    this.scheduleSweep(0);
+  }
+
+  dispatch(messages: PendingMessage[]): void {
+    if (this.stopped) return;
+    for (const m of messages) void this.track(this.publishOne(m));
+  }
+
+  /** Publishes everything due now; returns how many rows it handled. Used by the sweep and by tests. */
+  async sweepOnce(): Promise<number> {
+    if (this.sweeping || !this.publisher.ready) return 0;
+    this.sweeping = true;
+    try {
+      const due = await this.store.claimDue(this.settings.sweepBatch, this.settings.leaseSeconds);
+      await Promise.all(due.map((m) => this.track(this.publishOne(m))));
+      return due.length;
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await settleWithin(this.inFlight, 5000);
+    await this.flush();
+    await this.adminChannel?.close().catch(() => undefined);
+  }
+
+  private async publishOne(m: PendingMessage): Promise<void> {
+    try {
+      const queue = await this.ensureInbox(m.record.destination);
+      await this.publisher.publish('', queue, m.body, {
+        messageId: m.record.messageId,
+        type: m.record.messageType,
+        contentType: 'application/xml',
+        persistent: true,
+        timestamp: Math.floor(Date.now() / 1000),
+        appId: 'edoc-bus',
+        headers: m.record.headers,
+      });
+      this.published++;
+      this.confirmed.push(m.id);
+      this.flushSoon();
+    } catch (error) {
+      this.failed++;
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`publish to ${m.record.destination} failed (${message}); will retry`);
+      await this.store.reschedule(m.id, 2, message).catch(() => undefined);
+    }
+  }
+
+  private async ensureInbox(organId: string): Promise<string> {
+    const name = inboxQueue(organId);
+    if (this.declaredInboxes.has(name)) return name;
+    const channel = this.adminChannel;
+    if (!channel) throw new Error('not connected to the broker');
+    await declareInbox(channel, organId, this.settings);
+    this.declaredInboxes.add(name);
+    return name;
+  }
+
+  private async openAdminChannel(model: ChannelModel): Promise<void> {
+    this.declaredInboxes.clear();
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.logger.warn(`admin channel error: ${err.message}`));
+    channel.on('close', () => {
+      if (this.adminChannel !== channel) return;
+      this.adminChannel = null;
+      if (!this.stopped) void this.connection.reset('outbox admin channel closed');
+    });
+    this.adminChannel = channel;
+  }
+
+  private flushSoon(): void {
+    if (this.confirmed.length >= 500) {
+      void this.flush();
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => void this.flush(), 5);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const ids = this.confirmed;
+    this.confirmed = [];
+    if (ids.length === 0) return;
+    try {
+      await this.store.markPublished(ids);
+    } catch (error) {
+      // The rows stay; their lease expires and they are published once more (at-least-once).
+      this.logger.warn(`could not delete ${ids.length} published outbox rows: ${String(error)}`);
+    }
+  }
+
+  private scheduleSweep(delay: number): void {
+    if (this.stopped) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepOnce()
+        .then((n) => this.scheduleSweep(n >= this.settings.sweepBatch ? 0 : this.settings.sweepIntervalMs))
+        .catch((error: unknown) => {
+          this.logger.warn(`outbox sweep failed: ${String(error)}`);
+          this.scheduleSweep(this.settings.sweepIntervalMs * 2);
+        });
+    }, delay);
+    this.sweepTimer.unref();
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+}

@@ -1,0 +1,138 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type Provider,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PackageInspection } from '../../modules/edoc/inspection/inspection';
+import { BrokerAccessProvisioner } from '../../modules/registry/broker-access.port';
+import { Directory, DIRECTORY_TTL_MS } from '../../modules/registry/directory';
+import { EndpointRepository } from '../../modules/registry/endpoint.repository';
+import { AddAlias } from '../../modules/registry/use-cases/add-alias.use-case';
+import { AddEndpoint } from '../../modules/registry/use-cases/add-endpoint.use-case';
+import { ChangeEndpointStatus } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
+import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
+import { OutboxDispatcher } from '../../modules/routing/outbox-dispatcher.port';
+import { SubmissionMetrics } from '../../modules/routing/submission-metrics.port';
+import { SubmissionSettings } from '../../modules/routing/submission-settings';
+import { SubmissionRepository } from '../../modules/routing/submission.repository';
+import { AcceptDocument } from '../../modules/routing/use-cases/submit-package/accept-document';
+import { AcceptStatus } from '../../modules/routing/use-cases/submit-package/accept-status';
+import { ReceiptIssuer } from '../../modules/routing/use-cases/submit-package/receipt-issuer';
+import { RejectPackage } from '../../modules/routing/use-cases/submit-package/reject-package';
+import { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
+import { Clock, SystemClock } from '../../modules/shared/clock';
+import { IdGenerator, Uuid7Generator } from '../../modules/shared/ids';
+import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
+import { HealthController } from '../http/health.controller';
+import { BusMetrics } from '../http/metrics';
+import { MetricsController } from '../http/metrics.controller';
+import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
+import { PgOutboxStore } from '../postgres/pg-outbox.store';
+import { PgSubmissionRepository } from '../postgres/pg-submission.repository';
+import { OUTBOX_LEASE_SECONDS } from '../postgres/tokens';
+import { RabbitBrokerAccess } from '../rabbitmq-admin/rabbit-broker-access';
+import { vhostOf } from '../rabbitmq-admin/management-client';
+import { InspectionPool } from '../workers/inspection-pool';
+import { AmqpRuntime } from './amqp-runtime';
+import { openDatabase } from './database.provider';
+
+export interface BusModuleOptions {
+  /** Serve HTTP (health, metrics). */
+  http: boolean;
+  /** Consume `edoc.ingress`. */
+  ingress: boolean;
+}
+
+const USE_CASES = [
+  SubmitPackage,
+  AcceptDocument,
+  AcceptStatus,
+  RejectPackage,
+  ReceiptIssuer,
+  SeedEndpoints,
+  AddEndpoint,
+  ChangeEndpointStatus,
+  ListEndpoints,
+  AddAlias,
+  ProvisionEndpoints,
+  Directory,
+];
+
+/** Starts the broker side once every provider exists, and stops it before the database closes. */
+@Injectable()
+class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly amqp: AmqpRuntime,
+    private readonly submitPackage: SubmitPackage,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(PackageInspection) private readonly inspection: InspectionPool,
+    private readonly db: DataSource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.amqp.start(this.submitPackage, this.clock);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.amqp.stop();
+    await this.inspection.close();
+    await this.db.destroy();
+  }
+}
+
+/**
+ * The composition root: binds every port of src/modules to its adapter. The same module serves
+ * `edoc-bus serve` (HTTP + ingress) and the CLI's admin commands (neither).
+ */
+@Module({})
+export class BusModule {
+  static forRoot(config: BusConfig, options: BusModuleOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: BUS_CONFIG, useValue: config },
+      { provide: DataSource, useFactory: () => openDatabase(config) },
+      { provide: Clock, useClass: SystemClock },
+      { provide: IdGenerator, useClass: Uuid7Generator },
+      { provide: DIRECTORY_TTL_MS, useValue: config.directoryTtlMs },
+      { provide: OUTBOX_LEASE_SECONDS, useValue: config.outboxLeaseSeconds },
+      { provide: EndpointRepository, useClass: PgEndpointRepository },
+      { provide: SubmissionRepository, useClass: PgSubmissionRepository },
+      PgOutboxStore,
+      {
+        provide: SubmissionSettings,
+        useValue: { xmlLimits: config.xmlLimits, quarantineMaxStoredBytes: config.quarantineMaxStoredBytes },
+      },
+      { provide: PackageInspection, useFactory: () => new InspectionPool(config.inspectionThreads) },
+      BusMetrics,
+      { provide: SubmissionMetrics, useExisting: BusMetrics },
+      {
+        provide: AmqpRuntime,
+        useFactory: (store: PgOutboxStore) => new AmqpRuntime(config, store, { ingress: options.ingress }),
+        inject: [PgOutboxStore],
+      },
+      { provide: OutboxDispatcher, useFactory: (amqp: AmqpRuntime) => amqp.relay, inject: [AmqpRuntime] },
+      {
+        provide: BrokerAccessProvisioner,
+        useFactory: (amqp: AmqpRuntime) =>
+          new RabbitBrokerAccess(amqp.management, vhostOf(config.amqpUrl), (organId) =>
+            amqp.declareInbox(organId),
+          ),
+        inject: [AmqpRuntime],
+      },
+      ...USE_CASES,
+      Lifecycle,
+    ];
+    return {
+      module: BusModule,
+      controllers: options.http ? [HealthController, MetricsController] : [],
+      providers,
+      exports: providers,
+    };
+  }
+}

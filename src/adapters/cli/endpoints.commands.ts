@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { AddAlias, AddAliasCommand } from '../../modules/registry/use-cases/add-alias.use-case';
+import { AddEndpoint, AddEndpointCommand } from '../../modules/registry/use-cases/add-endpoint.use-case';
+import {
+  ChangeEndpointStatus,
+  ChangeEndpointStatusCommand,
+  type StatusAction,
+} from '../../modules/registry/use-cases/change-endpoint-status.use-case';
+import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
+import type { Transport } from '../../modules/registry/domain/endpoint';
+import { DEFAULT_CREDENTIALS_DIR, writeCredentials } from './credentials';
+import { withBus } from './run';
+import { formatTable } from './table';
+
+export function operator(): string {
+  return `cli:${userInfo().username}`;
+}
+
+export function registerEndpointCommands(program: Command): void {
+  const endpoints = program.command('endpoints').description('the registry of connection points');
+
+  endpoints
+    .command('seed')
+    .description('load the 95 endpoints of 2019 and the 2025 merger aliases (never overwrites)')
+    .action(() =>
+      withBus(async (app) => {
+        const r = await app.get(SeedEndpoints).execute();
+        console.log(
+          `endpoints: ${r.endpointsInserted} added, ${r.endpointsTotal} in the registry; aliases: ${r.aliasesInserted} added`,
+        );
+      }),
+    );
+
+  endpoints
+    .command('list')
+    .description('list endpoints and aliases')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      withBus(async (app) => {
+        const { endpoints: list, aliases } = await app.get(ListEndpoints).execute();
+        if (opts.json) {
+          console.log(JSON.stringify({ endpoints: list, aliases }, null, 2));
+          return;
+        }
+        console.log(
+          formatTable(
+            ['organ id', 'QĐ 20', 'name', 'kind', 'transport', 'status'],
+            list.map((e) => [
+              e.organId,
+              e.codeQd20 ?? '',
+              e.name,
+              e.category,
+              e.transport,
+              e.status + (e.statusReason ? ` (${e.statusReason})` : ''),
+            ]),
+          ),
+        );
+        console.log(`\n${list.length} endpoints, ${aliases.length} aliases`);
+      }),
+    );
+
+  endpoints
+    .command('add <code>')
+    .description('register an endpoint (code in QCVN 102 or Decision 20/2020 form)')
+    .requiredOption('--name <name>', 'the organ name')
+    .option('--transport <transport>', 'amqp or bridge', 'amqp')
+    .option('--update', 'change an existing endpoint')
+    .action((code: string, opts: { name: string; transport: Transport; update?: boolean }) =>
+      withBus(async (app) => {
+        const e = await app.get(AddEndpoint).execute(
+          AddEndpointCommand.create({
+            code,
+            name: opts.name,
+            transport: opts.transport,
+            update: opts.update,
+            actor: operator(),
+          }),
+        );
+        console.log(`${e.organId} (${e.codeQd20 ?? 'no QĐ 20 form'}) ${e.name}: ${e.transport}, ${e.status}`);
+      }),
+    );
+
+  for (const [action, help] of [
+    ['lock', 'refuse its packages and stop routing to it'],
+    ['unlock', 'let it send and receive again'],
+    ['close', 'retire it; its mail follows its alias, if any'],
+  ] as Array<[StatusAction, string]>) {
+    endpoints
+      .command(`${action} <code>`)
+      .description(help)
+      .requiredOption('--reason <text>', 'why (kept with the change)')
+      .action((code: string, opts: { reason: string }) =>
+        withBus(async (app) => {
+          const e = await app
+            .get(ChangeEndpointStatus)
+            .execute(
+              ChangeEndpointStatusCommand.create({ code, action, reason: opts.reason, actor: operator() }),
+            );
+          console.log(`${e.organId} is now ${e.status}`);
+        }),
+      );
+  }
+
+  endpoints
+    .command('alias <closedCode> <successorCode>')
+    .description('route mail for a closed organ code to its successor')
+    .option('--reason <text>')
+    .action((closedCode: string, successorCode: string, opts: { reason?: string }) =>
+      withBus(async (app) => {
+        const a = await app
+          .get(AddAlias)
+          .execute(
+            AddAliasCommand.create({ closedCode, successorCode, reason: opts.reason, actor: operator() }),
+          );
+        console.log(`${a.closedCode} → ${a.successorCode}`);
+      }),
+    );
+
+  endpoints
+    .command('provision [codes...]')
+    .description('create (or rotate) broker users: write to edoc.submit, read own inbox only')
+    .option('--credentials-dir <dir>', 'where to write <organ>.json (mode 0600)', DEFAULT_CREDENTIALS_DIR)
+    .action((codes: string[], opts: { credentialsDir: string }) =>
+      withBus(async (app, config) => {
+        const issued = await app.get(ProvisionEndpoints).execute({ codes, actor: operator() });
+        for (const c of issued) writeCredentials(opts.credentialsDir, config.amqpUrl, c);
+        console.log(
+          `provisioned ${issued.length} endpoints; credentials in ${opts.credentialsDir}/<organ id>.json`,
+        );
+      }),
+    );
+}

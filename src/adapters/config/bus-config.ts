@@ -1,0 +1,190 @@
+import { plainToInstance, Type } from 'class-transformer';
+import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Every setting of the bus, read from the environment once at start-up and validated here; the rest
+ * of the code receives typed values and never reads `process.env`. Defaults point at the local
+ * services so a fresh clone runs with no configuration.
+ */
+export class EnvironmentVariables {
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/edoc';
+
+  @Matches(/^amqps?:\/\//, { message: 'AMQP_URL must be an amqp:// or amqps:// URL' })
+  AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  RABBITMQ_MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(512 * 1024 * 1024)
+  MAX_PACKAGE_BYTES = 50 * 1024 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(4)
+  @Max(1000)
+  XML_MAX_DEPTH = 64;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(10_000_000)
+  XML_MAX_ELEMENTS = 100_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  XML_MAX_ATTRIBUTES = 64;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  QUARANTINE_MAX_STORED_BYTES = 8 * 1024 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INGRESS_PREFETCH = 32;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  INSPECTION_THREADS = Math.max(1, availableParallelism());
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  OUTBOX_LEASE_SECONDS = 15;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  OUTBOX_SWEEP_INTERVAL_MS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  DIRECTORY_TTL_MS = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_SIZE = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INGRESS_DELIVERY_LIMIT = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INBOX_DELIVERY_LIMIT = 20;
+
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  @IsString()
+  INSTANCE_NAME = 'edoc-bus';
+}
+
+export interface BusConfig {
+  databaseUrl: string;
+  amqpUrl: string;
+  managementUrl: string;
+  port: number;
+  xmlLimits: { maxBytes: number; maxDepth: number; maxElements: number; maxAttributesPerElement: number };
+  quarantineMaxStoredBytes: number;
+  ingressPrefetch: number;
+  inspectionThreads: number;
+  outboxLeaseSeconds: number;
+  outboxSweepIntervalMs: number;
+  directoryTtlMs: number;
+  dbPoolSize: number;
+  ingressDeliveryLimit: number;
+  inboxDeliveryLimit: number;
+  logLevel: EnvironmentVariables['LOG_LEVEL'];
+  instanceName: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws one error listing every problem. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<BusConfig> = {},
+): BusConfig {
+  const known = Object.keys(new EnvironmentVariables());
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => known.includes(k) && v !== undefined && v !== ''),
+  );
+  const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const errors = validateSync(vars);
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)),
+    );
+  }
+  return {
+    databaseUrl: vars.DATABASE_URL,
+    amqpUrl: vars.AMQP_URL,
+    managementUrl: vars.RABBITMQ_MANAGEMENT_URL,
+    port: vars.PORT,
+    xmlLimits: {
+      maxBytes: vars.MAX_PACKAGE_BYTES,
+      maxDepth: vars.XML_MAX_DEPTH,
+      maxElements: vars.XML_MAX_ELEMENTS,
+      maxAttributesPerElement: vars.XML_MAX_ATTRIBUTES,
+    },
+    quarantineMaxStoredBytes: vars.QUARANTINE_MAX_STORED_BYTES,
+    ingressPrefetch: vars.INGRESS_PREFETCH,
+    inspectionThreads: vars.INSPECTION_THREADS,
+    outboxLeaseSeconds: vars.OUTBOX_LEASE_SECONDS,
+    outboxSweepIntervalMs: vars.OUTBOX_SWEEP_INTERVAL_MS,
+    directoryTtlMs: vars.DIRECTORY_TTL_MS,
+    dbPoolSize: vars.DB_POOL_SIZE,
+    ingressDeliveryLimit: vars.INGRESS_DELIVERY_LIMIT,
+    inboxDeliveryLimit: vars.INBOX_DELIVERY_LIMIT,
+    logLevel: vars.LOG_LEVEL,
+    instanceName: vars.INSTANCE_NAME,
+    ...overrides,
+  };
+}
+
+/** The token under which the validated configuration is provided to Nest. */
+export const BUS_CONFIG = Symbol('BUS_CONFIG');
+
+/** A URL with its password masked, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,76 @@
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { InfrastructureUnavailableError } from '../../modules/shared/errors';
+import { redactUrl } from '../config/bus-config';
+import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entities';
+import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1732300000000];
+export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
+
+export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    poolSize,
+    extra: { connectionTimeoutMillis: 5000, application_name: 'edoc-bus' },
+  };
+}
+
+/** Creates the database named in the URL if it does not exist (a fresh clone needs no setup step). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL names no database: ${redactUrl(url)}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new InfrastructureUnavailableError('postgres', postgresHelp(url, error), { cause: error });
+  }
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } catch (error) {
+        // Another process created it between our check and our CREATE.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies pending migrations under an advisory lock, so two bus processes starting together do not race. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(7310001)');
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(7310001)').catch(() => undefined);
+    await runner.release();
+  }
+}
+
+export function postgresHelp(url: string, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return [
+    `PostgreSQL is not reachable at ${redactUrl(url)} (${reason}).`,
+    'Start it with:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+    'or, with Docker: docker compose -f docker/compose.yml up -d postgres',
+    'or point DATABASE_URL at a running server.',
+  ].join('\n');
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
+import type { MessageType } from '../../modules/routing/submission.repository';
+import { Sql } from './sql';
+
+interface OutboxRow {
+  id: string;
+  destination: string;
+  message_type: MessageType;
+  message_id: string;
+  package_id: string | null;
+  receipt_id: string | null;
+  headers: Record<string, string>;
+}
+
+/** The relay's view of the outbox: claim what is due, delete what the broker confirmed. */
+@Injectable()
+export class PgOutboxStore {
+  private readonly sql: Sql;
+
+  constructor(db: DataSource) {
+    this.sql = new Sql(db);
+  }
+
+  /**
+   * Takes up to `limit` rows whose lease has passed (left by a crash, or a failed publish) and
+   * leases them to this process. SKIP LOCKED lets several bus processes sweep side by side.
+   */
+  async claimDue(limit: number, leaseSeconds: number): Promise<PendingMessage[]> {
+    const claimed = await this.sql.rows<OutboxRow>(
+      `UPDATE outbox o SET available_at = now() + make_interval(secs => $2), attempts = o.attempts + 1
+        WHERE o.id IN (SELECT id FROM outbox WHERE available_at <= now() ORDER BY available_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING o.id, o.destination, o.message_type, o.message_id, o.package_id, o.receipt_id, o.headers`,
+      [limit, leaseSeconds],
+    );
+    if (claimed.length === 0) return [];
+    const packageIds = [...new Set(claimed.map((r) => r.package_id).filter((v): v is string => v !== null))];
+    const receiptIds = [...new Set(claimed.map((r) => r.receipt_id).filter((v): v is string => v !== null))];
+    const bodies = new Map<string, Buffer>();
+    if (packageIds.length > 0) {
+      const rs = await this.sql.rows<{ id: string; body: Buffer }>(
+        `SELECT package_id AS id, body FROM package_content WHERE package_id = ANY($1::uuid[])`,
+        [packageIds],
+      );
+      for (const r of rs) bodies.set(r.id, r.body);
+    }
+    if (receiptIds.length > 0) {
+      const rs = await this.sql.rows<{ id: string; body: Buffer }>(
+        `SELECT id, body FROM receipt WHERE id = ANY($1::uuid[])`,
+        [receiptIds],
+      );
+      for (const r of rs) bodies.set(r.id, r.body);
+    }
+    return claimed.map((row) => ({
+      id: String(row.id),
+      record: {
+        destination: row.destination,
+        messageType: row.message_type,
+        messageId: row.message_id,
+        packageId: row.package_id ?? undefined,
+        receiptId: row.receipt_id ?? undefined,
+        headers: row.headers,
+      },
+      body: bodies.get((row.package_id ?? row.receipt_id)!) ?? Buffer.alloc(0),
+    }));
+  }
+
+  async markPublished(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.exec(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  async reschedule(id: string, delaySeconds: number, error: string): Promise<void> {
+    await this.sql.exec(
+      `UPDATE outbox SET available_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
+      [id, delaySeconds, error.slice(0, 1000)],
+    );
+  }
+
+  async pendingCount(): Promise<{ count: number; oldestSeconds: number }> {
+    const row = await this.sql.one<{ count: number; oldest: number }>(
+      `SELECT count(*)::int AS count, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest FROM outbox`,
+    );
+    return { count: row?.count ?? 0, oldestSeconds: row?.oldest ?? 0 };
+  }
+}

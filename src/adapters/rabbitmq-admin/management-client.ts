@@ -1,0 +1,107 @@
+import { InfrastructureUnavailableError } from '../../modules/shared/errors';
+import { redactUrl } from '../config/bus-config';
+
+export interface Permissions {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+/** A small client of the RabbitMQ management HTTP API (users, permissions, vhosts, queue depths). */
+export class RabbitManagementClient {
+  private readonly base: string;
+  private readonly authorization: string;
+
+  constructor(private readonly url: string) {
+    const u = new URL(url);
+    this.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+    this.base = u.toString().replace(/\/$/, '');
+  }
+
+  async putUser(name: string, password: string, tags = ''): Promise<void> {
+    await this.request('PUT', `/api/users/${enc(name)}`, { password, tags });
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    await this.request('DELETE', `/api/users/${enc(name)}`, undefined, [404]);
+  }
+
+  async putPermissions(vhost: string, user: string, permissions: Permissions): Promise<void> {
+    await this.request('PUT', `/api/permissions/${enc(vhost)}/${enc(user)}`, permissions);
+  }
+
+  async putVhost(vhost: string): Promise<void> {
+    await this.request('PUT', `/api/vhosts/${enc(vhost)}`, {});
+  }
+
+  async deleteVhost(vhost: string): Promise<void> {
+    await this.request('DELETE', `/api/vhosts/${enc(vhost)}`, undefined, [404]);
+  }
+
+  async queueDepths(vhost: string, namePrefix: string): Promise<Array<{ name: string; messages: number }>> {
+    const rows = (await this.request(
+      'GET',
+      `/api/queues/${enc(vhost)}?columns=name,messages&name=${encodeURIComponent(`^${namePrefix.replace(/\./g, '\\.')}`)}&use_regex=true`,
+    )) as Array<{ name: string; messages?: number }> | { items: Array<{ name: string; messages?: number }> };
+    const list = Array.isArray(rows) ? rows : rows.items;
+    return list.map((q) => ({ name: q.name, messages: q.messages ?? 0 }));
+  }
+
+  async overview(): Promise<{ rabbitmq_version: string }> {
+    return (await this.request('GET', '/api/overview')) as { rabbitmq_version: string };
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    okStatuses: number[] = [],
+  ): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: { authorization: this.authorization, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new InfrastructureUnavailableError('rabbitmq-management', managementHelp(this.url, error), {
+        cause: error,
+      });
+    }
+    if (!response.ok && !okStatuses.includes(response.status)) {
+      throw new Error(
+        `RabbitMQ management API ${method} ${path}: HTTP ${response.status} ${await response.text()}`,
+      );
+    }
+    const text = await response.text();
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+export function managementHelp(url: string, error: unknown): string {
+  const reason =
+    error instanceof Error
+      ? error.cause instanceof Error
+        ? error.cause.message
+        : error.message
+      : String(error);
+  return [
+    `The RabbitMQ management API is not reachable at ${redactUrl(url)} (${reason}).`,
+    'Endpoint provisioning needs it. Enable it with:  rabbitmq-plugins enable rabbitmq_management',
+    'and start RabbitMQ with:  rabbitmq-server -detached   (or set RABBITMQ_MANAGEMENT_URL).',
+  ].join('\n');
+}
+
+/** The vhost named by an AMQP URL (`/` when the path is empty). */
+export function vhostOf(amqpUrl: string): string {
+  const path = new URL(amqpUrl).pathname;
+  return path && path !== '/' ? decodeURIComponent(path.slice(1)) : '/';
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { refusal, type Refusal } from '../../shared/reasons';
+import type { EdocPackage } from '../domain/edoc-package';
+import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../domain/namespaces';
+import type { StatusPackage } from '../domain/status-package';
+import { readEdocPackage } from '../reading/read-edoc-package';
+import { readStatusPackage } from '../reading/read-status-package';
+import { formatSchemaProblems, SchemaValidator } from '../validation/schema-validator';
+import { Dom } from '../xml/dom';
+import { loadLibxml2, safeParseOptions, type Libxml2, type XmlDocument } from '../xml/libxml2';
+import { isRefusal, prescanXml } from '../xml/prescan';
+import type { InspectionRequest, InspectionResult, PackageKind, RefusedInspection } from './inspection';
+
+/** Prefixes seen unbound in real packages (the SDK template) and what they always mean. */
+const WELL_KNOWN_PREFIXES: Record<string, string> = {
+  edXML: EDXML_NS,
+  xlink: XLINK_NS,
+  ds: XMLDSIG_NS,
+  dsig: XMLDSIG_NS,
+};
+
+/**
+ * The whole check of a package short of its signature, in the order that keeps hostile input
+ * cheap: byte prescan (size, DOCTYPE, depth, counts) → libxml2 parse → kind → XSD → typed model
+ * → QCVN 102 cardinalities. Synchronous and CPU-bound: it runs inside worker threads.
+ */
+export class EdxmlInspector {
+  private readonly dom: Dom;
+  private readonly parseOptions: number;
+
+  private constructor(
+    private readonly lx: typeof Libxml2,
+    private readonly schemas: SchemaValidator,
+  ) {
+    this.dom = new Dom(lx);
+    this.parseOptions = safeParseOptions(lx);
+  }
+
+  static async create(): Promise<EdxmlInspector> {
+    const lx = await loadLibxml2();
+    return new EdxmlInspector(lx, new SchemaValidator(lx));
+  }
+
+  inspect(request: InspectionRequest): InspectionResult {
+    const bytes = request.bytes;
+    const facts = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+    const refuse = (
+      r: Refusal,
+      kind: PackageKind | null = null,
+      claimedSender: string | null = null,
+      documentId: string | null = null,
+    ): RefusedInspection => ({
+      ...facts,
+      ok: false,
+      refusal: r,
+      kind,
+      claimedSender,
+      documentId,
+    });
+
+    const scan = prescanXml(bytes, request.limits);
+    if (isRefusal(scan)) return refuse(scan);
+
+    const parsed = this.parse(bytes);
+    if ('refusal' in parsed) return refuse(parsed.refusal);
+    const { doc, warnings } = parsed;
+    try {
+      const root = doc.root;
+      if (root.name !== 'edXML' || root.namespaceUri !== EDXML_NS) {
+        return refuse(
+          refusal(
+            'NOT_EDXML',
+            `root element is {${root.namespaceUri}}${root.name}, expected {${EDXML_NS}}edXML`,
+          ),
+        );
+      }
+      const detected = this.detectKind(doc);
+      const kind = request.declaredKind ?? detected;
+      if (request.declaredKind && request.declaredKind !== detected) {
+        return refuse(
+          refusal(
+            'TYPE_MISMATCH',
+            `declared "${request.declaredKind}" but the content is a ${detected} package`,
+          ),
+          detected,
+        );
+      }
+
+      const schemaProblems = this.schemas.validate(doc, kind);
+      if (schemaProblems.length > 0) {
+        return refuse(
+          refusal('XSD_INVALID', ...formatSchemaProblems(schemaProblems)),
+          kind,
+          this.claimedSender(doc),
+        );
+      }
+
+      const read =
+        kind === 'edoc'
+          ? readEdocPackage(this.dom, root, { includeAttachmentContent: request.includeAttachmentContent })
+          : readStatusPackage(this.dom, root);
+      if (typeof read === 'string')
+        return refuse(refusal('EDXML_INVALID', read), kind, this.claimedSender(doc));
+      if (read.problems.length > 0) {
+        return refuse(
+          refusal('EDXML_INVALID', ...read.problems),
+          kind,
+          this.claimedSender(doc),
+          documentIdOf(read.model),
+        );
+      }
+      const all = [...warnings, ...read.warnings];
+      return read.model.kind === 'edoc'
+        ? { ...facts, ok: true, kind: 'edoc', model: read.model, warnings: all }
+        : { ...facts, ok: true, kind: 'status', model: read.model, warnings: all };
+    } finally {
+      doc.dispose();
+    }
+  }
+
+  private parse(bytes: Uint8Array): { doc: XmlDocument; warnings: string[] } | { refusal: Refusal } {
+    try {
+      return { doc: this.lx.XmlDocument.fromBuffer(bytes, { option: this.parseOptions }), warnings: [] };
+    } catch (error) {
+      if (!(error instanceof this.lx.XmlParseError)) throw error;
+      const unbound = unboundPrefixes(error.details);
+      const repaired = unbound ? declarePrefixesOnRoot(bytes, unbound) : null;
+      if (repaired) {
+        try {
+          const doc = this.lx.XmlDocument.fromBuffer(repaired, { option: this.parseOptions });
+          return {
+            doc,
+            warnings: unbound!.map(
+              (p) =>
+                `namespace prefix "${p}" was used without a declaration; read as ${WELL_KNOWN_PREFIXES[p]}`,
+            ),
+          };
+        } catch {
+          // fall through: report the original error
+        }
+      }
+      const details = error.details
+        .slice(0, 5)
+        .map((d) => `line ${d.line}, column ${d.col}: ${d.message.trim()}`);
+      return { refusal: refusal('XML_MALFORMED', ...details) };
+    }
+  }
+
+  /** A status package is the one whose MessageHeader carries a StatusCode. */
+  private detectKind(doc: XmlDocument): PackageKind {
+    const envelope = this.dom.child(doc.root, 'edXMLEnvelope');
+    const header = envelope && this.dom.child(envelope, 'edXMLHeader');
+    const messageHeader = header && this.dom.child(header, 'MessageHeader');
+    return messageHeader && this.dom.child(messageHeader, 'StatusCode') ? 'status' : 'edoc';
+  }
+
+  private claimedSender(doc: XmlDocument): string | null {
+    const envelope = this.dom.child(doc.root, 'edXMLEnvelope');
+    const header = envelope && this.dom.child(envelope, 'edXMLHeader');
+    const messageHeader = header && this.dom.child(header, 'MessageHeader');
+    const from = messageHeader && this.dom.child(messageHeader, 'From');
+    const organId = from && this.dom.text(this.dom.child(from, 'OrganId'));
+    return organId ? organId.slice(0, 64) : null;
+  }
+}
+
+function documentIdOf(model: EdocPackage | StatusPackage): string | null {
+  return model.kind === 'edoc' ? model.header.documentId || null : (model.responseFor.documentId ?? null);
+}
+
+/** The prefixes libxml2 found unbound, when that is the only kind of error and all are well known. */
+function unboundPrefixes(details: ReadonlyArray<{ message: string }>): string[] | null {
+  const prefixes = new Set<string>();
+  for (const d of details) {
+    const m = /^Namespace prefix (\S+) (?:on|for) \S+ (?:on \S+ )?is not defined/.exec(d.message.trim());
+    if (!m || !(m[1]! in WELL_KNOWN_PREFIXES)) return null;
+    prefixes.add(m[1]!);
+  }
+  return prefixes.size > 0 ? [...prefixes] : null;
+}
+
+/** Inserts `xmlns:p="…"` into the root start tag (after any XML declaration, comments and PIs). */
+function declarePrefixesOnRoot(bytes: Uint8Array, prefixes: string[]): Uint8Array | null {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  const rootStart = /<[A-Za-z_]/.exec(
+    text.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g, (m) => ' '.repeat(m.length)),
+  );
+  if (!rootStart) return null;
+  const nameEnd = text.slice(rootStart.index).search(/[\s/>]/);
+  if (nameEnd < 0) return null;
+  const at = rootStart.index + nameEnd;
+  const decls = prefixes.map((p) => ` xmlns:${p}="${WELL_KNOWN_PREFIXES[p]}"`).join('');
+  return Buffer.from(text.slice(0, at) + decls + text.slice(at), 'utf8');
+}

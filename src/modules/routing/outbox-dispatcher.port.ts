@@ -1,0 +1,15 @@
+import type { StoredOutbox } from './submission.repository';
+
+/** A committed outbox row with its body, ready to publish. */
+export interface PendingMessage extends StoredOutbox {
+  body: Uint8Array;
+}
+
+/**
+ * Port: publishes committed outbox rows now, on the fast path. It may fail or the process may die:
+ * the rows stay in the outbox and the relay's sweep publishes them later. Never awaited by the
+ * submission: a document is acknowledged once it is durable, not once it is delivered.
+ */
+export abstract class OutboxDispatcher {
+  abstract dispatch(messages: PendingMessage[]): void;
+}

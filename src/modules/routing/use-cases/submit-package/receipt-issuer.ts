@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { writeBusReceipt, type BusReceipt } from '../../../receipts/domain/bus-receipt';
+import { Clock } from '../../../shared/clock';
+import { IdGenerator } from '../../../shared/ids';
+import type { OutboxRecord, ReceiptRecord } from '../../submission.repository';
+
+/** Builds the receipt a sender gets for a package, and the outbox row that will carry it. */
+@Injectable()
+export class ReceiptIssuer {
+  constructor(
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  issue(
+    content: Omit<BusReceipt, 'receiptId' | 'issuedAt'>,
+    links: { packageId: string | null; quarantineId: string | null },
+  ): { receipt: ReceiptRecord; outbox: OutboxRecord } {
+    const receiptId = this.ids.newId();
+    const issuedAt = this.clock.now();
+    const body = Buffer.from(writeBusReceipt({ ...content, receiptId, issuedAt }), 'utf8');
+    const receipt: ReceiptRecord = {
+      id: receiptId,
+      recipient: content.to,
+      packageId: links.packageId,
+      quarantineId: links.quarantineId,
+      outcome: content.outcome,
+      reasonCode: content.refusal?.code ?? null,
+      body,
+      issuedAt,
+    };
+    const headers: Record<string, string> = { 'x-edoc-receipt-outcome': content.outcome };
+    if (content.busId) headers['x-edoc-bus-id'] = content.busId;
+    if (content.documentId) headers['x-edoc-document-id'] = content.documentId;
+    if (content.transportMessageId) headers['x-edoc-correlation-id'] = content.transportMessageId;
+    if (content.refusal) headers['x-edoc-reason'] = content.refusal.code;
+    return {
+      receipt,
+      outbox: { destination: content.to, messageType: 'receipt', messageId: receiptId, receiptId, headers },
+    };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Every reason the bus gives for refusing a package or a recipient. Codes are a public
+ * contract: DMS vendors branch on them, so they never change meaning once published.
+ * Each carries text in Vietnamese (first, for the clerk) and English.
+ */
+export const REASONS = {
+  TOO_LARGE: {
+    vi: 'Gói tin vượt quá dung lượng tối đa cho phép.',
+    en: 'The package exceeds the maximum allowed size.',
+  },
+  XML_MALFORMED: {
+    vi: 'Gói tin không phải là XML hợp lệ (sai cú pháp hoặc mã hóa ký tự).',
+    en: 'The package is not well-formed XML (syntax or character encoding error).',
+  },
+  XML_DOCTYPE_FORBIDDEN: {
+    vi: 'Gói tin chứa khai báo DOCTYPE/ENTITY; khai báo này bị cấm vì lý do an toàn.',
+    en: 'The package contains a DOCTYPE/ENTITY declaration, which is forbidden for security reasons.',
+  },
+  XML_LIMIT_EXCEEDED: {
+    vi: 'Cấu trúc XML vượt giới hạn (độ sâu, số phần tử hoặc số thuộc tính).',
+    en: 'The XML structure exceeds a limit (nesting depth, element count or attribute count).',
+  },
+  NOT_EDXML: {
+    vi: 'Gói tin không theo định dạng edXML (QCVN 102:2016).',
+    en: 'The package is not an edXML package (QCVN 102:2016).',
+  },
+  TYPE_MISMATCH: {
+    vi: 'Loại gói tin khai báo không khớp với nội dung (văn bản / trạng thái).',
+    en: 'The declared message type does not match the content (document / status).',
+  },
+  XSD_INVALID: {
+    vi: 'Gói tin không đúng lược đồ edXML.',
+    en: 'The package does not conform to the edXML schema.',
+  },
+  EDXML_INVALID: {
+    vi: 'Gói tin thiếu hoặc thừa thông tin bắt buộc theo QCVN 102:2016.',
+    en: 'The package is missing or repeats information that QCVN 102:2016 requires once.',
+  },
+  SENDER_UNAUTHENTICATED: {
+    vi: 'Không xác định được đơn vị gửi đã xác thực trên kết nối.',
+    en: 'The authenticated sender of the connection is unknown.',
+  },
+  SENDER_NOT_REGISTERED: {
+    vi: 'Đơn vị gửi chưa được đăng ký trên trục.',
+    en: 'The sender is not registered on the bus.',
+  },
+  SENDER_LOCKED: {
+    vi: 'Đơn vị gửi đang bị khóa trên trục.',
+    en: 'The sender is locked on the bus.',
+  },
+  SENDER_MISMATCH: {
+    vi: 'Mã đơn vị trong From không khớp với đơn vị đã xác thực trên kết nối.',
+    en: 'The organ code in From does not match the authenticated connection.',
+  },
+  UNKNOWN_RECIPIENT: {
+    vi: 'Đơn vị nhận không có trong danh bạ trục.',
+    en: 'The recipient is not in the bus directory.',
+  },
+  RECIPIENT_LOCKED: {
+    vi: 'Đơn vị nhận đang bị khóa trên trục.',
+    en: 'The recipient is locked on the bus.',
+  },
+  NO_VALID_RECIPIENT: {
+    vi: 'Không có đơn vị nhận hợp lệ nào trong gói tin.',
+    en: 'The package has no valid recipient.',
+  },
+  DUPLICATE_CONFLICT: {
+    vi: 'Đã có gói tin cùng mã văn bản và loại nghiệp vụ nhưng nội dung khác.',
+    en: 'A package with the same DocumentId and business type but different content was already accepted.',
+  },
+  STATUS_UNKNOWN_DOCUMENT: {
+    vi: 'Gói trạng thái tham chiếu tới văn bản không có trên trục.',
+    en: 'The status package refers to a document the bus does not know.',
+  },
+  STATUS_NOT_A_PARTY: {
+    vi: 'Đơn vị gửi trạng thái không phải là bên nhận của văn bản được tham chiếu.',
+    en: 'The sender of the status is not a party to the document it refers to.',
+  },
+  INTERNAL_ERROR: {
+    vi: 'Trục gặp lỗi nội bộ khi xử lý gói tin; gói tin đã được lưu để xử lý lại.',
+    en: 'The bus hit an internal error while processing the package; it was kept for reprocessing.',
+  },
+} as const satisfies Record<string, { vi: string; en: string }>;
+
+export type ReasonCode = keyof typeof REASONS;
+
+/** A refusal with its code and the specifics of this case (which element, which limit…). */
+export interface Refusal {
+  code: ReasonCode;
+  details: string[];
+}
+
+export function refusal(code: ReasonCode, ...details: string[]): Refusal {
+  return { code, details };
+}
+
+export function describeRefusal(r: Refusal): { vi: string; en: string } {
+  const base = REASONS[r.code];
+  if (r.details.length === 0) return { vi: base.vi, en: base.en };
+  const specifics = r.details.slice(0, 20).join('; ');
+  return { vi: `${base.vi} Chi tiết: ${specifics}`, en: `${base.en} Details: ${specifics}` };
+}

@@ -1,0 +1,143 @@
+import type { INestApplication } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  EdocBusClient,
+  type ReceivedDocument,
+  type ReceivedReceipt,
+  type ReceivedStatus,
+} from '../../src/adapters/amqp/sdk';
+import { startBus } from '../../src/adapters/app/bootstrap';
+import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
+import { loadConfig, type BusConfig } from '../../src/adapters/config/bus-config';
+import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/management-client';
+import type { BrokerCredentials } from '../../src/modules/registry/broker-access.port';
+import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
+import { testServices, waitFor } from './infrastructure';
+
+/** What an endpoint's inbox has received, collected by a real SDK client. */
+export class Inbox {
+  readonly documents: ReceivedDocument[] = [];
+  readonly statuses: ReceivedStatus[] = [];
+  readonly receipts: ReceivedReceipt[] = [];
+
+  constructor(readonly client: EdocBusClient) {
+    client.onDocument((d) => void this.documents.push(d));
+    client.onStatus((s) => void this.statuses.push(s));
+    client.onReceipt((r) => void this.receipts.push(r));
+  }
+
+  receiptFor(messageId: string, timeoutMs?: number): Promise<ReceivedReceipt> {
+    return waitFor(
+      () => this.receipts.find((r) => r.correlationId === messageId),
+      `receipt for ${messageId}`,
+      timeoutMs,
+    );
+  }
+}
+
+/**
+ * A complete bus for one test file: its own database and its own RabbitMQ vhost (created here,
+ * dropped in close()), the real Nest application with the ingress consumer and the outbox relay,
+ * and real SDK clients connecting as provisioned endpoints.
+ */
+export class TestBus {
+  private readonly clients: EdocBusClient[] = [];
+  private readonly credentials = new Map<string, BrokerCredentials>();
+
+  private constructor(
+    readonly app: INestApplication,
+    readonly config: BusConfig,
+    private readonly database: string,
+    private readonly vhost: string,
+    readonly management: RabbitManagementClient,
+  ) {}
+
+  static async start(overrides: Partial<BusConfig> = {}): Promise<TestBus> {
+    const services = testServices();
+    const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
+    const database = `edoc_test_${suffix}`;
+    const vhost = `edoc-test-${suffix}`;
+    const management = new RabbitManagementClient(services.managementUrl);
+    await management.putVhost(vhost);
+    await management.putPermissions(vhost, new URL(services.amqpUrl).username || 'guest', {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
+    const dbUrl = new URL(services.databaseUrl);
+    dbUrl.pathname = `/${database}`;
+    const amqpUrl = new URL(services.amqpUrl);
+    amqpUrl.pathname = `/${encodeURIComponent(vhost)}`;
+    const config = loadConfig(
+      {},
+      {
+        databaseUrl: dbUrl.toString(),
+        amqpUrl: amqpUrl.toString(),
+        managementUrl: services.managementUrl,
+        port: 0,
+        inspectionThreads: 2,
+        directoryTtlMs: 0,
+        outboxSweepIntervalMs: 200,
+        outboxLeaseSeconds: 2,
+        logLevel: 'warn',
+        ...overrides,
+      },
+    );
+    const app = await startBus(config, new ConsoleLogger('test-bus', { logLevels: ['error', 'warn'] }));
+    return new TestBus(app, config, database, vhost, management);
+  }
+
+  get<T>(token: abstract new (...args: never[]) => T): T {
+    return this.app.get(token as never);
+  }
+
+  async seed(): Promise<void> {
+    await this.get(SeedEndpoints).execute();
+  }
+
+  async provision(organId: string): Promise<BrokerCredentials> {
+    const [c] = await this.get(ProvisionEndpoints).execute({ codes: [organId], actor: 'test' });
+    this.credentials.set(organId, c!);
+    return c!;
+  }
+
+  endpointUrl(organId: string): string {
+    const c = this.credentials.get(organId);
+    if (!c) throw new Error(`${organId} was not provisioned in this test`);
+    return endpointAmqpUrl(this.config.amqpUrl, c);
+  }
+
+  /** Provisions the endpoint and connects a real SDK client that records its inbox. */
+  async inbox(organId: string, options: { autoArrivedStatus?: boolean } = {}): Promise<Inbox> {
+    if (!this.credentials.has(organId)) await this.provision(organId);
+    const client = await EdocBusClient.connect({
+      url: this.endpointUrl(organId),
+      autoArrivedStatus: options.autoArrivedStatus ?? false,
+    });
+    this.clients.push(client);
+    const inbox = new Inbox(client);
+    await client.start();
+    return inbox;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.get(DataSource).query<T[]>(sql, params);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
+    await this.app.close();
+    await this.management.deleteVhost(this.vhost);
+    const admin = new Client({ connectionString: testServices().databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+}
