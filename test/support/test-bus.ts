@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConsoleLogger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
@@ -89,6 +91,12 @@ export class TestBus {
     );
     const app = await startBus(config, new ConsoleLogger('test-bus', { logLevels: ['error', 'warn'] }));
     return new TestBus(app, config, database, vhost, management);
+  }
+
+  /** `http://127.0.0.1:<port>` of this bus's HTTP server. */
+  httpBase(): string {
+    const address = (this.app.getHttpServer() as Server).address() as AddressInfo;
+    return `http://127.0.0.1:${address.port}`;
   }
 
   get<T>(token: abstract new (...args: never[]) => T): T {

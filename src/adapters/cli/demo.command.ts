@@ -16,6 +16,7 @@ import { formatTable } from './table';
 
 interface DemoOptions {
   documents: string;
+  rate: string;
   concurrency: string;
   timeout: string;
   keepRunning?: boolean;
@@ -37,6 +38,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--documents <n>', 'documents to send', '300')
     .option('--concurrency <n>', 'documents in flight at once', '16')
+    .option('--rate <docs/s>', 'steady sending rate (0 = as fast as the bus takes them)', '15')
     .option('--timeout <seconds>', 'give up waiting for deliveries after', '120')
     .option('--keep-running', 'keep the bus running after the demo (Ctrl-C to stop)')
     .action((opts: DemoOptions) => runDemo(opts));
@@ -95,7 +97,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       200,
     );
     const started = Date.now();
-    await sendTraffic(total, Number(opts.concurrency), active, byOrgan, stats);
+    await sendTraffic(total, Number(opts.concurrency), Number(opts.rate), active, byOrgan, stats);
     await sendHostile(active, byOrgan, stats);
     const deadline = Date.now() + Number(opts.timeout) * 1000;
     while (!stats.settled() && Date.now() < deadline) await sleep(100);
@@ -154,6 +156,7 @@ class DemoStats {
 
 function wireRecipient(client: EdocBusClient, stats: DemoStats): void {
   client.onDocument((doc) => {
+    if (!stats.sentAt.has(doc.documentId)) return; // left in an inbox by an earlier run
     const key = `${doc.busId}→${client.organId}`;
     if (stats.delivered.has(key)) {
       stats.duplicatesDropped++;
@@ -202,6 +205,7 @@ function pickRecipients(all: Endpoint[], sender: Endpoint, index: number): Endpo
 async function sendTraffic(
   total: number,
   concurrency: number,
+  rate: number,
   endpoints: Endpoint[],
   clients: Map<string, EdocBusClient>,
   stats: DemoStats,
@@ -209,9 +213,13 @@ async function sendTraffic(
   let next = 0;
   // Document numbers unique to this run: a DocumentId reused with other content is (rightly) refused.
   const runBase = (Math.floor(Date.now() / 1000) % 1_000_000) * 1000;
+  const started = Date.now();
   const worker = async () => {
     while (next < total) {
       const i = next++;
+      // A steady flow, like a working day compressed, rather than one burst.
+      const due = rate > 0 ? started + (i * 1000) / rate : 0;
+      if (due > Date.now()) await sleep(due - Date.now());
       const sender = endpoints[Math.floor(Math.random() * endpoints.length)]!;
       const to = pickRecipients(endpoints, sender, i);
       const { documentId, xml } = sampleDocument({

@@ -9,8 +9,6 @@ import {
 /**
  * Runs package inspection (prescan, libxml2 parse, XSD, model) on a pool of worker threads, one
  * per core by default, so the event loop only moves bytes between the broker and the database.
- * Package bytes are transferred, not copied, when the caller no longer needs them… but the bus
- * does (it stores and forwards them), so they are copied once: cheap next to parsing.
  */
 export class InspectionPool extends PackageInspection {
   private readonly pool: Piscina<InspectionRequest, InspectionResult>;
@@ -33,7 +31,11 @@ export class InspectionPool extends PackageInspection {
   }
 
   async inspect(request: InspectionRequest): Promise<InspectionResult> {
-    return this.pool.run(request);
+    // A Buffer from the AMQP client is usually a view into a much larger socket buffer, and
+    // posting a view to a worker clones the WHOLE underlying ArrayBuffer. Copy exactly the
+    // package into its own buffer and transfer it: one copy of the package, no more.
+    const own = new Uint8Array(request.bytes);
+    return this.pool.run({ ...request, bytes: own }, { transferList: [own.buffer] });
   }
 
   get utilization(): number {

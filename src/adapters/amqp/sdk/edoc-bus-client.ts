@@ -76,6 +76,7 @@ export class EdocBusClient {
   private readonly processed: ProcessedMessageStore;
   private channel: Channel | null = null;
   private consuming = false;
+  private closing = false;
   private documentHandler: Handler<ReceivedDocument> = () => undefined;
   private statusHandler: Handler<ReceivedStatus> = () => undefined;
   private receiptHandler: Handler<ReceivedReceipt> = () => undefined;
@@ -166,6 +167,7 @@ export class EdocBusClient {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.consuming = false;
     await this.channel?.close().catch(() => undefined);
     this.channel = null;
@@ -259,6 +261,7 @@ export class EdocBusClient {
       if (id && !handledBefore) await this.processed.add(key);
       channel.ack(msg);
     } catch (error) {
+      if (this.closing) return; // the broker redelivers what we did not acknowledge
       this.logger.warn(
         `handler failed for ${key}: ${error instanceof Error ? error.message : String(error)}; will be redelivered`,
       );

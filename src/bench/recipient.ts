@@ -1,0 +1,45 @@
+import { writeFileSync } from 'node:fs';
+import { EdocBusClient } from '../adapters/amqp/sdk';
+import type { RecipientReport, RecipientTask } from './bench-protocol';
+import { ResourceSampler } from './resources';
+
+/** A benchmark recipient: one SDK client per receiving endpoint; records when each copy arrived. */
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2] ?? '{}') as RecipientTask;
+  const sampler = new ResourceSampler();
+  const report: RecipientReport = { copies: [], duplicatesDropped: 0, cpuSeconds: 0, peakRssBytes: 0 };
+  const seen = new Set<string>();
+  const clients: EdocBusClient[] = [];
+  for (const r of task.recipients) {
+    const client = await EdocBusClient.connect({ url: r.url, autoArrivedStatus: false, prefetch: 64 });
+    client.onDocument((doc) => {
+      const key = `${doc.busId}|${r.organId}`;
+      if (seen.has(key)) {
+        report.duplicatesDropped++;
+        return;
+      }
+      seen.add(key);
+      report.copies.push({
+        documentId: doc.documentId,
+        busId: doc.busId,
+        recipient: r.organId,
+        at: Date.now(),
+      });
+    });
+    await client.start();
+    clients.push(client);
+  }
+  process.send?.('ready');
+  const deadline = Date.now() + task.timeoutMs;
+  while (report.copies.length < task.expectedCopies && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  report.cpuSeconds = sampler.cpuSeconds();
+  report.peakRssBytes = sampler.peakRss();
+  writeFileSync(task.out, JSON.stringify(report));
+  await Promise.all(clients.map((c) => c.close()));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { documentPackage } from '../support/packages';
+import { TestBus } from '../support/test-bus';
+
+/**
+ * The `edoc-bus` command as an operator uses it, run as a separate process against a running bus
+ * (from the TypeScript sources, so no build is needed).
+ */
+describe('the edoc-bus command', () => {
+  let bus: TestBus;
+  let credentialsDir: string;
+
+  beforeAll(async () => {
+    bus = await TestBus.start();
+    credentialsDir = mkdtempSync(join(tmpdir(), 'edoc-credentials-'));
+    await bus.seed();
+  });
+  afterAll(() => bus?.close());
+
+  // Asynchronous on purpose: the bus under test runs in this process and must keep working
+  // while the command waits for it.
+  const cli = (...args: string[]) =>
+    run(args, {
+      DATABASE_URL: bus.config.databaseUrl,
+      AMQP_URL: bus.config.amqpUrl,
+      RABBITMQ_MANAGEMENT_URL: bus.config.managementUrl,
+      LOG_LEVEL: 'warn',
+    });
+
+  it('seeds (idempotently) the 95 endpoints and lists them in both code forms', async () => {
+    expect(await cli('endpoints', 'seed')).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/95 in the registry; aliases: \d+ added/),
+    });
+    const list = await cli('endpoints', 'list');
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(/000\.00\.00\.G22\s+G22\s+Văn phòng Chính phủ\s+ministry\s+amqp\s+active/);
+    expect(list.stdout).toMatch(/95 endpoints, 29 aliases/);
+  });
+
+  it('adds, locks and unlocks an endpoint, and says clearly what is wrong', async () => {
+    expect(
+      (await cli('endpoints', 'add', 'G34.1', '--name', 'Cục thử nghiệm', '--transport', 'bridge')).stdout,
+    ).toMatch(/000\.00\.01\.G34 \(G34\.1\) Cục thử nghiệm: bridge, active/);
+    expect((await cli('endpoints', 'lock', 'G34.1', '--reason', 'bảo trì')).stdout).toMatch(
+      /000\.00\.01\.G34 is now locked/,
+    );
+    expect((await cli('endpoints', 'unlock', '000.00.01.G34', '--reason', 'xong')).stdout).toMatch(
+      /is now active/,
+    );
+    const bad = await cli('endpoints', 'lock', 'H99', '--reason', 'x');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/edoc-bus: No endpoint H99/);
+    const missingReason = await cli('endpoints', 'lock', 'G22');
+    expect(missingReason.status).not.toBe(0);
+    expect(missingReason.stderr).toMatch(/--reason/);
+  });
+
+  it('provisions broker users and sends a package file as an endpoint, printing the receipt', async () => {
+    const provision = await cli(
+      'endpoints',
+      'provision',
+      '000.00.00.G22',
+      '000.00.00.H41',
+      '--credentials-dir',
+      credentialsDir,
+    );
+    expect(provision).toMatchObject({ status: 0, stdout: expect.stringMatching(/provisioned 2 endpoints/) });
+    const credentials = JSON.parse(readFileSync(join(credentialsDir, '000.00.00.G22.json'), 'utf8')) as {
+      username: string;
+      amqpUrl: string;
+    };
+    expect(credentials.username).toBe('000.00.00.G22');
+
+    const file = join(credentialsDir, 'package.edxml');
+    writeFileSync(file, documentPackage('000.00.00.G22', ['000.00.00.H41']).xml);
+    const sent = await cli('send', file, '--as', '000.00.00.G22', '--credentials-dir', credentialsDir);
+    expect(sent.status).toBe(0);
+    expect(sent.stdout).toMatch(/<Outcome>accepted<\/Outcome>/);
+    expect(sent.stdout).toMatch(/<Recipient organId="000\.00\.00\.H41" outcome="queued"\/>/);
+  });
+
+  it('names the missing service and how to start it', async () => {
+    const r = await run(['endpoints', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/edoc' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/PostgreSQL is not reachable at postgres:\/\/postgres@127\.0\.0\.1:1\/edoc/);
+    expect(r.stderr).toMatch(/pg_ctlcluster --skip-systemctl-redirect/);
+  });
+});
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', resolve(__dirname, '../../src/adapters/cli/main.ts'), ...args],
+      {
+        cwd: resolve(__dirname, '../..'),
+        env: { ...process.env, ...env },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,190 @@
+import amqplib from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import {
+  ChangeEndpointStatus,
+  ChangeEndpointStatusCommand,
+} from '../../src/modules/registry/use-cases/change-endpoint-status.use-case';
+import { SubmissionRepository } from '../../src/modules/routing/submission.repository';
+import { documentPackage } from '../support/packages';
+import { sleep, waitFor } from '../support/infrastructure';
+import { TestBus, type Inbox } from '../support/test-bus';
+
+const G22 = '000.00.00.G22';
+const G12 = '000.00.00.G12';
+const H41 = '000.00.00.H41';
+const H05 = '000.00.00.H05'; // Bắc Kạn, merged into Thái Nguyên (H55) in 2025
+const H55 = '000.00.00.H55';
+
+describe('registry changes, redeliveries and crash recovery on a running bus', () => {
+  let bus: TestBus;
+  let g22: Inbox, g12: Inbox, h41: Inbox, h55: Inbox;
+
+  beforeAll(async () => {
+    bus = await TestBus.start();
+    await bus.seed();
+    [g22, g12, h41, h55] = (await Promise.all([G22, G12, H41, H55].map((o) => bus.inbox(o)))) as [
+      Inbox,
+      Inbox,
+      Inbox,
+      Inbox,
+    ];
+  });
+  afterAll(() => bus?.close());
+
+  const status = (code: string, action: 'lock' | 'unlock' | 'close') =>
+    bus
+      .get(ChangeEndpointStatus)
+      .execute(ChangeEndpointStatusCommand.create({ code, action, reason: 'test', actor: 'test' }));
+
+  it('refuses a locked recipient per recipient, and delivers again once it is unlocked', async () => {
+    await status(H41, 'lock');
+    const refused = await g22.receiptFor(
+      (await g22.client.send(documentPackage(G22, [H41, G12]).xml)).messageId,
+    );
+    expect(refused.outcome).toBe('accepted');
+    expect(refused.body.toString()).toContain(`organId="${H41}" outcome="refused" reason="RECIPIENT_LOCKED"`);
+    await waitFor(() => g12.documents.find((d) => d.busId === refused.busId), 'copy at G12');
+
+    await status(H41, 'unlock');
+    const delivered = await g22.receiptFor(
+      (await g22.client.send(documentPackage(G22, [H41]).xml)).messageId,
+    );
+    await waitFor(() => h41.documents.find((d) => d.busId === delivered.busId), 'copy at H41 after unlock');
+    expect(h41.documents.some((d) => d.busId === refused.busId)).toBe(false);
+  });
+
+  it('refuses every package from a locked sender with SENDER_LOCKED', async () => {
+    await status(G12, 'lock');
+    try {
+      const r = await g12.receiptFor((await g12.client.send(documentPackage(G12, [H41]).xml)).messageId);
+      expect(r.outcome).toBe('rejected');
+      expect(r.reason).toBe('SENDER_LOCKED');
+    } finally {
+      await status(G12, 'unlock');
+    }
+  });
+
+  it('routes mail for a closed province to its successor through the 2025 merger alias', async () => {
+    await status(H05, 'close');
+    const r = await g22.receiptFor((await g22.client.send(documentPackage(G22, [H05]).xml)).messageId);
+    expect(r.outcome).toBe('accepted');
+    expect(r.body.toString()).toContain(`organId="${H05}" outcome="queued" routedTo="${H55}"`);
+    await waitFor(() => h55.documents.find((d) => d.busId === r.busId), 'copy at the successor H55');
+    const [delivery] = await bus.query<{ recipient: string; addressed_to: string }>(
+      'SELECT recipient, addressed_to FROM delivery WHERE package_id = $1',
+      [r.busId],
+    );
+    expect(delivery).toEqual({ recipient: H55, addressed_to: H05 });
+  });
+
+  it('publishes what a crash left between commit and publish, once its lease runs out', async () => {
+    // The state a bus process leaves when it dies right after committing: the package, its
+    // deliveries and its outbox rows are stored, nothing was published.
+    const busId = randomUUID();
+    const { documentId, xml } = documentPackage(G22, [H41, G12]);
+    const now = new Date();
+    const stored = await bus.get(SubmissionRepository).storeAcceptedDocument({
+      busId,
+      sender: G22,
+      documentId,
+      businessDocType: 0,
+      sha256: '00'.repeat(32),
+      size: xml.length,
+      transport: 'amqp',
+      transportMessageId: 'crashed-before-publish',
+      subject: null,
+      codeNumber: null,
+      codeNotation: null,
+      priority: 0,
+      receivedAt: now,
+      acceptedAt: now,
+      body: Buffer.from(xml),
+      deliveries: [
+        { recipient: H41, addressedTo: H41 },
+        { recipient: G12, addressedTo: G12 },
+      ],
+      traceEvents: [],
+      receipt: {
+        id: randomUUID(),
+        recipient: G22,
+        packageId: busId,
+        quarantineId: null,
+        outcome: 'accepted',
+        reasonCode: null,
+        body: Buffer.from('<r/>'),
+        issuedAt: now,
+      },
+      outbox: [H41, G12].map((destination) => ({
+        destination,
+        messageType: 'edoc' as const,
+        messageId: busId,
+        packageId: busId,
+        headers: { 'x-edoc-bus-id': busId },
+      })),
+    });
+    expect(stored.stored).toBe(true);
+    // The sweep (lease 2 s in tests) takes the rows over and publishes them.
+    for (const inbox of [h41, g12])
+      await waitFor(
+        () => inbox.documents.find((d) => d.busId === busId),
+        `recovered copy at ${inbox.client.organId}`,
+        10_000,
+      );
+    await waitFor(
+      async () => (await bus.query(`SELECT 1 FROM outbox WHERE package_id = $1`, [busId])).length === 0,
+      'outbox emptied',
+    );
+    await sleep(500);
+    expect(h41.documents.filter((d) => d.busId === busId)).toHaveLength(1);
+  });
+
+  it('treats the same message id arriving again as the same message: no second package, no second receipt', async () => {
+    const { xml } = documentPackage(G22, [H41]);
+    const messageId = `resent-${randomUUID()}`;
+    await g22.client.send(xml, { messageId });
+    const first = await g22.receiptFor(messageId);
+    await g22.client.send(xml, { messageId });
+    await sleep(700);
+    expect(g22.receipts.filter((r) => r.correlationId === messageId)).toHaveLength(1);
+    const rows = await bus.query('SELECT id FROM package WHERE transport_message_id = $1', [messageId]);
+    expect(rows).toEqual([{ id: first.busId }]);
+  });
+
+  it('hands a copy published twice (after a bus crash) to the DMS once', async () => {
+    const conn = await amqplib.connect(bus.config.amqpUrl);
+    try {
+      const ch = await conn.createConfirmChannel();
+      const busId = randomUUID();
+      for (let i = 0; i < 2; i++) {
+        ch.publish('', `edoc.inbox.${H41}`, Buffer.from('<edXML/>'), {
+          messageId: busId,
+          type: 'edoc',
+          persistent: true,
+          headers: { 'x-edoc-bus-id': busId },
+        });
+      }
+      await ch.waitForConfirms();
+      await waitFor(() => h41.documents.find((d) => d.busId === busId), 'the copy');
+      await sleep(500);
+      expect(h41.documents.filter((d) => d.busId === busId)).toHaveLength(1);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('answers health and readiness, and exports metrics', async () => {
+    const base = bus.httpBase();
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      checks: { database: 'up', broker: 'up', ingress: 'up' },
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/edoc_packages_total\{kind="edoc",outcome="accepted",reason=""\} [1-9]/);
+    expect(metrics).toMatch(/edoc_stage_seconds_bucket\{le="[\d.]+",stage="inspect"\}/);
+    expect(metrics).toMatch(/edoc_outbox_pending \d+/);
+    expect(metrics).toMatch(/edoc_inbox_backlog\{endpoint="000\.00\.00\.G22"\} \d+/);
+  });
+});
