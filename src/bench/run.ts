@@ -94,7 +94,7 @@ async function runBus(opts: Options): Promise<BusRunResult> {
   await waitForReady(config.port);
 
   const recipientTask: RecipientTask = {
-    recipients: recipients as EndpointAccess[],
+    recipients,
     expectedCopies: documents * Math.min(perDocument, recipients.length),
     out: join(outDir, `recipients-${runId}.json`),
     timeoutMs: 300_000,

@@ -31,10 +31,9 @@ describe('the edoc-bus command', () => {
     });
 
   it('seeds (idempotently) the 95 endpoints and lists them in both code forms', async () => {
-    expect(await cli('endpoints', 'seed')).toMatchObject({
-      status: 0,
-      stdout: expect.stringMatching(/95 in the registry; aliases: \d+ added/),
-    });
+    const seeded = await cli('endpoints', 'seed');
+    expect(seeded.status).toBe(0);
+    expect(seeded.stdout).toMatch(/95 in the registry; aliases: \d+ added/);
     const list = await cli('endpoints', 'list');
     expect(list.status).toBe(0);
     expect(list.stdout).toMatch(/000\.00\.00\.G22\s+G22\s+Văn phòng Chính phủ\s+ministry\s+amqp\s+active/);
@@ -68,7 +67,8 @@ describe('the edoc-bus command', () => {
       '--credentials-dir',
       credentialsDir,
     );
-    expect(provision).toMatchObject({ status: 0, stdout: expect.stringMatching(/provisioned 2 endpoints/) });
+    expect(provision.status).toBe(0);
+    expect(provision.stdout).toMatch(/provisioned 2 endpoints/);
     const credentials = JSON.parse(readFileSync(join(credentialsDir, '000.00.00.G22.json'), 'utf8')) as {
       username: string;
       amqpUrl: string;
