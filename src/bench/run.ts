@@ -12,7 +12,6 @@ import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-cl
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
 import type {
-  EndpointAccess,
   ProducerReport,
   ProducerTask,
   RecipientReport,
