@@ -11,12 +11,7 @@ import { loadConfig, type BusConfig } from '../adapters/config/bus-config';
 import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
-import type {
-  ProducerReport,
-  ProducerTask,
-  RecipientReport,
-  RecipientTask,
-} from './bench-protocol';
+import type { ProducerReport, ProducerTask, RecipientReport, RecipientTask } from './bench-protocol';
 import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
 
 /**
