@@ -42,15 +42,7 @@ async function main(): Promise<void> {
     const sender = task.senders[i % task.senders.length]!;
     const to = pick(task.recipients, task.recipientsPerDocument, i);
     const doc = sampleDocument({
-      from: {
-        organId: sender.organId,
-        name: sender.organId,
-        codeQd20: null,
-        category: 'ministry',
-        transport: 'amqp',
-        status: 'active',
-        statusReason: null,
-      },
+      from: { organId: sender.organId, name: sender.organId },
       to: to.map((organId) => ({ organId, name: organId })),
       number: Number(task.runId) * 100_000 + i,
       attachmentBytes: Math.max(1024, Math.round((task.packageBytes - 6000) * 0.75)),

@@ -12,7 +12,7 @@ import { NON_QCVN_SAMPLE, samplePackages } from '../support/samples';
  * the project's XSDs, the lenient reader. Component tests: no broker or database needed.
  */
 describe('edXML inspection', () => {
-  const pool = new InspectionPool(2);
+  const pool = new InspectionPool(2, { anchorsPem: '', intermediatesPem: '' });
   afterAll(() => pool.close());
 
   const inspect = (

@@ -77,10 +77,25 @@ describe('the edoc-bus command', () => {
 
     const file = join(credentialsDir, 'package.edxml');
     writeFileSync(file, documentPackage('000.00.00.G22', ['000.00.00.H41']).xml);
-    const sent = await cli('send', file, '--as', '000.00.00.G22', '--credentials-dir', credentialsDir);
+    const signing = await bus.trust.signing('000.00.00.G22');
+    writeFileSync(join(credentialsDir, 'g22.key'), signing.keyPem);
+    writeFileSync(join(credentialsDir, 'g22.crt'), signing.certificatePem);
+    const sent = await cli(
+      'send',
+      file,
+      '--as',
+      '000.00.00.G22',
+      '--credentials-dir',
+      credentialsDir,
+      '--key',
+      join(credentialsDir, 'g22.key'),
+      '--cert',
+      join(credentialsDir, 'g22.crt'),
+    );
     expect(sent.status).toBe(0);
     expect(sent.stdout).toMatch(/<Outcome>accepted<\/Outcome>/);
-    expect(sent.stdout).toMatch(/<Recipient organId="000\.00\.00\.H41" outcome="queued"\/>/);
+    expect(sent.stdout).toMatch(/<Recipient organId="000\.00\.00\.H41" outcome="queued"><\/Recipient>/);
+    expect(sent.stdout).toMatch(/<SignatureCheck policy="strict" status="verified">/);
   });
 
   it('names the missing service and how to start it', async () => {

@@ -99,6 +99,7 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
       receivedAt: now,
       acceptedAt: now,
       body: Buffer.from(xml),
+      signature: { status: 'unsigned', policy: 'transition-unsigned', flags: ['test'] },
       deliveries: [
         { recipient: H41, addressedTo: H41 },
         { recipient: G12, addressedTo: G12 },

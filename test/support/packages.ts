@@ -12,6 +12,7 @@ export function endpoint(organId: string, name = organId): Endpoint {
     transport: 'amqp',
     status: 'active',
     statusReason: null,
+    signaturePolicy: 'strict',
   };
 }
 

@@ -19,6 +19,8 @@ import type { BrokerCredentials } from '../../src/modules/registry/broker-access
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
 import { testServices, waitFor } from './infrastructure';
+import { TestTrust } from './test-trust';
+import { SigningPool, type SigningCredentials } from '../../src/adapters/workers/signing-pool';
 
 /** What an endpoint's inbox has received, collected by a real SDK client. */
 export class Inbox {
@@ -56,10 +58,15 @@ export class TestBus {
     private readonly database: string,
     private readonly vhost: string,
     readonly management: RabbitManagementClient,
+    readonly trust: TestTrust,
   ) {}
 
-  static async start(overrides: Partial<BusConfig> = {}): Promise<TestBus> {
+  static async start(
+    overrides: Partial<BusConfig> = {},
+    options: { trust?: TestTrust } = {},
+  ): Promise<TestBus> {
     const services = testServices();
+    const trust = options.trust ?? (await TestTrust.start());
     const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
     const database = `edoc_test_${suffix}`;
     const vhost = `edoc-test-${suffix}`;
@@ -86,11 +93,12 @@ export class TestBus {
         outboxSweepIntervalMs: 200,
         outboxLeaseSeconds: 2,
         logLevel: 'warn',
+        ...(await trust.busConfig()),
         ...overrides,
       },
     );
     const app = await startBus(config, new ConsoleLogger('test-bus', { logLevels: ['error', 'warn'] }));
-    return new TestBus(app, config, database, vhost, management);
+    return new TestBus(app, config, database, vhost, management, trust);
   }
 
   /** `http://127.0.0.1:<port>` of this bus's HTTP server. */
@@ -119,12 +127,22 @@ export class TestBus {
     return endpointAmqpUrl(this.config.amqpUrl, c);
   }
 
-  /** Provisions the endpoint and connects a real SDK client that records its inbox. */
-  async inbox(organId: string, options: { autoArrivedStatus?: boolean } = {}): Promise<Inbox> {
+  /**
+   * Provisions the endpoint and connects a real SDK client that records its inbox. The client signs
+   * what it sends with the endpoint's certificate from the test PKI unless `signing` says otherwise
+   * (`null`: sends unsigned).
+   */
+  async inbox(
+    organId: string,
+    options: { autoArrivedStatus?: boolean; signing?: SigningCredentials | null } = {},
+  ): Promise<Inbox> {
     if (!this.credentials.has(organId)) await this.provision(organId);
+    const signing =
+      options.signing === undefined ? await this.trust.signing(organId) : (options.signing ?? undefined);
     const client = await EdocBusClient.connect({
       url: this.endpointUrl(organId),
       autoArrivedStatus: options.autoArrivedStatus ?? false,
+      signing,
     });
     this.clients.push(client);
     const inbox = new Inbox(client);
@@ -139,6 +157,8 @@ export class TestBus {
   async close(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.close()));
     await this.app.close();
+    await this.trust.close();
+    await SigningPool.instance.close();
     await this.management.deleteVhost(this.vhost);
     const admin = new Client({ connectionString: testServices().databaseUrl });
     await admin.connect();

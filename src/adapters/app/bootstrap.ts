@@ -5,7 +5,7 @@ import {
   type LogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { BusConfig } from '../config/bus-config';
+import { ConfigError, type BusConfig } from '../config/bus-config';
 import { BusModule } from './bus.module';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -19,6 +19,7 @@ export function busLogger(config: BusConfig, json = process.stdout.isTTY !== tru
 
 /** The serving bus: HTTP (health, metrics) and the ingress consumer, shutting down cleanly on SIGTERM. */
 export async function startBus(config: BusConfig, logger = busLogger(config)): Promise<INestApplication> {
+  requireTrust(config);
   const app = await NestFactory.create(BusModule.forRoot(config, { http: true, ingress: true }), {
     logger,
     abortOnError: false,
@@ -38,4 +39,22 @@ export async function openBusContext(
     logger,
     abortOnError: false,
   });
+}
+
+/**
+ * A bus that checks signatures needs roots to check them against and a key to sign its receipts.
+ * Refuse to start without them, and say how to get them.
+ */
+export function requireTrust(config: BusConfig): void {
+  const problems: string[] = [];
+  if (!config.trust.anchorsPem.includes('BEGIN CERTIFICATE'))
+    problems.push('no trust anchors (TRUST_ANCHORS)');
+  if (!config.busSigning) problems.push('no key to sign receipts (BUS_SIGNING_KEY, BUS_SIGNING_CERT)');
+  if (problems.length > 0) {
+    throw new ConfigError([
+      ...problems,
+      'for development and tests: `edoc-bus pki init` writes a test PKI to certs/generated, which is used by default;',
+      'in production: point TRUST_ANCHORS/TRUST_INTERMEDIATES at the government roots and issuing CAs.',
+    ]);
+  }
 }

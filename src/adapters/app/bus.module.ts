@@ -7,7 +7,21 @@ import {
   type OnApplicationBootstrap,
   type Provider,
 } from '@nestjs/common';
+import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { ReceiptSigner } from '../../modules/receipts/receipt-signer.port';
+import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
+import { AssessSignature } from '../../modules/trust/assess-signature';
+import { derFromPem } from '../../modules/trust/pki/certificate-facts';
+import { RevocationChecker } from '../../modules/trust/revocation/revocation-checker';
+import {
+  RevocationFetcher,
+  RevocationSettings,
+  RevocationStore,
+} from '../../modules/trust/revocation/revocation-ports';
+import { CanonicalSigner } from '../../modules/trust/xmldsig/canonical-signer';
+import { HttpRevocationFetcher } from '../pki/http-revocation-fetcher';
+import { PgRevocationStore } from '../postgres/pg-revocation.store';
 import { PackageInspection } from '../../modules/edoc/inspection/inspection';
 import { BrokerAccessProvisioner } from '../../modules/registry/broker-access.port';
 import { Directory, DIRECTORY_TTL_MS } from '../../modules/registry/directory';
@@ -62,8 +76,24 @@ const USE_CASES = [
   ListEndpoints,
   AddAlias,
   ProvisionEndpoints,
+  ChangeSignaturePolicy,
   Directory,
 ];
+
+/** The bus signs its receipts with its own key; an admin context that issues none may run without one. */
+function receiptSigner(config: BusConfig): ReceiptSigner {
+  if (!config.busSigning) {
+    return {
+      sign: () => {
+        throw new Error('no bus signing key configured (BUS_SIGNING_KEY, BUS_SIGNING_CERT)');
+      },
+    };
+  }
+  return new CanonicalSigner({
+    privateKey: createPrivateKey(config.busSigning.keyPem),
+    certificates: derFromPem(config.busSigning.certPem),
+  });
+}
 
 /** Starts the broker side once every provider exists, and stops it before the database closes. */
 @Injectable()
@@ -108,7 +138,25 @@ export class BusModule {
         provide: SubmissionSettings,
         useValue: { xmlLimits: config.xmlLimits, quarantineMaxStoredBytes: config.quarantineMaxStoredBytes },
       },
-      { provide: PackageInspection, useFactory: () => new InspectionPool(config.inspectionThreads) },
+      {
+        provide: PackageInspection,
+        useFactory: () => new InspectionPool(config.inspectionThreads, config.trust),
+      },
+      {
+        provide: RevocationFetcher,
+        useFactory: () => new HttpRevocationFetcher(config.revocation.timeoutMs),
+      },
+      { provide: RevocationStore, useClass: PgRevocationStore },
+      {
+        provide: RevocationSettings,
+        useValue: {
+          graceSeconds: config.revocation.graceSeconds,
+          retryAfterSeconds: config.revocation.retryAfterSeconds,
+        },
+      },
+      RevocationChecker,
+      AssessSignature,
+      { provide: ReceiptSigner, useFactory: () => receiptSigner(config) },
       BusMetrics,
       { provide: SubmissionMetrics, useExisting: BusMetrics },
       {

@@ -13,7 +13,7 @@ const SUBJECTS = [
 ];
 
 export interface SampleDocumentSpec {
-  from: Endpoint;
+  from: Pick<Endpoint, 'organId' | 'name'>;
   to: Array<Pick<Endpoint, 'organId' | 'name'>>;
   number: number;
   priority?: number;

@@ -1,6 +1,9 @@
 import { plainToInstance, Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 
 /**
  * Every setting of the bus, read from the environment once at start-up and validated here; the rest
@@ -105,6 +108,42 @@ export class EnvironmentVariables {
 
   @IsString()
   INSTANCE_NAME = 'edoc-bus';
+
+  /** PEM file(s), comma-separated: the roots the bus trusts. Default: the test PKI if generated. */
+  @IsString()
+  TRUST_ANCHORS = '';
+
+  /** PEM file(s), comma-separated: issuing CAs used to complete signers' paths. */
+  @IsString()
+  TRUST_INTERMEDIATES = '';
+
+  /** The bus's own key and certificate (PEM) for signing receipts. Default: the test PKI's. */
+  @IsString()
+  BUS_SIGNING_KEY = '';
+
+  @IsString()
+  BUS_SIGNING_CERT = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  REVOCATION_GRACE_SECONDS = 86400;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  REVOCATION_RETRY_SECONDS = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  REVOCATION_TIMEOUT_MS = 3000;
+
+  @IsIn(['report', 'refuse-invalid'])
+  PDF_SIGNATURE_POLICY: 'report' | 'refuse-invalid' = 'report';
 }
 
 export interface BusConfig {
@@ -124,6 +163,12 @@ export interface BusConfig {
   inboxDeliveryLimit: number;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   instanceName: string;
+  trust: TrustMaterial;
+  /** Files the trust material came from (for messages). */
+  trustSources: string[];
+  busSigning: { keyPem: string; certPem: string } | null;
+  revocation: { graceSeconds: number; retryAfterSeconds: number; timeoutMs: number };
+  pdfSignaturePolicy: EnvironmentVariables['PDF_SIGNATURE_POLICY'];
 }
 
 export class ConfigError extends Error {
@@ -171,8 +216,50 @@ export function loadConfig(
     inboxDeliveryLimit: vars.INBOX_DELIVERY_LIMIT,
     logLevel: vars.LOG_LEVEL,
     instanceName: vars.INSTANCE_NAME,
+    ...trustMaterial(vars),
+    revocation: {
+      graceSeconds: vars.REVOCATION_GRACE_SECONDS,
+      retryAfterSeconds: vars.REVOCATION_RETRY_SECONDS,
+      timeoutMs: vars.REVOCATION_TIMEOUT_MS,
+    },
+    pdfSignaturePolicy: vars.PDF_SIGNATURE_POLICY,
     ...overrides,
   };
+}
+
+/** Where `edoc-bus pki init` writes the test PKI by default. */
+export const DEFAULT_PKI_DIR = 'certs/generated';
+
+function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 'trustSources' | 'busSigning'> {
+  const generated = (name: string) => {
+    const file = resolve(DEFAULT_PKI_DIR, name);
+    return existsSync(file) ? file : '';
+  };
+  const anchors = files(vars.TRUST_ANCHORS || generated('trust-anchors.pem'));
+  const intermediates = files(vars.TRUST_INTERMEDIATES || generated('intermediates.pem'));
+  const keyFile = vars.BUS_SIGNING_KEY || generated('bus.key');
+  const certFile = vars.BUS_SIGNING_CERT || generated('bus.crt');
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError([
+        `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
+    }
+  };
+  return {
+    trust: { anchorsPem: anchors.map(read).join('\n'), intermediatesPem: intermediates.map(read).join('\n') },
+    trustSources: [...anchors, ...intermediates],
+    busSigning: keyFile && certFile ? { keyPem: read(keyFile), certPem: read(certFile) } : null,
+  };
+}
+
+function files(list: string): string[] {
+  return list
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
 }
 
 /** The token under which the validated configuration is provided to Nest. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { Endpoint, EndpointStatus, OrganAlias } from '../../modules/registry/domain/endpoint';
 import type { OrganCategory } from '../../modules/registry/domain/organ-code';
+import type { SignaturePolicy } from '../../modules/trust/policy/signature-policy';
 import { EndpointRepository, type EndpointChange } from '../../modules/registry/endpoint.repository';
 import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entities';
 
@@ -53,6 +54,15 @@ export class PgEndpointRepository extends EndpointRepository {
       await m
         .getRepository(EndpointEntity)
         .update({ organId }, { status, statusReason: reason, updatedAt: change.at });
+      await m.getRepository(EndpointChangeEntity).insert(change);
+    });
+  }
+
+  async setSignaturePolicy(organId: string, policy: SignaturePolicy, change: EndpointChange): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await m
+        .getRepository(EndpointEntity)
+        .update({ organId }, { signaturePolicy: policy, updatedAt: change.at });
       await m.getRepository(EndpointChangeEntity).insert(change);
     });
   }
@@ -110,6 +120,7 @@ function toEndpoint(row: EndpointEntity): Endpoint {
     transport: row.transport as Endpoint['transport'],
     status: row.status as EndpointStatus,
     statusReason: row.statusReason,
+    signaturePolicy: row.signaturePolicy as SignaturePolicy,
   };
 }
 
@@ -122,5 +133,6 @@ function fromEndpoint(e: Endpoint): Partial<EndpointEntity> {
     transport: e.transport,
     status: e.status,
     statusReason: e.statusReason,
+    signaturePolicy: e.signaturePolicy,
   };
 }

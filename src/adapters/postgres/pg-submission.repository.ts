@@ -46,8 +46,8 @@ export class PgSubmissionRepository extends SubmissionRepository {
     const result = await this.sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
       `WITH p AS (
          INSERT INTO package (id, kind, sender, document_id, business_doc_type, sha256, size_bytes, transport,
-                              transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at)
-         VALUES ($1, 'edoc', $2, $3, $4, decode($5, 'hex'), $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                              transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at, signature)
+         VALUES ($1, 'edoc', $2, $3, $4, decode($5, 'hex'), $6, $7, $8, $9, $10, $11, $12, $13, $14, $41::jsonb)
          ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
          RETURNING id
        ), content AS (
@@ -78,6 +78,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
         ...traceParams(r.traceEvents),
         ...receiptParams(r.receipt),
         ...this.outboxParams(r.outbox),
+        JSON.stringify(r.signature), // $41
       ],
     );
     if (!result || result.inserted === 0) {
@@ -96,8 +97,8 @@ export class PgSubmissionRepository extends SubmissionRepository {
     const result = await this.sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
       `WITH p AS (
          INSERT INTO package (id, kind, sender, document_id, status_code, related_package_id, sha256, size_bytes,
-                              transport, transport_message_id, received_at, accepted_at)
-         VALUES ($1, 'status', $2, $3, $4, $5, decode($6, 'hex'), $7, $8, $9, $10, $11)
+                              transport, transport_message_id, received_at, accepted_at, signature)
+         VALUES ($1, 'status', $2, $3, $4, $5, decode($6, 'hex'), $7, $8, $9, $10, $11, $39::jsonb)
          ON CONFLICT (sender, sha256) WHERE kind = 'status' DO NOTHING
          RETURNING id
        ), content AS (
@@ -126,6 +127,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
         ...traceParams(r.traceEvents),
         ...receiptParams(r.receipt),
         ...this.outboxParams(r.outbox),
+        JSON.stringify(r.signature), // $39
       ],
     );
     if (!result || result.inserted === 0) {

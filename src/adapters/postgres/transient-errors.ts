@@ -38,7 +38,13 @@ export function isTransientInfrastructureError(error: unknown): boolean {
     if (e instanceof InfrastructureUnavailableError) return true;
     const candidate = e as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
     const code = typeof candidate.code === 'string' ? candidate.code : '';
-    if (TRANSIENT_SQLSTATE.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) return true;
+    // Class 08 is connection trouble — except 08P01, a protocol violation: a defect, not an outage.
+    if (
+      TRANSIENT_SQLSTATE.has(code) ||
+      (code.startsWith('08') && code !== '08P01') ||
+      NETWORK_CODES.has(code)
+    )
+      return true;
     if (typeof candidate.message === 'string' && MESSAGES.some((m) => m.test(candidate.message as string)))
       return true;
     e = candidate.driverError ?? candidate.cause;

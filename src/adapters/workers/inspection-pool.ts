@@ -5,6 +5,7 @@ import {
   type InspectionRequest,
   type InspectionResult,
 } from '../../modules/edoc/inspection/inspection';
+import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 
 /**
  * Runs package inspection (prescan, libxml2 parse, XSD, model) on a pool of worker threads, one
@@ -13,7 +14,7 @@ import {
 export class InspectionPool extends PackageInspection {
   private readonly pool: Piscina<InspectionRequest, InspectionResult>;
 
-  constructor(threads: number) {
+  constructor(threads: number, trust: TrustMaterial) {
     super();
     const fromTypeScriptSources = __filename.endsWith('.ts');
     this.pool = new Piscina({
@@ -21,6 +22,7 @@ export class InspectionPool extends PackageInspection {
       workerData: {
         fromTypeScriptSources,
         modulePath: join(__dirname, `inspection.worker.${fromTypeScriptSources ? 'ts' : 'js'}`),
+        trust,
       },
       minThreads: threads,
       maxThreads: threads,

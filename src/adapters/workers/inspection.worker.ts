@@ -1,8 +1,12 @@
+import 'reflect-metadata';
+import { workerData } from 'node:worker_threads';
 import { EdxmlInspector } from '../../modules/edoc/inspection/edxml-inspector';
 import type { InspectionRequest, InspectionResult } from '../../modules/edoc/inspection/inspection';
+import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 
-// One inspector per worker thread: libxml2 and the compiled schemas are loaded once.
-const inspector = EdxmlInspector.create();
+// One inspector per worker thread: libxml2, the compiled schemas and the trust store are loaded
+// once; certificate paths are cached per thread.
+const inspector = EdxmlInspector.create((workerData as { trust: TrustMaterial }).trust);
 
 export default async function inspect(request: InspectionRequest): Promise<InspectionResult> {
   return (await inspector).inspect(request);

@@ -1,8 +1,9 @@
+import type { SignaturePolicy } from '../trust/policy/signature-policy';
 import type { Endpoint, EndpointStatus, OrganAlias } from './domain/endpoint';
 
 export interface EndpointChange {
   organId: string;
-  action: 'add' | 'update' | 'lock' | 'unlock' | 'close' | 'provision' | 'alias';
+  action: 'add' | 'update' | 'lock' | 'unlock' | 'close' | 'provision' | 'alias' | 'policy';
   actor: string;
   reason: string | null;
   at: Date;
@@ -19,6 +20,11 @@ export abstract class EndpointRepository {
     organId: string,
     status: EndpointStatus,
     reason: string | null,
+    change: EndpointChange,
+  ): Promise<void>;
+  abstract setSignaturePolicy(
+    organId: string,
+    policy: SignaturePolicy,
     change: EndpointChange,
   ): Promise<void>;
   abstract markProvisioned(organId: string, brokerUser: string, change: EndpointChange): Promise<void>;

@@ -1,4 +1,4 @@
-export type SubmissionStage = 'inspect' | 'route' | 'persist' | 'total';
+export type SubmissionStage = 'inspect' | 'trust' | 'persist' | 'total';
 
 /** Port: counts outcomes and times the stages of the hot path (exported as Prometheus metrics). */
 export abstract class SubmissionMetrics {

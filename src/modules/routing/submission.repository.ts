@@ -1,6 +1,7 @@
 import type { DeliveryState } from '../receipts/domain/delivery-state';
 import type { ReceiptOutcome } from '../receipts/domain/bus-receipt';
 import type { ReasonCode } from '../shared/reasons';
+import type { SignatureRecord } from '../trust/signature-record';
 
 export type TransportName = 'amqp' | 'vdxp-http' | 'soap' | 'rest' | 'cli';
 export type MessageType = 'edoc' | 'status' | 'receipt';
@@ -49,6 +50,8 @@ interface PackageFacts {
   receivedAt: Date;
   acceptedAt: Date;
   body: Uint8Array;
+  /** What the bus established about the package's signature (signer, evidence, policy flags). */
+  signature: SignatureRecord;
 }
 
 export interface AcceptedDocumentRecord extends PackageFacts {

@@ -76,6 +76,50 @@ export const REASONS = {
     vi: 'Đơn vị gửi trạng thái không phải là bên nhận của văn bản được tham chiếu.',
     en: 'The sender of the status is not a party to the document it refers to.',
   },
+  SIG_MISSING: {
+    vi: 'Gói tin không có chữ ký số XML-DSig theo quy định.',
+    en: 'The package carries no XML-DSig signature.',
+  },
+  SIG_INVALID: {
+    vi: 'Chữ ký số không hợp lệ: nội dung đã bị thay đổi sau khi ký hoặc chữ ký không khớp.',
+    en: 'The signature is invalid: the content changed after signing or the signature value does not match.',
+  },
+  SIG_WRAPPED: {
+    vi: 'Cấu trúc chữ ký không đúng hồ sơ ký (nhiều chữ ký, vị trí sai hoặc tham chiếu không phải toàn văn bản).',
+    en: 'The signature structure breaks the signing profile (several signatures, wrong place, or a reference other than the whole document).',
+  },
+  ALG_FORBIDDEN: {
+    vi: 'Thuật toán ký hoặc băm không được phép.',
+    en: 'A signature, digest or canonicalization algorithm that is not allowed.',
+  },
+  CERT_UNTRUSTED: {
+    vi: 'Chứng thư số không được cấp bởi tổ chức chứng thực chuyên dùng Chính phủ được tin cậy.',
+    en: 'The certificate does not chain to a trusted government root.',
+  },
+  CERT_EXPIRED: {
+    vi: 'Chứng thư số đã hết hạn.',
+    en: 'The certificate has expired.',
+  },
+  CERT_NOT_YET_VALID: {
+    vi: 'Chứng thư số chưa đến thời hạn có hiệu lực.',
+    en: 'The certificate is not valid yet.',
+  },
+  CERT_KEY_USAGE: {
+    vi: 'Chứng thư số không được phép dùng để ký văn bản.',
+    en: 'The certificate may not be used to sign documents (key usage).',
+  },
+  CERT_REVOKED: {
+    vi: 'Chứng thư số đã bị thu hồi.',
+    en: 'The certificate has been revoked.',
+  },
+  REVOCATION_UNKNOWN: {
+    vi: 'Không xác định được tình trạng thu hồi của chứng thư số (OCSP/CRL không phản hồi quá thời gian cho phép).',
+    en: 'The revocation status of the certificate cannot be established (OCSP/CRL unavailable beyond the grace period).',
+  },
+  CERT_ORG_MISMATCH: {
+    vi: 'Chứng thư số không thuộc về cơ quan gửi văn bản.',
+    en: 'The certificate does not belong to the sending organization.',
+  },
   INTERNAL_ERROR: {
     vi: 'Trục gặp lỗi nội bộ khi xử lý gói tin; gói tin đã được lưu để xử lý lại.',
     en: 'The bus hit an internal error while processing the package; it was kept for reprocessing.',

@@ -5,6 +5,7 @@ import type { StaffInfo } from '../../../modules/edoc/domain/edoc-package';
 import { formatEdxmlTimestamp, writeStatusPackage } from '../../../modules/edoc/writing/write-status-package';
 import { AmqpConnection } from '../amqp-connection';
 import { HEADERS, SUBMIT_EXCHANGE, inboxQueue } from '../amqp-names';
+import { SigningPool, type SigningCredentials } from '../../workers/signing-pool';
 import { ConfirmPublisher } from '../confirm-publisher';
 import { InMemoryProcessedMessages, type ProcessedMessageStore } from './processed-messages';
 
@@ -18,6 +19,11 @@ export interface EdocBusClientOptions {
   autoArrivedStatus?: boolean;
   prefetch?: number;
   processed?: ProcessedMessageStore;
+  /**
+   * The endpoint's signing key and certificate: `send` and `sendStatus` then sign every package
+   * that is not signed yet (enveloped XML-DSig, the profile the bus verifies).
+   */
+  signing?: SigningCredentials;
 }
 
 export interface ReceivedDocument {
@@ -122,14 +128,24 @@ export class EdocBusClient {
     await this.connection.onConnectOnce((model) => this.openConsumer(model));
   }
 
-  /** Submits a package; resolves with its message id once the broker has it. */
+  /**
+   * Submits a package; resolves once the broker has it, with its message id and the exact bytes
+   * sent (signed, when the client signs) — what the bus's receipt hashes.
+   */
   async send(
     pkg: string | Uint8Array,
-    options: { messageId?: string; kind?: 'edoc' | 'status' } = {},
-  ): Promise<{ messageId: string }> {
+    options: { messageId?: string; kind?: 'edoc' | 'status'; sign?: boolean } = {},
+  ): Promise<{ messageId: string; bytes: Buffer }> {
     const messageId = options.messageId ?? randomUUID();
     const kind = options.kind ?? 'edoc';
-    const body = typeof pkg === 'string' ? Buffer.from(pkg, 'utf8') : pkg;
+    const text = typeof pkg === 'string' ? pkg : Buffer.from(pkg).toString('utf8');
+    const signing = this.options.signing;
+    const body = Buffer.from(
+      signing && options.sign !== false && !isSigned(text)
+        ? await SigningPool.instance.sign(text, signing)
+        : text,
+      'utf8',
+    );
     await this.publishWithRetry(() =>
       this.publisher.publish(SUBMIT_EXCHANGE, kind, body, {
         messageId,
@@ -140,7 +156,7 @@ export class EdocBusClient {
         timestamp: Math.floor(Date.now() / 1000),
       }),
     );
-    return { messageId };
+    return { messageId, bytes: body };
   }
 
   /** Reports on a received document (01 … 06, or 15/16 to answer a take-back request). */
@@ -149,7 +165,7 @@ export class EdocBusClient {
     statusCode: string,
     description?: string,
     staff?: StaffInfo,
-  ): Promise<{ messageId: string }> {
+  ): Promise<{ messageId: string; bytes: Buffer }> {
     const xml = writeStatusPackage({
       from: { organId: this.organId, organName: this.options.organName },
       responseFor: {
@@ -280,4 +296,9 @@ function headerText(value: unknown): string | undefined {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return undefined;
+}
+
+/** Whether a package already carries an XML-DSig signature (then the SDK leaves it as it is). */
+function isSigned(xml: string): boolean {
+  return xml.includes('http://www.w3.org/2000/09/xmldsig#');
 }

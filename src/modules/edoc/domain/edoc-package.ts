@@ -137,18 +137,11 @@ export interface Attachment {
   base64?: string;
 }
 
-/** Where the signature sits and in which namespace; the trust module checks it. */
-export interface SignaturePresence {
-  namespace: 'xmldsig' | 'edxml' | 'other';
-  count: number;
-}
-
 export interface EdocPackage {
   kind: 'edoc';
   header: MessageHeader;
   traces: TraceHeader[];
   business?: Business;
-  signature?: SignaturePresence;
   manifest: ManifestReference[];
   attachments: Attachment[];
   extras: UnknownElement[];

@@ -30,6 +30,5 @@ export interface StatusPackage {
   statusCode: string;
   description?: string;
   timestamp?: string;
-  signature?: { namespace: 'xmldsig' | 'edxml' | 'other'; count: number };
   extras: UnknownElement[];
 }

@@ -3,6 +3,9 @@ import { refusal, type Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../domain/namespaces';
 import type { StatusPackage } from '../domain/status-package';
+import { ChainValidator } from '../../trust/pki/chain-validator';
+import { TrustStore, type TrustMaterial } from '../../trust/pki/trust-store';
+import { XmlSignatureVerifier } from '../../trust/xmldsig/xml-signature-verifier';
 import { readEdocPackage } from '../reading/read-edoc-package';
 import { readStatusPackage } from '../reading/read-status-package';
 import { formatSchemaProblems, SchemaValidator } from '../validation/schema-validator';
@@ -20,28 +23,37 @@ const WELL_KNOWN_PREFIXES: Record<string, string> = {
 };
 
 /**
- * The whole check of a package short of its signature, in the order that keeps hostile input
- * cheap: byte prescan (size, DOCTYPE, depth, counts) → libxml2 parse → kind → XSD → typed model
- * → QCVN 102 cardinalities. Synchronous and CPU-bound: it runs inside worker threads.
+ * The whole CPU-bound check of a package, in the order that keeps hostile input cheap: byte
+ * prescan (size, DOCTYPE, depth, counts) → libxml2 parse → kind → XSD → signature (structure,
+ * algorithms, certificate path, cryptography) → typed model → QCVN 102 cardinalities.
+ * It runs inside worker threads; revocation and policy are decided on the main thread.
  */
 export class EdxmlInspector {
   private readonly dom: Dom;
   private readonly parseOptions: number;
 
+  private readonly signatures: XmlSignatureVerifier;
+
   private constructor(
     private readonly lx: typeof Libxml2,
     private readonly schemas: SchemaValidator,
+    trust: TrustMaterial,
   ) {
     this.dom = new Dom(lx);
     this.parseOptions = safeParseOptions(lx);
+    this.signatures = new XmlSignatureVerifier(
+      lx,
+      new ChainValidator(new TrustStore(trust)),
+      this.parseOptions,
+    );
   }
 
-  static async create(): Promise<EdxmlInspector> {
+  static async create(trust: TrustMaterial): Promise<EdxmlInspector> {
     const lx = await loadLibxml2();
-    return new EdxmlInspector(lx, new SchemaValidator(lx));
+    return new EdxmlInspector(lx, new SchemaValidator(lx), trust);
   }
 
-  inspect(request: InspectionRequest): InspectionResult {
+  async inspect(request: InspectionRequest): Promise<InspectionResult> {
     const bytes = request.bytes;
     const facts = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
     const refuse = (
@@ -95,6 +107,11 @@ export class EdxmlInspector {
         );
       }
 
+      // The signature is checked before the model is read: a package changed after signing is
+      // SIG_INVALID, whatever else is wrong with it. (This removes the Signature from `doc`.)
+      const signature = await this.signatures.verify(doc, new Date());
+      if (signature.status === 'refused') return refuse(signature.refusal, kind, this.claimedSender(doc));
+
       const read =
         kind === 'edoc'
           ? readEdocPackage(this.dom, root, { includeAttachmentContent: request.includeAttachmentContent })
@@ -111,8 +128,8 @@ export class EdxmlInspector {
       }
       const all = [...warnings, ...read.warnings];
       return read.model.kind === 'edoc'
-        ? { ...facts, ok: true, kind: 'edoc', model: read.model, warnings: all }
-        : { ...facts, ok: true, kind: 'status', model: read.model, warnings: all };
+        ? { ...facts, ok: true, kind: 'edoc', model: read.model, signature, warnings: all }
+        : { ...facts, ok: true, kind: 'status', model: read.model, signature, warnings: all };
     } finally {
       doc.dispose();
     }

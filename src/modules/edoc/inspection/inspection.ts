@@ -1,7 +1,11 @@
 import type { Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import type { StatusPackage } from '../domain/status-package';
+import type { XmlSignatureOutcome } from '../../trust/xmldsig/xml-signature-verifier';
 import type { XmlLimits } from '../xml/prescan';
+
+/** The signature as the worker found it: verified (path and cryptography checked) or absent. */
+export type InspectedSignature = Exclude<XmlSignatureOutcome, { status: 'refused' }>;
 
 export type PackageKind = 'edoc' | 'status';
 
@@ -21,8 +25,20 @@ interface InspectionFacts {
 }
 
 export type AcceptedInspection =
-  | (InspectionFacts & { ok: true; kind: 'edoc'; model: EdocPackage; warnings: string[] })
-  | (InspectionFacts & { ok: true; kind: 'status'; model: StatusPackage; warnings: string[] });
+  | (InspectionFacts & {
+      ok: true;
+      kind: 'edoc';
+      model: EdocPackage;
+      signature: InspectedSignature;
+      warnings: string[];
+    })
+  | (InspectionFacts & {
+      ok: true;
+      kind: 'status';
+      model: StatusPackage;
+      signature: InspectedSignature;
+      warnings: string[];
+    });
 
 export interface RefusedInspection extends InspectionFacts {
   ok: false;
@@ -36,7 +52,8 @@ export interface RefusedInspection extends InspectionFacts {
 export type InspectionResult = AcceptedInspection | RefusedInspection;
 
 /**
- * Port: runs the CPU-bound checks on a package (prescan, parse, schema, model) off the event loop.
+ * Port: runs the CPU-bound checks on a package (prescan, parse, schema, signature and certificate
+ * path, model) off the event loop.
  * Implemented by a worker-thread pool (adapters/workers).
  */
 export abstract class PackageInspection {

@@ -1,5 +1,4 @@
 import type { Organization, ResponseFor, StaffInfo, UnknownElement } from '../domain/edoc-package';
-import { XMLDSIG_NS } from '../domain/namespaces';
 import type { Dom } from '../xml/dom';
 import type { XmlElement } from '../xml/libxml2';
 
@@ -63,20 +62,6 @@ export function readResponseFor(dom: Dom, el: XmlElement): ResponseFor {
     code: dom.text(dom.child(el, 'Code')),
     promulgationDate: dom.text(dom.child(el, 'PromulgationDate')),
     documentId: dom.text(dom.child(el, 'DocumentId')),
-  };
-}
-
-/** The header's `Signature` children, in either the xmldsig namespace or (as the SDK writes it) none. */
-export function signaturePresence(
-  dom: Dom,
-  header: XmlElement,
-): { namespace: 'xmldsig' | 'edxml' | 'other'; count: number } | undefined {
-  const signatures = dom.children(header).filter((c) => c.name === 'Signature');
-  if (signatures.length === 0) return undefined;
-  const ns = signatures[0]!.namespaceUri;
-  return {
-    namespace: ns === XMLDSIG_NS ? 'xmldsig' : dom.isEdxml(signatures[0]!) ? 'edxml' : 'other',
-    count: signatures.length,
   };
 }
 

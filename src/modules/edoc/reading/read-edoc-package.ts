@@ -13,14 +13,7 @@ import type {
 import type { Dom } from '../xml/dom';
 import type { XmlElement } from '../xml/libxml2';
 import { organCodeForm } from '../../registry/domain/organ-code';
-import {
-  countChildren,
-  locateHeader,
-  readOrganization,
-  readResponseFor,
-  readStaffInfo,
-  signaturePresence,
-} from './read-common';
+import { countChildren, locateHeader, readOrganization, readResponseFor, readStaffInfo } from './read-common';
 import type { ReadResult } from './read-result';
 
 const SINGLE_IN_MESSAGE_HEADER = ['From', 'DocumentId', 'Code', 'Subject', 'OtherInfo', 'SteeringType'];
@@ -107,7 +100,6 @@ export function readEdocPackage(
       header: msg,
       traces,
       business,
-      signature: signaturePresence(dom, header),
       manifest,
       attachments,
       extras,

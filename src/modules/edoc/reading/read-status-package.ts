@@ -2,14 +2,7 @@ import type { UnknownElement } from '../domain/edoc-package';
 import { isKnownStatusCode, type StatusPackage } from '../domain/status-package';
 import type { Dom } from '../xml/dom';
 import type { XmlElement } from '../xml/libxml2';
-import {
-  countChildren,
-  locateHeader,
-  readOrganization,
-  readResponseFor,
-  readStaffInfo,
-  signaturePresence,
-} from './read-common';
+import { countChildren, locateHeader, readOrganization, readResponseFor, readStaffInfo } from './read-common';
 import type { ReadResult } from './read-result';
 
 const SINGLE = ['From', 'ResponseFor', 'StatusCode', 'Description', 'Timestamp', 'StaffInfo'];
@@ -18,7 +11,7 @@ const SINGLE = ['From', 'ResponseFor', 'StatusCode', 'Description', 'Timestamp',
 export function readStatusPackage(dom: Dom, root: XmlElement): ReadResult<StatusPackage> | string {
   const located = locateHeader(dom, root);
   if (typeof located === 'string') return located;
-  const { header, messageHeader } = located;
+  const { messageHeader } = located;
   const problems: string[] = [];
   const warnings: string[] = [];
   const extras: UnknownElement[] = [];
@@ -38,7 +31,6 @@ export function readStatusPackage(dom: Dom, root: XmlElement): ReadResult<Status
     statusCode: dom.text(dom.child(messageHeader, 'StatusCode')) ?? '',
     description: dom.text(dom.child(messageHeader, 'Description')),
     timestamp: dom.text(dom.child(messageHeader, 'Timestamp')),
-    signature: signaturePresence(dom, header),
     extras,
   };
   for (const c of dom.children(messageHeader)) {

@@ -56,7 +56,7 @@ export function normaliseName(local: string): string {
  * made on ancestors, so the element's own namespace is declared on it when missing.
  */
 function serialiseWithNamespace(el: XmlElement): string {
-  const xml = el.toString();
+  const xml = el.toString({ format: false });
   const uri = el.namespaceUri;
   if (!uri) return xml;
   const attr = el.prefix ? `xmlns:${el.prefix}` : 'xmlns';

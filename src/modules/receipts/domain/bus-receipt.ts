@@ -1,4 +1,8 @@
-import { escapeAttribute, escapeText } from '../../edoc/writing/xml-writer';
+import {
+  c14nAttribute as escapeAttribute,
+  c14nText as escapeText,
+} from '../../trust/xmldsig/canonical-signer';
+import type { SignatureRecord } from '../../trust/signature-record';
 import { describeRefusal, type Refusal } from '../../shared/reasons';
 
 /** Namespace of the bus's own receipts (schemas/edoc/bus-receipt.xsd). */
@@ -30,19 +34,19 @@ export interface BusReceipt {
   refusal?: Refusal;
   recipients?: ReceiptRecipient[];
   warnings?: string[];
+  signature?: SignatureRecord;
 }
 
 /**
  * The bus's answer to every package a sender submits, as XML in the bus's own namespace: what was
- * received (SHA-256, size, the sender's message id), the outcome, the bus id, and per recipient
- * where the copy went or why it did not. Refusals carry a stable code and text in Vietnamese and
- * English. (Signed with the bus certificate once the trust module lands.)
+ * received (SHA-256, size, the sender's message id), the outcome, the bus id, per recipient where
+ * the copy went or why it did not, and what the bus found of the signature (signer, revocation
+ * evidence and its age, policy flags). Refusals carry a stable code and text in Vietnamese and
+ * English. Written directly in canonical form (C14N) so the bus can sign it cheaply (see
+ * CanonicalSigner); returns the root element only, the issuer adds the XML declaration.
  */
 export function writeBusReceipt(r: BusReceipt): string {
-  const lines: string[] = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<BusReceipt xmlns="${RECEIPT_NS}" version="1">`,
-  ];
+  const lines: string[] = [`<BusReceipt xmlns="${RECEIPT_NS}" version="1">`];
   const field = (name: string, value: string | number | null | undefined) => {
     if (value !== undefined && value !== null && value !== '')
       lines.push(`  <${name}>${escapeText(String(value))}</${name}>`);
@@ -72,18 +76,36 @@ export function writeBusReceipt(r: BusReceipt): string {
       const attrs = [
         `organId="${escapeAttribute(p.addressedTo)}"`,
         `outcome="${p.outcome}"`,
-        p.routedTo && p.routedTo !== p.addressedTo ? `routedTo="${escapeAttribute(p.routedTo)}"` : '',
+        // C14N order: attributes sorted by name.
         p.reason ? `reason="${p.reason}"` : '',
+        p.routedTo && p.routedTo !== p.addressedTo ? `routedTo="${escapeAttribute(p.routedTo)}"` : '',
       ].filter(Boolean);
-      lines.push(`    <Recipient ${attrs.join(' ')}/>`);
+      lines.push(`    <Recipient ${attrs.join(' ')}></Recipient>`);
     }
     lines.push('  </Recipients>');
   }
+  if (r.signature) writeSignatureRecord(lines, r.signature);
   if (r.warnings && r.warnings.length > 0) {
     lines.push('  <Warnings>');
     for (const w of r.warnings.slice(0, 50)) lines.push(`    <Warning>${escapeText(w)}</Warning>`);
     lines.push('  </Warnings>');
   }
   lines.push('</BusReceipt>');
-  return lines.join('\n') + '\n';
+  return lines.join('\n');
+}
+
+function writeSignatureRecord(lines: string[], s: SignatureRecord): void {
+  lines.push(`  <SignatureCheck policy="${s.policy}" status="${s.status}">`);
+  if (s.signer) {
+    lines.push(
+      `    <Signer fingerprint="${s.signer.fingerprint}" organId="${escapeAttribute(s.signer.organId ?? '')}" serialNumber="${s.signer.serialNumber}">${escapeText(s.signer.subject)}</Signer>`,
+    );
+  }
+  for (const r of s.revocation ?? []) {
+    lines.push(
+      `    <Revocation ageSeconds="${r.ageSeconds}" method="${r.method}" nextUpdate="${r.nextUpdate}" stale="${r.stale}" status="${r.status}" thisUpdate="${r.thisUpdate}">${escapeText(r.subject)}</Revocation>`,
+    );
+  }
+  for (const f of s.flags) lines.push(`    <Flag>${escapeText(f)}</Flag>`);
+  lines.push('  </SignatureCheck>');
 }

@@ -1,3 +1,4 @@
+import type { SignaturePolicy } from '../../trust/policy/signature-policy';
 import type { OrganCategory } from './organ-code';
 
 export type Transport = 'amqp' | 'bridge';
@@ -12,6 +13,8 @@ export interface Endpoint {
   transport: Transport;
   status: EndpointStatus;
   statusReason: string | null;
+  /** How strictly its packages' signatures are checked (operators set it, every change is kept). */
+  signaturePolicy: SignaturePolicy;
 }
 
 /** A closed organ code (e.g. a province merged in 2025) and the code that inherits its mail. */

@@ -15,6 +15,7 @@ function directory(
         transport: 'amqp',
         status: 'active',
         statusReason: null,
+        signaturePolicy: 'strict',
         ...x,
       },
     ]),

@@ -48,6 +48,7 @@ export class AddEndpoint {
       transport: command.transport,
       status: existing?.status ?? 'active',
       statusReason: existing?.statusReason ?? null,
+      signaturePolicy: existing?.signaturePolicy ?? 'strict',
     };
     await this.repository.save(endpoint, {
       organId,

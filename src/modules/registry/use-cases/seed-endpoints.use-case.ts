@@ -32,6 +32,7 @@ export class SeedEndpoints {
       transport: seed.transport,
       status: 'active',
       statusReason: null,
+      signaturePolicy: 'strict',
     }));
     const endpointsInserted = await this.repository.insertMissing(endpoints);
     const aliasesInserted = await this.repository.insertMissingAliases([...SEED_ALIASES_2025]);

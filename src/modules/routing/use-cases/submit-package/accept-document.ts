@@ -4,6 +4,7 @@ import type { ReceiptRecipient } from '../../../receipts/domain/bus-receipt';
 import { Directory } from '../../../registry/directory';
 import type { RecipientResolution, RoutedRecipient } from '../../../registry/domain/recipient-resolution';
 import { Clock } from '../../../shared/clock';
+import type { SignatureRecord } from '../../../trust/signature-record';
 import { IdGenerator } from '../../../shared/ids';
 import { refusal } from '../../../shared/reasons';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
@@ -23,6 +24,7 @@ interface Inspected {
   sha256: string;
   size: number;
   warnings: string[];
+  signature: SignatureRecord;
 }
 
 /**
@@ -76,6 +78,7 @@ export class AcceptDocument {
         size,
         recipients,
         warnings: inspected.warnings,
+        signature: inspected.signature,
       },
       { packageId: busId, quarantineId: null },
     );
@@ -112,6 +115,7 @@ export class AcceptDocument {
       receivedAt: command.receivedAt,
       acceptedAt: now,
       body: command.body,
+      signature: inspected.signature,
       deliveries: routed.map((r) => ({ recipient: r.organId, addressedTo: r.addressedTo })),
       traceEvents: traceOf(busId, resolutions, now),
       receipt: issued.receipt,

@@ -3,6 +3,7 @@ import { isKnownStatusCode, type StatusPackage } from '../../../edoc/domain/stat
 import { STATE_FOR_STATUS } from '../../../receipts/domain/delivery-state';
 import { routeStatus } from '../../../receipts/domain/status-routing';
 import { Clock } from '../../../shared/clock';
+import type { SignatureRecord } from '../../../trust/signature-record';
 import { IdGenerator } from '../../../shared/ids';
 import { refusal } from '../../../shared/reasons';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
@@ -18,6 +19,7 @@ interface Inspected {
   sha256: string;
   size: number;
   warnings: string[];
+  signature: SignatureRecord;
 }
 
 /**
@@ -89,6 +91,7 @@ export class AcceptStatus {
         sha256,
         size,
         warnings: inspected.warnings,
+        signature: inspected.signature,
       },
       { packageId: busId, quarantineId: null },
     );
@@ -105,6 +108,7 @@ export class AcceptStatus {
       receivedAt: command.receivedAt,
       acceptedAt: now,
       body: command.body,
+      signature: inspected.signature,
       delivery: {
         packageId: target.busId,
         recipient: route.recipient,

@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { writeBusReceipt, type BusReceipt } from '../../../receipts/domain/bus-receipt';
 import { Clock } from '../../../shared/clock';
 import { IdGenerator } from '../../../shared/ids';
+import { ReceiptSigner } from '../../../receipts/receipt-signer.port';
 import type { OutboxRecord, ReceiptRecord } from '../../submission.repository';
 
-/** Builds the receipt a sender gets for a package, and the outbox row that will carry it. */
+/** Builds the receipt a sender gets for a package, signed by the bus, and the outbox row that will carry it. */
 @Injectable()
 export class ReceiptIssuer {
   constructor(
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly signer: ReceiptSigner,
   ) {}
 
   issue(
@@ -18,7 +20,8 @@ export class ReceiptIssuer {
   ): { receipt: ReceiptRecord; outbox: OutboxRecord } {
     const receiptId = this.ids.newId();
     const issuedAt = this.clock.now();
-    const body = Buffer.from(writeBusReceipt({ ...content, receiptId, issuedAt }), 'utf8');
+    const signed = this.signer.sign(writeBusReceipt({ ...content, receiptId, issuedAt }));
+    const body = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${signed}\n`, 'utf8');
     const receipt: ReceiptRecord = {
       id: receiptId,
       recipient: content.to,

@@ -4,6 +4,7 @@ import { PackageInspection } from '../../../edoc/inspection/inspection';
 import { Directory } from '../../../registry/directory';
 import { canonicalOrganCode } from '../../../registry/domain/organ-code';
 import { refusal } from '../../../shared/reasons';
+import { AssessSignature } from '../../../trust/assess-signature';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { SubmissionMetrics } from '../../submission-metrics.port';
 import { SubmissionSettings } from '../../submission-settings';
@@ -15,8 +16,9 @@ import type { SubmitPackageCommand } from './submit-package.command';
 
 /**
  * The one entry point for every package, whatever transport brought it:
- * authenticated sender → (redelivery?) → inspection off-thread (prescan, parse, schema, model)
- * → binding From = connection → route a document or record a status.
+ * authenticated sender → (redelivery?) → inspection off-thread (prescan, parse, schema,
+ * signature and certificate path, model) → binding From = connection → trust (policy, certificate
+ * = sender, revocation) → route a document or record a status.
  * Every path ends in a durable record: an accepted package or a quarantined refusal.
  */
 @Injectable()
@@ -30,6 +32,7 @@ export class SubmitPackage {
     private readonly reject: RejectPackage,
     private readonly settings: SubmissionSettings,
     private readonly metrics: SubmissionMetrics,
+    private readonly assessSignature: AssessSignature,
   ) {}
 
   async execute(command: SubmitPackageCommand): Promise<SubmissionOutcome> {
@@ -108,13 +111,40 @@ export class SubmitPackage {
       );
     }
 
+    const documentId =
+      inspected.kind === 'edoc'
+        ? inspected.model.header.documentId
+        : (inspected.model.responseFor.documentId ?? null);
+    const endpoint = await this.directory.endpoint(sender);
     const t1 = performance.now();
+    const trust = await this.assessSignature.execute({
+      kind: inspected.kind,
+      outcome: inspected.signature,
+      policy: endpoint?.signaturePolicy ?? 'strict',
+      sender,
+    });
+    this.metrics.observeStage('trust', (performance.now() - t1) / 1000);
+    if (!trust.ok) {
+      return this.reject.execute(
+        command,
+        {
+          sha256: inspected.sha256,
+          size: inspected.size,
+          kind: inspected.kind,
+          claimedSender: claimed,
+          documentId,
+        },
+        trust.refusal,
+      );
+    }
+
+    const t2 = performance.now();
     try {
       return inspected.kind === 'edoc'
-        ? await this.acceptDocument.execute(command, sender, inspected)
-        : await this.acceptStatus.execute(command, sender, inspected);
+        ? await this.acceptDocument.execute(command, sender, { ...inspected, signature: trust.record })
+        : await this.acceptStatus.execute(command, sender, { ...inspected, signature: trust.record });
     } finally {
-      this.metrics.observeStage('persist', (performance.now() - t1) / 1000);
+      this.metrics.observeStage('persist', (performance.now() - t2) / 1000);
     }
   }
 

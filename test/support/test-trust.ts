@@ -1,0 +1,69 @@
+import { PkiResponder } from '../../src/adapters/pki/pki-responder';
+import { privateKeyPem, TestPki, type BadCase, type Issued } from '../../src/adapters/pki/test-pki';
+import type { SigningCredentials } from '../../src/adapters/workers/signing-pool';
+import type { BusConfig } from '../../src/adapters/config/bus-config';
+
+/**
+ * A test PKI with its OCSP/CRL responder on a free loopback port, for one test file. Endpoint
+ * certificates are issued on demand; the responder can be stopped and restarted to test the
+ * revocation grace period.
+ */
+export class TestTrust {
+  private port = 0;
+
+  private constructor(
+    readonly pki: TestPki,
+    readonly responder: PkiResponder,
+  ) {}
+
+  static async start(validitySeconds = 3600): Promise<TestTrust> {
+    const responder = new PkiResponder(null, validitySeconds);
+    const port = await responder.listen(0);
+    const pki = await TestPki.create(`http://127.0.0.1:${port}`);
+    await pki.issueBadCases();
+    responder.attach(pki);
+    const trust = new TestTrust(pki, responder);
+    trust.port = port;
+    return trust;
+  }
+
+  /** Trust anchors, intermediates and the bus's own signing identity, as the bus config wants them. */
+  async busConfig(): Promise<Pick<BusConfig, 'trust' | 'trustSources' | 'busSigning'>> {
+    return {
+      trust: { anchorsPem: this.pki.trustAnchorsPem(), intermediatesPem: this.pki.intermediatesPem() },
+      trustSources: ['test PKI'],
+      busSigning: {
+        keyPem: await privateKeyPem(this.pki.bus.keys.privateKey),
+        certPem: this.pki.bus.certificate.toString('pem'),
+      },
+    };
+  }
+
+  async signing(organId: string): Promise<SigningCredentials> {
+    return credentials(await this.pki.issueEndpoint(organId));
+  }
+
+  async badSigning(which: BadCase): Promise<SigningCredentials> {
+    return credentials(this.pki.bad.get(which)!);
+  }
+
+  /** Takes the OCSP/CRL responder off the network (connections refused). */
+  async stopResponder(): Promise<void> {
+    await this.responder.close();
+  }
+
+  async restartResponder(): Promise<void> {
+    await this.responder.listen(this.port);
+  }
+
+  async close(): Promise<void> {
+    await this.responder.close();
+  }
+}
+
+async function credentials(issued: Issued): Promise<SigningCredentials> {
+  return {
+    keyPem: await privateKeyPem(issued.keys.privateKey),
+    certificatePem: issued.certificate.toString('pem'),
+  };
+}
