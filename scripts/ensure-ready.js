@@ -93,9 +93,20 @@ async function ensureService(name, url, defaultPort, startCommand, howTo) {
   process.exit(1);
 }
 
+/** A bus that checks signatures needs trust anchors: generate the test PKI on first run in development. */
+function ensureTestPki() {
+  if (process.env.TRUST_ANCHORS) return;
+  if (fs.existsSync(path.join(root, 'certs', 'generated', 'pki.json'))) return;
+  log('generating the test PKI (certs/generated)…');
+  execSync(`"${process.execPath}" dist/adapters/cli/main.js pki init`, { cwd: root, stdio: 'inherit' });
+}
+
 async function main() {
   ensureDependencies();
-  if (!forTests) ensureBuild();
+  if (!forTests) {
+    ensureBuild();
+    ensureTestPki();
+  }
   const env = process.env;
   const pgUrl = forTests
     ? env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'

@@ -8,6 +8,12 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import { EdocBusClient } from '../amqp/sdk';
 import { busLogger, startBus } from '../app/bootstrap';
 import { BusMetrics } from '../http/metrics';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_PKI_DIR } from '../config/bus-config';
+import type { PkiResponder } from '../pki/pki-responder';
+import { SigningPool, type SigningCredentials } from '../workers/signing-pool';
+import { DEFAULT_PKI_URL, initPki, servePki } from './pki.commands';
 import { loadConfig } from '../config/bus-config';
 import { endpointAmqpUrl } from './credentials';
 import { operator } from './endpoints.commands';
@@ -38,7 +44,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--documents <n>', 'documents to send', '300')
     .option('--concurrency <n>', 'documents in flight at once', '16')
-    .option('--rate <docs/s>', 'steady sending rate (0 = as fast as the bus takes them)', '15')
+    .option('--rate <docs/s>', 'steady sending rate (0 = as fast as the bus takes them)', '8')
     .option('--timeout <seconds>', 'give up waiting for deliveries after', '120')
     .option('--keep-running', 'keep the bus running after the demo (Ctrl-C to stop)')
     .action((opts: DemoOptions) => runDemo(opts));
@@ -46,6 +52,14 @@ export function registerDemoCommand(program: Command): void {
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const total = Number(opts.documents);
+  const pkiDir = resolve(DEFAULT_PKI_DIR);
+  if (!process.env.TRUST_ANCHORS && !existsSync(join(pkiDir, 'pki.json'))) {
+    console.log(
+      `Generating a test PKI in ${pkiDir} (root, issuing CAs, a signing certificate per endpoint)…`,
+    );
+    await initPki(pkiDir, DEFAULT_PKI_URL);
+  }
+  const responder = await startResponder(pkiDir);
   const config = loadConfig();
   const quiet = { ...config, logLevel: 'warn' as const };
   console.log('Starting edoc-bus (database, migrations, broker topology)…');
@@ -69,6 +83,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       const client = await EdocBusClient.connect({
         url: endpointAmqpUrl(config.amqpUrl, c),
         organName: active.find((e) => e.organId === c.organId)?.name,
+        signing: endpointSigning(pkiDir, c.organId),
       });
       wireRecipient(client, stats);
       await client.start();
@@ -113,6 +128,14 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     bar.stop();
     await printSummary(stats, seconds, app.get(DataSource));
     const stages = await app.get(BusMetrics).stageSummary();
+    const [signed] = await app
+      .get(DataSource)
+      .query<Array<{ verified: number }>>(
+        `SELECT count(*)::int AS verified FROM package WHERE signature->>'status' = 'verified'`,
+      );
+    console.log(
+      `packages with a verified signature (signer = sender, OCSP/CRL checked), all runs: ${signed?.verified ?? 0}`,
+    );
     console.log(`bus stages (mean): ${stages.map((s) => `${s.stage} ${s.meanMs.toFixed(1)} ms`).join(', ')}`);
     if (!stats.settled()) process.exitCode = 1;
 
@@ -123,6 +146,29 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await app.close();
+    await SigningPool.instance.close();
+    await responder?.close();
+  }
+}
+
+/** Each simulated DMS signs with its endpoint's key from the test PKI. */
+function endpointSigning(pkiDir: string, organId: string): SigningCredentials | undefined {
+  const key = join(pkiDir, 'endpoints', `${organId}.key`);
+  if (!existsSync(key)) return undefined;
+  return {
+    keyPem: readFileSync(key, 'utf8'),
+    certificatePem: readFileSync(join(pkiDir, 'endpoints', `${organId}.crt`), 'utf8'),
+  };
+}
+
+/** The test PKI's OCSP/CRL responder, unless one already listens there (`edoc-bus pki serve`). */
+async function startResponder(pkiDir: string): Promise<PkiResponder | null> {
+  if (!existsSync(join(pkiDir, 'pki.json'))) return null;
+  try {
+    return await servePki(pkiDir, Number(new URL(DEFAULT_PKI_URL).port));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE') return null;
+    throw error;
   }
 }
 
@@ -250,8 +296,14 @@ async function sendHostile(
     to: [{ organId: '000.00.00.Z99', name: 'Không tồn tại' }],
     number: 9002,
   }).xml;
-  for (const xml of [HOSTILE.malformed(a.organId), HOSTILE.doctype(), forged, unknown]) {
-    await client.send(xml);
+  const packages: Array<[string, boolean]> = [
+    [HOSTILE.malformed(a.organId), false],
+    [HOSTILE.doctype(), false],
+    [forged, true],
+    [unknown, true],
+  ];
+  for (const [xml, sign] of packages) {
+    await client.send(xml, { sign });
     stats.hostileSent++;
   }
 }

@@ -7,7 +7,12 @@ import {
   ChangeEndpointStatusCommand,
   type StatusAction,
 } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
+import {
+  ChangeSignaturePolicy,
+  ChangeSignaturePolicyCommand,
+} from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import type { SignaturePolicy } from '../../modules/trust/policy/signature-policy';
 import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
 import type { Transport } from '../../modules/registry/domain/endpoint';
@@ -47,13 +52,14 @@ export function registerEndpointCommands(program: Command): void {
         }
         console.log(
           formatTable(
-            ['organ id', 'QĐ 20', 'name', 'kind', 'transport', 'status'],
+            ['organ id', 'QĐ 20', 'name', 'kind', 'transport', 'signatures', 'status'],
             list.map((e) => [
               e.organId,
               e.codeQd20 ?? '',
               e.name,
               e.category,
               e.transport,
+              e.signaturePolicy,
               e.status + (e.statusReason ? ` (${e.statusReason})` : ''),
             ]),
           ),
@@ -103,6 +109,21 @@ export function registerEndpointCommands(program: Command): void {
         }),
       );
   }
+
+  endpoints
+    .command('policy <code> <policy>')
+    .description('set how its signatures are checked: strict | legacy-sha1 | transition-unsigned')
+    .requiredOption('--reason <text>', 'why (kept with the change)')
+    .action((code: string, policy: SignaturePolicy, opts: { reason: string }) =>
+      withBus(async (app) => {
+        const e = await app
+          .get(ChangeSignaturePolicy)
+          .execute(
+            ChangeSignaturePolicyCommand.create({ code, policy, reason: opts.reason, actor: operator() }),
+          );
+        console.log(`${e.organId} signature policy: ${e.signaturePolicy}`);
+      }),
+    );
 
   endpoints
     .command('alias <closedCode> <successorCode>')

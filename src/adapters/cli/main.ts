@@ -7,6 +7,7 @@ import { loadConfig } from '../config/bus-config';
 import { busLogger, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
 import { registerEndpointCommands } from './endpoints.commands';
+import { registerPkiCommands } from './pki.commands';
 import { reportAndExit, withBus } from './run';
 import { registerSendCommand } from './send.command';
 
@@ -38,6 +39,7 @@ program
   );
 
 registerEndpointCommands(program);
+registerPkiCommands(program);
 registerSendCommand(program);
 registerDemoCommand(program);
 

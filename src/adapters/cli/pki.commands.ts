@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SEED_ENDPOINTS_2019 } from '../../modules/registry/seed/endpoints-2019';
+import { DEFAULT_PKI_DIR } from '../config/bus-config';
+import { PkiResponder } from '../pki/pki-responder';
+import { TestPki } from '../pki/test-pki';
+
+export const DEFAULT_PKI_URL = 'http://127.0.0.1:8889';
+
+export function registerPkiCommands(program: Command): void {
+  const pki = program
+    .command('pki')
+    .description('the test PKI (development and tests; production trusts the government CAs)');
+
+  pki
+    .command('init')
+    .description(
+      'generate a test PKI: root, issuing CAs, one signing certificate per endpoint, the bus certificate, bad cases',
+    )
+    .option('--out <dir>', 'where to write the PEM files', DEFAULT_PKI_DIR)
+    .option(
+      '--url <base>',
+      'base URL of `edoc-bus pki serve` (CRL and OCSP addresses in the certificates)',
+      DEFAULT_PKI_URL,
+    )
+    .option('--organ <code...>', 'also issue certificates for these organ codes')
+    .option('--force', 'replace an existing PKI in that directory')
+    .action(async (opts: { out: string; url: string; organ?: string[]; force?: boolean }) => {
+      const dir = resolve(opts.out);
+      if (existsSync(join(dir, 'pki.json')) && !opts.force) {
+        console.log(`a test PKI already exists in ${dir} (use --force to replace it)`);
+        return;
+      }
+      const files = await initPki(dir, opts.url, opts.organ ?? []);
+      console.log(
+        `test PKI written to ${dir} (${files} files); serve its CRLs and OCSP with: edoc-bus pki serve`,
+      );
+    });
+
+  pki
+    .command('serve')
+    .description('serve the test PKI’s CRLs and OCSP responses')
+    .option('--dir <dir>', 'the PKI directory', DEFAULT_PKI_DIR)
+    .option('--port <port>', 'port', '8889')
+    .option('--validity <seconds>', 'freshness of each answer (nextUpdate)', '3600')
+    .action(async (opts: { dir: string; port: string; validity: string }) => {
+      const responder = await servePki(resolve(opts.dir), Number(opts.port), Number(opts.validity));
+      console.log(`test PKI responder on http://127.0.0.1:${opts.port} (CRL /crl/<ca>.crl, OCSP /ocsp/<ca>)`);
+      await new Promise<void>((r) => process.once('SIGINT', r));
+      await responder.close();
+    });
+}
+
+/** Generates the test PKI for the 95 endpoints (and `extraOrgans`) and writes it; returns the file count. */
+export async function initPki(dir: string, baseUrl: string, extraOrgans: string[] = []): Promise<number> {
+  const pki = await TestPki.create(baseUrl);
+  const organs = [
+    ...SEED_ENDPOINTS_2019.map((e) => [e.organId, e.name] as const),
+    ...extraOrgans.map((o) => [o, o] as const),
+  ];
+  for (let i = 0; i < organs.length; i += 16) {
+    await Promise.all(organs.slice(i, i + 16).map(([organId, name]) => pki.issueEndpoint(organId, name)));
+  }
+  await pki.issueBadCases();
+  return (await pki.write(dir)).length;
+}
+
+export async function servePki(dir: string, port: number, validitySeconds = 3600): Promise<PkiResponder> {
+  const responder = new PkiResponder(await TestPki.read(dir), validitySeconds);
+  await responder.listen(port);
+  return responder;
+}
