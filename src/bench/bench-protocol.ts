@@ -3,6 +3,8 @@
 export interface EndpointAccess {
   organId: string;
   url: string;
+  /** The endpoint's signing key and certificate (PEM), for producers. */
+  signing?: { keyPem: string; certificatePem: string };
 }
 
 export interface ProducerTask {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { EdocBusClient } from '../adapters/amqp/sdk';
 import { sampleDocument } from '../adapters/cli/sample-documents';
+import { SigningPool } from '../adapters/workers/signing-pool';
 import type { ProducerReport, ProducerTask } from './bench-protocol';
 import { ResourceSampler } from './resources';
 
@@ -37,8 +38,9 @@ async function main(): Promise<void> {
     await client.start();
   }
 
-  // Packages are prepared before the clock starts: the producer must not be the bottleneck.
-  const packages = Array.from({ length: task.documents }, (_, i) => {
+  // Packages are prepared and signed before the clock starts: the producer must not be the bottleneck.
+  const signer = new SigningPool(2);
+  const unsigned = Array.from({ length: task.documents }, (_, i) => {
     const sender = task.senders[i % task.senders.length]!;
     const to = pick(task.recipients, task.recipientsPerDocument, i);
     const doc = sampleDocument({
@@ -48,14 +50,22 @@ async function main(): Promise<void> {
       attachmentBytes: Math.max(1024, Math.round((task.packageBytes - 6000) * 0.75)),
       priority: i % 10 === 0 ? 1 : 0,
     });
-    return { client: clients[i % clients.length]!, documentId: doc.documentId, body: Buffer.from(doc.xml) };
+    return { client: clients[i % clients.length]!, sender, documentId: doc.documentId, xml: doc.xml };
   });
+  const packages = await Promise.all(
+    unsigned.map(async (p) => ({
+      client: p.client,
+      documentId: p.documentId,
+      body: Buffer.from(p.sender.signing ? await signer.sign(p.xml, p.sender.signing) : p.xml),
+    })),
+  );
+  await signer.close();
 
   report.firstSendAt = Date.now();
   let next = 0;
   const sendOne = async (p: (typeof packages)[number]) => {
     const at = Date.now();
-    const { messageId } = await p.client.send(p.body);
+    const { messageId } = await p.client.send(p.body, { sign: false });
     receiptsByMessage.set(messageId, p.documentId);
     report.sent.push({ documentId: p.documentId, at });
   };

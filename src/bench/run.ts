@@ -4,11 +4,14 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { Command } from 'commander';
+import { verificationBench, type RateFigure } from './verification';
 import { openBusContext, busLogger } from '../adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../adapters/cli/credentials';
 import { formatTable } from '../adapters/cli/table';
 import { loadConfig, type BusConfig } from '../adapters/config/bus-config';
 import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
+import { PkiResponder } from '../adapters/pki/pki-responder';
+import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
 import type { ProducerReport, ProducerTask, RecipientReport, RecipientTask } from './bench-protocol';
@@ -25,6 +28,9 @@ const root = resolve(__dirname, '..', '..');
 const outDir = join(root, 'bench-output');
 
 interface Options {
+  only?: 'verify' | 'bus';
+  seconds: string;
+  runs: string;
   documents: string;
   recipients: string;
   size: string;
@@ -40,11 +46,39 @@ const program = new Command('bench')
   .option('--window <n>', 'unconfirmed sends in flight (closed loop)', '64')
   .option('--rate <docs/s>', 'open-loop rate instead of the window (0 = closed loop)', '0')
   .option('--senders <n>', 'sending endpoints', '10')
+  .option('--only <part>', 'verify (signature verification rates) or bus (end-to-end throughput)')
+  .option('--seconds <s>', 'length of each measured run (verification)', '5')
+  .option('--runs <n>', 'measured runs per figure (the median is reported)', '3')
   .action(async (opts: Options) => {
+    if (opts.only !== 'bus')
+      printVerification(await verificationBench(outDir, Number(opts.seconds), Number(opts.runs)));
+    if (opts.only === 'verify') return;
     const result = await runBus(opts);
     printResult(opts, result);
     if (!result.verified) process.exitCode = 1;
   });
+
+function printVerification(figures: RateFigure[]): void {
+  const ref = (name: string) => figures.find((f) => f.name.startsWith(name))?.median ?? NaN;
+  const xmlCrypto = ref('xml-crypto');
+  const xmlsec = ref('libxmlsec1');
+  console.log(
+    `\nSignature verification, per core (median of runs; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg()[0]?.toFixed(2)})\n`,
+  );
+  console.log(
+    formatTable(
+      ['', 'verifications/s', 'runs', '× xml-crypto', '× libxmlsec1', 'what'],
+      figures.map((f) => [
+        f.name,
+        Number.isNaN(f.median) ? '-' : f.median.toFixed(0),
+        f.perSecond.map((r) => r.toFixed(0)).join(' '),
+        Number.isNaN(f.median / xmlCrypto) ? '-' : (f.median / xmlCrypto).toFixed(2),
+        Number.isNaN(f.median / xmlsec) ? '-' : (f.median / xmlsec).toFixed(2),
+        f.note,
+      ]),
+    ),
+  );
+}
 
 interface BusRunResult {
   documents: number;
@@ -63,6 +97,13 @@ async function runBus(opts: Options): Promise<BusRunResult> {
   const runId = String(Math.floor(Date.now() / 1000) % 100_000);
   const base = loadConfig();
   const config = await freshEnvironment(base, runId);
+  // The bus checks every signature: a test PKI with its OCSP/CRL responder, in this process.
+  const responder = new PkiResponder(null);
+  const pkiPort = await responder.listen(0);
+  const pki = await TestPki.create(`http://127.0.0.1:${pkiPort}`);
+  responder.attach(pki);
+  const pkiDir = join(outDir, 'pki');
+  await pki.write(pkiDir);
   const documents = Number(opts.documents);
   const perDocument = Number(opts.recipients);
 
@@ -77,12 +118,34 @@ async function runBus(opts: Options): Promise<BusRunResult> {
     url: endpointAmqpUrl(config.amqpUrl, c),
   }));
   await admin.close();
-  const senders = endpoints.filter((e) => /\.G\d\d$/.test(e.organId)).slice(0, Number(opts.senders));
+  const senders = await Promise.all(
+    endpoints
+      .filter((e) => /\.G\d\d$/.test(e.organId))
+      .slice(0, Number(opts.senders))
+      .map(async (e) => {
+        const issued = await pki.issueEndpoint(e.organId);
+        return {
+          ...e,
+          signing: {
+            keyPem: await privateKeyPem(issued.keys.privateKey),
+            certificatePem: issued.certificate.toString('pem'),
+          },
+        };
+      }),
+  );
   const recipients = endpoints.filter((e) => /\.H\d\d$/.test(e.organId));
 
   const profile = process.env.BENCH_CPU_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}/profiles`] : [];
   const bus = spawn(process.execPath, [...profile, join(root, 'dist/adapters/cli/main.js'), 'serve'], {
-    env: { ...process.env, ...envOf(config), LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...envOf(config),
+      LOG_LEVEL: 'warn',
+      TRUST_ANCHORS: join(pkiDir, 'trust-anchors.pem'),
+      TRUST_INTERMEDIATES: join(pkiDir, 'intermediates.pem'),
+      BUS_SIGNING_KEY: join(pkiDir, 'bus.key'),
+      BUS_SIGNING_CERT: join(pkiDir, 'bus.crt'),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForReady(config.port);
@@ -133,6 +196,7 @@ async function runBus(opts: Options): Promise<BusRunResult> {
   const stages = await stageMeans(config.port);
   bus.kill('SIGTERM');
   await exited(bus);
+  await responder.close();
 
   const produced = JSON.parse(readFileSync(producerTask.out, 'utf8')) as ProducerReport;
   const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;

@@ -9,6 +9,8 @@ import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';
 import { TestTrust } from '../support/test-trust';
 import { xmlsecSign, xmlsecVerify } from '../support/xmlsec';
+import { storedZip } from '../support/zip';
+import { signedPdf } from '../../src/adapters/pki/test-pdf-signer';
 
 const G22 = '000.00.00.G22';
 const H41 = '000.00.00.H41';
@@ -163,6 +165,42 @@ describe('trust: the government specialized signature on every package', () => {
       const receipt = await submit(mutate(await signedBy(G22)));
       expect(receipt.outcome).toBe('rejected');
       expect(receipt.reason).toBe(code);
+    });
+  });
+
+  describe('signatures inside attached PDFs', () => {
+    it('reports who signed each PDF and whether it holds — raw, zipped, tampered or revoked', async () => {
+      const good = await signedPdf(await bus.trust.pki.issueEndpoint(G22));
+      const tampered = Buffer.from(good);
+      tampered[20] = 0x41;
+      const revoked = await signedPdf(bus.trust.pki.bad.get('revoked')!);
+      const cases: Array<[Buffer, string, RegExp]> = [
+        [
+          good,
+          'application/pdf',
+          /<PdfSignature attachment="a\.pdf" organId="000\.00\.00\.G22" signingTime="[^"]+" status="valid">CN=/,
+        ],
+        [
+          storedZip([{ name: 'van-ban.pdf', data: good }]),
+          'application/zip',
+          /<PdfSignature attachment="a\.pdf" entry="van-ban\.pdf" organId="000\.00\.00\.G22" signingTime="[^"]+" status="valid">/,
+        ],
+        [
+          tampered,
+          'application/pdf',
+          /<PdfSignature attachment="a\.pdf" organId="000\.00\.00\.G22" reason="the CMS signature does not match the signed content" signingTime="[^"]+" status="invalid">/,
+        ],
+        [revoked, 'application/pdf', /status="revoked"/],
+      ];
+      for (const [content, contentType, expected] of cases) {
+        const xml = await signedBy(
+          G22,
+          documentPackage(G22, [H41], { attachment: { content, name: 'a.pdf', contentType } }).xml,
+        );
+        const receipt = await submit(xml);
+        expect(receipt.outcome).toBe('accepted'); // the default PDF policy reports, it does not refuse
+        expect(receipt.body.toString()).toMatch(expected);
+      }
     });
   });
 

@@ -20,7 +20,11 @@ export function endpoint(organId: string, name = organId): Endpoint {
 export function documentPackage(
   from: string,
   to: string[],
-  options: { attachmentBytes?: number; number?: number } = {},
+  options: {
+    attachmentBytes?: number;
+    number?: number;
+    attachment?: { content: Buffer; name?: string; contentType?: string };
+  } = {},
 ) {
   const number = options.number ?? (Date.now() % 1_000_000_000) * 100 + (counter++ % 100);
   return sampleDocument({
@@ -28,5 +32,6 @@ export function documentPackage(
     to: to.map((t) => endpoint(t)),
     number,
     attachmentBytes: options.attachmentBytes ?? 2048,
+    attachment: options.attachment,
   });
 }

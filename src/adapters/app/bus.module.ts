@@ -11,7 +11,7 @@ import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReceiptSigner } from '../../modules/receipts/receipt-signer.port';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
-import { AssessSignature } from '../../modules/trust/assess-signature';
+import { AssessSignature, TrustSettings } from '../../modules/trust/assess-signature';
 import { derFromPem } from '../../modules/trust/pki/certificate-facts';
 import { RevocationChecker } from '../../modules/trust/revocation/revocation-checker';
 import {
@@ -156,6 +156,7 @@ export class BusModule {
       },
       RevocationChecker,
       AssessSignature,
+      { provide: TrustSettings, useValue: { pdfSignaturePolicy: config.pdfSignaturePolicy } },
       { provide: ReceiptSigner, useFactory: () => receiptSigner(config) },
       BusMetrics,
       { provide: SubmissionMetrics, useExisting: BusMetrics },

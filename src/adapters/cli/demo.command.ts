@@ -12,6 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PKI_DIR } from '../config/bus-config';
 import type { PkiResponder } from '../pki/pki-responder';
+import { signedPdf } from '../pki/test-pdf-signer';
+import { TestPki } from '../pki/test-pki';
 import { SigningPool, type SigningCredentials } from '../workers/signing-pool';
 import { DEFAULT_PKI_URL, initPki, servePki } from './pki.commands';
 import { loadConfig } from '../config/bus-config';
@@ -112,7 +114,15 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       200,
     );
     const started = Date.now();
-    await sendTraffic(total, Number(opts.concurrency), Number(opts.rate), active, byOrgan, stats);
+    await sendTraffic(
+      total,
+      Number(opts.concurrency),
+      Number(opts.rate),
+      active,
+      byOrgan,
+      stats,
+      new SignedPdfs(pkiDir),
+    );
     await sendHostile(active, byOrgan, stats);
     const deadline = Date.now() + Number(opts.timeout) * 1000;
     while (!stats.settled() && Date.now() < deadline) await sleep(100);
@@ -148,6 +158,27 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     await app.close();
     await SigningPool.instance.close();
     await responder?.close();
+  }
+}
+
+/** One PAdES-signed PDF per sender, made on first use: the legal signature a real document carries. */
+class SignedPdfs {
+  private pki: Promise<TestPki | null> | null = null;
+  private readonly made = new Map<string, Promise<Buffer | null>>();
+
+  constructor(private readonly dir: string) {}
+
+  for(organId: string): Promise<Buffer | null> {
+    let pdf = this.made.get(organId);
+    if (!pdf) {
+      this.pki ??= existsSync(join(this.dir, 'pki.json')) ? TestPki.read(this.dir) : Promise.resolve(null);
+      pdf = this.pki.then((pki) => {
+        const signer = pki?.endpoints.get(organId);
+        return signer ? signedPdf(signer, `Công văn của ${organId}`) : null;
+      });
+      this.made.set(organId, pdf);
+    }
+    return pdf;
   }
 }
 
@@ -255,6 +286,7 @@ async function sendTraffic(
   endpoints: Endpoint[],
   clients: Map<string, EdocBusClient>,
   stats: DemoStats,
+  pdfs: SignedPdfs,
 ): Promise<void> {
   let next = 0;
   // Document numbers unique to this run: a DocumentId reused with other content is (rightly) refused.
@@ -268,11 +300,13 @@ async function sendTraffic(
       if (due > Date.now()) await sleep(due - Date.now());
       const sender = endpoints[Math.floor(Math.random() * endpoints.length)]!;
       const to = pickRecipients(endpoints, sender, i);
+      const pdf = await pdfs.for(sender.organId);
       const { documentId, xml } = sampleDocument({
         from: sender,
         to,
         number: runBase + i,
         priority: i % 10 === 0 ? 1 : 0,
+        attachment: pdf ? { content: pdf, name: `${runBase + i}.signed.pdf` } : undefined,
       });
       stats.expectedCopies += to.length;
       stats.sentAt.set(documentId, Date.now());

@@ -18,6 +18,8 @@ export interface SampleDocumentSpec {
   number: number;
   priority?: number;
   attachmentBytes?: number;
+  /** The attached file itself (e.g. a signed PDF); by default random bytes behind a PDF header. */
+  attachment?: { content: Buffer; name?: string; contentType?: string };
   at?: Date;
 }
 
@@ -29,10 +31,12 @@ export function sampleDocument(spec: SampleDocumentSpec): { documentId: string; 
   const at = spec.at ?? new Date();
   const notation = `${spec.from.organId.slice(-3)}-VP`;
   const documentId = `${spec.from.organId},${formatEdxmlDate(at)},${spec.number}/${notation}`;
-  const pdf = Buffer.concat([
-    Buffer.from('%PDF-1.7\n'),
-    randomBytes(Math.max(0, (spec.attachmentBytes ?? 8 * 1024) - 9)),
-  ]);
+  const pdf =
+    spec.attachment?.content ??
+    Buffer.concat([
+      Buffer.from('%PDF-1.7\n'),
+      randomBytes(Math.max(0, (spec.attachmentBytes ?? 8 * 1024) - 9)),
+    ]);
   const xml = writeEdocPackage({
     header: {
       from: { organId: spec.from.organId, organName: spec.from.name, organizationInCharge: spec.from.name },
@@ -59,8 +63,8 @@ export function sampleDocument(spec: SampleDocumentSpec): { documentId: string; 
     attachments: [
       {
         contentId: `${spec.number}-${randomBytes(4).toString('hex')}`,
-        attachmentName: `${spec.number}-${notation}.signed.pdf`,
-        contentType: 'application/pdf',
+        attachmentName: spec.attachment?.name ?? `${spec.number}-${notation}.signed.pdf`,
+        contentType: spec.attachment?.contentType ?? 'application/pdf',
         description: 'Văn bản ký số',
         content: pdf,
       },

@@ -120,6 +120,10 @@ export const REASONS = {
     vi: 'Chứng thư số không thuộc về cơ quan gửi văn bản.',
     en: 'The certificate does not belong to the sending organization.',
   },
+  PDF_SIGNATURE_INVALID: {
+    vi: 'Chữ ký số trong tệp PDF đính kèm không hợp lệ.',
+    en: 'A signature inside an attached PDF is not valid.',
+  },
   INTERNAL_ERROR: {
     vi: 'Trục gặp lỗi nội bộ khi xử lý gói tin; gói tin đã được lưu để xử lý lại.',
     en: 'The bus hit an internal error while processing the package; it was kept for reprocessing.',

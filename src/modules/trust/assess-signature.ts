@@ -4,7 +4,8 @@ import type { ValidatedChain } from './pki/chain-validator';
 import { decideLegacy, decideUnsigned, type SignaturePolicy } from './policy/signature-policy';
 import { RevocationChecker } from './revocation/revocation-checker';
 import type { RevocationUse } from './revocation/revocation';
-import type { SignatureRecord } from './signature-record';
+import type { PdfSignatureFinding } from './pdf/pdf-signatures';
+import type { PdfSignatureReport, SignatureRecord } from './signature-record';
 import type { XmlSignatureOutcome } from './xmldsig/xml-signature-verifier';
 
 export interface SignatureAssessmentInput {
@@ -13,6 +14,13 @@ export interface SignatureAssessmentInput {
   policy: SignaturePolicy;
   /** The organ the connection is authenticated as (= From/OrganId, already checked). */
   sender: string;
+  pdfSignatures?: PdfSignatureFinding[];
+}
+
+/** Global trust settings, from the validated configuration. */
+export abstract class TrustSettings {
+  /** `report` (default): PDF signatures are reported; `refuse-invalid`: an invalid one refuses the package. */
+  abstract readonly pdfSignaturePolicy: 'report' | 'refuse-invalid';
 }
 
 /**
@@ -20,13 +28,49 @@ export interface SignatureAssessmentInput {
  * signature's structure, algorithms, certificate path and cryptography: the endpoint's policy,
  * the binding of the certificate to the sender, and revocation of every certificate in the path.
  */
+type Assessment = { ok: true; record: SignatureRecord } | { ok: false; refusal: Refusal };
+
 @Injectable()
 export class AssessSignature {
-  constructor(private readonly revocation: RevocationChecker) {}
+  constructor(
+    private readonly revocation: RevocationChecker,
+    private readonly settings: TrustSettings,
+  ) {}
 
-  async execute(
-    input: SignatureAssessmentInput,
-  ): Promise<{ ok: true; record: SignatureRecord } | { ok: false; refusal: Refusal }> {
+  async execute(input: SignatureAssessmentInput): Promise<Assessment> {
+    const decided = await this.decide(input);
+    if (!decided.ok || !input.pdfSignatures || input.pdfSignatures.length === 0) return decided;
+    const pdf = await Promise.all(input.pdfSignatures.map((f) => this.pdfReport(f)));
+    const bad = pdf.filter((p) => p.status !== 'valid');
+    if (bad.length > 0 && this.settings.pdfSignaturePolicy === 'refuse-invalid') {
+      const details = bad.map(
+        (b) =>
+          `${b.attachment}${b.entry ? `/${b.entry}` : ''}: ${b.status}${b.reason ? ` (${b.reason})` : ''}`,
+      );
+      return { ok: false, refusal: refusal('PDF_SIGNATURE_INVALID', ...details) };
+    }
+    return { ok: true, record: { ...decided.record, pdf } };
+  }
+
+  private async pdfReport(f: PdfSignatureFinding): Promise<PdfSignatureReport> {
+    const base = {
+      attachment: f.attachment,
+      entry: f.entry,
+      signer: f.signer?.subject,
+      organId: f.signer?.organId,
+      signingTime: f.signingTime,
+    };
+    if (f.status !== 'verified' || !f.chain)
+      return { ...base, status: f.status === 'verified' ? 'invalid' : f.status, reason: f.reason };
+    const revocation = await this.revocationOf(f.chain);
+    if ('refusal' in revocation) {
+      const status = revocation.refusal.code === 'CERT_REVOKED' ? 'revoked' : 'revocation-unknown';
+      return { ...base, status, reason: revocation.refusal.details.join('; ') };
+    }
+    return { ...base, status: 'valid' };
+  }
+
+  private async decide(input: SignatureAssessmentInput): Promise<Assessment> {
     const { outcome, policy } = input;
     if (outcome.status === 'absent') {
       const decision = decideUnsigned(policy, input.kind, outcome.note);

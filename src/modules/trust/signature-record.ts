@@ -17,4 +17,16 @@ export interface SignatureRecord {
   chain?: string[];
   algorithms?: SignatureAlgorithms;
   revocation?: Array<RevocationUse & { subject: string }>;
+  /** Signatures inside attached PDFs: who signed and whether it holds (legal signatures live there). */
+  pdf?: PdfSignatureReport[];
+}
+
+export interface PdfSignatureReport {
+  attachment: string;
+  entry?: string;
+  signer?: string;
+  organId?: string | null;
+  signingTime?: string;
+  status: 'valid' | 'invalid' | 'untrusted' | 'revoked' | 'revocation-unknown';
+  reason?: string;
 }

@@ -3,6 +3,7 @@ import { refusal, type Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../domain/namespaces';
 import type { StatusPackage } from '../domain/status-package';
+import { PdfSignatureChecker, type PdfSignatureFinding } from '../../trust/pdf/pdf-signatures';
 import { ChainValidator } from '../../trust/pki/chain-validator';
 import { TrustStore, type TrustMaterial } from '../../trust/pki/trust-store';
 import { XmlSignatureVerifier } from '../../trust/xmldsig/xml-signature-verifier';
@@ -33,6 +34,7 @@ export class EdxmlInspector {
   private readonly parseOptions: number;
 
   private readonly signatures: XmlSignatureVerifier;
+  private readonly pdfs: PdfSignatureChecker;
 
   private constructor(
     private readonly lx: typeof Libxml2,
@@ -41,11 +43,9 @@ export class EdxmlInspector {
   ) {
     this.dom = new Dom(lx);
     this.parseOptions = safeParseOptions(lx);
-    this.signatures = new XmlSignatureVerifier(
-      lx,
-      new ChainValidator(new TrustStore(trust)),
-      this.parseOptions,
-    );
+    const chains = new ChainValidator(new TrustStore(trust));
+    this.signatures = new XmlSignatureVerifier(lx, chains, this.parseOptions);
+    this.pdfs = new PdfSignatureChecker(chains);
   }
 
   static async create(trust: TrustMaterial): Promise<EdxmlInspector> {
@@ -128,7 +128,15 @@ export class EdxmlInspector {
       }
       const all = [...warnings, ...read.warnings];
       return read.model.kind === 'edoc'
-        ? { ...facts, ok: true, kind: 'edoc', model: read.model, signature, warnings: all }
+        ? {
+            ...facts,
+            ok: true,
+            kind: 'edoc',
+            model: read.model,
+            signature,
+            pdfSignatures: await this.pdfSignatures(doc, request),
+            warnings: all,
+          }
         : { ...facts, ok: true, kind: 'status', model: read.model, signature, warnings: all };
     } finally {
       doc.dispose();
@@ -161,6 +169,28 @@ export class EdxmlInspector {
         .map((d) => `line ${d.line}, column ${d.col}: ${d.message.trim()}`);
       return { refusal: refusal('XML_MALFORMED', ...details) };
     }
+  }
+
+  /** Signatures inside PDF attachments (or PDFs inside zipped attachments). */
+  private async pdfSignatures(doc: XmlDocument, request: InspectionRequest): Promise<PdfSignatureFinding[]> {
+    const encoded = this.dom.child(doc.root, 'AttachmentEncoded');
+    if (!encoded) return [];
+    const findings: PdfSignatureFinding[] = [];
+    for (const attachment of this.dom.children(encoded)) {
+      const content = this.dom.child(attachment, 'ContentTransferEncoded')?.content ?? '';
+      const head = Buffer.from(content.slice(0, 16), 'base64');
+      const isPdf = head.subarray(0, 5).toString('latin1') === '%PDF-';
+      const isZip = head.readUInt32LE?.(0) === 0x04034b50 && head.length >= 4;
+      if (!isPdf && !isZip) continue;
+      const name =
+        this.dom.text(this.dom.child(attachment, 'AttachmentName')) ??
+        this.dom.text(this.dom.child(attachment, 'ContentId')) ??
+        '?';
+      findings.push(
+        ...(await this.pdfs.check(name, Buffer.from(content, 'base64'), new Date(), request.limits.maxBytes)),
+      );
+    }
+    return findings;
   }
 
   /** A status package is the one whose MessageHeader carries a StatusCode. */

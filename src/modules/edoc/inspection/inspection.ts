@@ -1,6 +1,7 @@
 import type { Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import type { StatusPackage } from '../domain/status-package';
+import type { PdfSignatureFinding } from '../../trust/pdf/pdf-signatures';
 import type { XmlSignatureOutcome } from '../../trust/xmldsig/xml-signature-verifier';
 import type { XmlLimits } from '../xml/prescan';
 
@@ -30,6 +31,8 @@ export type AcceptedInspection =
       kind: 'edoc';
       model: EdocPackage;
       signature: InspectedSignature;
+      /** Signatures found in signed PDF attachments (raw or zipped). */
+      pdfSignatures: PdfSignatureFinding[];
       warnings: string[];
     })
   | (InspectionFacts & {

@@ -107,5 +107,17 @@ function writeSignatureRecord(lines: string[], s: SignatureRecord): void {
     );
   }
   for (const f of s.flags) lines.push(`    <Flag>${escapeText(f)}</Flag>`);
+  for (const p of s.pdf ?? []) {
+    // C14N order: attributes sorted by name.
+    const attrs = [
+      `attachment="${escapeAttribute(p.attachment)}"`,
+      p.entry ? `entry="${escapeAttribute(p.entry)}"` : '',
+      p.organId ? `organId="${escapeAttribute(p.organId)}"` : '',
+      p.reason ? `reason="${escapeAttribute(p.reason.slice(0, 300))}"` : '',
+      p.signingTime ? `signingTime="${p.signingTime}"` : '',
+      `status="${p.status}"`,
+    ].filter(Boolean);
+    lines.push(`    <PdfSignature ${attrs.join(' ')}>${escapeText(p.signer ?? '')}</PdfSignature>`);
+  }
   lines.push('  </SignatureCheck>');
 }

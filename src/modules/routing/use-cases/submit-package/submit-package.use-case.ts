@@ -122,6 +122,7 @@ export class SubmitPackage {
       outcome: inspected.signature,
       policy: endpoint?.signaturePolicy ?? 'strict',
       sender,
+      pdfSignatures: inspected.kind === 'edoc' ? inspected.pdfSignatures : undefined,
     });
     this.metrics.observeStage('trust', (performance.now() - t1) / 1000);
     if (!trust.ok) {
