@@ -36,7 +36,9 @@ describe('the edoc-bus command', () => {
     expect(seeded.stdout).toMatch(/95 in the registry; aliases: \d+ added/);
     const list = await cli('endpoints', 'list');
     expect(list.status).toBe(0);
-    expect(list.stdout).toMatch(/000\.00\.00\.G22\s+G22\s+Văn phòng Chính phủ\s+ministry\s+amqp\s+strict\s+active/);
+    expect(list.stdout).toMatch(
+      /000\.00\.00\.G22\s+G22\s+Văn phòng Chính phủ\s+ministry\s+amqp\s+strict\s+active/,
+    );
     expect(list.stdout).toMatch(/95 endpoints, 29 aliases/);
   });
 
