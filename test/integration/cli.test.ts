@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { cliEnv, runCli as run } from '../support/cli';
 import { documentPackage } from '../support/packages';
 import { TestBus } from '../support/test-bus';
 
@@ -22,13 +22,7 @@ describe('the edoc-bus command', () => {
 
   // Asynchronous on purpose: the bus under test runs in this process and must keep working
   // while the command waits for it.
-  const cli = (...args: string[]) =>
-    run(args, {
-      DATABASE_URL: bus.config.databaseUrl,
-      AMQP_URL: bus.config.amqpUrl,
-      RABBITMQ_MANAGEMENT_URL: bus.config.managementUrl,
-      LOG_LEVEL: 'warn',
-    });
+  const cli = (...args: string[]) => run(args, cliEnv(bus));
 
   it('seeds (idempotently) the 95 endpoints and lists them in both code forms', async () => {
     const seeded = await cli('endpoints', 'seed');
@@ -107,29 +101,3 @@ describe('the edoc-bus command', () => {
     expect(r.stderr).toMatch(/pg_ctlcluster --skip-systemctl-redirect/);
   });
 });
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', resolve(__dirname, '../../src/adapters/cli/main.ts'), ...args],
-      {
-        cwd: resolve(__dirname, '../..'),
-        env: { ...process.env, ...env },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolvePromise({ status, stdout, stderr });
-    });
-  });
-}

@@ -88,6 +88,7 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
       sender: G22,
       documentId,
       businessDocType: 0,
+      relatedPackageId: null,
       sha256: '00'.repeat(32),
       size: xml.length,
       transport: 'amqp',
@@ -101,8 +102,8 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
       body: Buffer.from(xml),
       signature: { status: 'unsigned', policy: 'transition-unsigned', flags: ['test'] },
       deliveries: [
-        { recipient: H41, addressedTo: H41 },
-        { recipient: G12, addressedTo: G12 },
+        { recipient: H41, addressedTo: H41, arrivalDueAt: now, decisionDueAt: now },
+        { recipient: G12, addressedTo: G12, arrivalDueAt: now, decisionDueAt: now },
       ],
       traceEvents: [],
       receipt: {
@@ -186,6 +187,8 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
     expect(metrics).toMatch(/edoc_packages_total\{kind="edoc",outcome="accepted",reason=""\} [1-9]/);
     expect(metrics).toMatch(/edoc_stage_seconds_bucket\{le="[\d.]+",stage="inspect"\}/);
     expect(metrics).toMatch(/edoc_outbox_pending \d+/);
-    expect(metrics).toMatch(/edoc_inbox_backlog\{endpoint="000\.00\.00\.G22"\} \d+/);
+    expect(metrics).toMatch(/edoc_inbox_backlog\{endpoint="000\.00\.00\.G22",lane="urgent"\} \d+/);
+    expect(metrics).toMatch(/edoc_oldest_waiting_copy_seconds\{endpoint="000\.00\.00\.\w+"\} [\d.]+/);
+    expect(metrics).not.toMatch(/endpoint="(etter|s)"/);
   });
 });

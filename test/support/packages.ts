@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../src/modules/registry/domain/endpoint';
-import { sampleDocument } from '../../src/adapters/cli/sample-documents';
+import { sampleDocument, type SampleDocumentSpec } from '../../src/adapters/cli/sample-documents';
 
 let counter = 0;
 
@@ -24,6 +24,8 @@ export function documentPackage(
     attachmentBytes?: number;
     number?: number;
     attachment?: { content: Buffer; name?: string; contentType?: string };
+    priority?: number;
+    change?: SampleDocumentSpec['change'];
   } = {},
 ) {
   const number = options.number ?? (Date.now() % 1_000_000_000) * 100 + (counter++ % 100);
@@ -33,5 +35,7 @@ export function documentPackage(
     number,
     attachmentBytes: options.attachmentBytes ?? 2048,
     attachment: options.attachment,
+    priority: options.priority,
+    change: options.change,
   });
 }

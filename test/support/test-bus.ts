@@ -10,6 +10,7 @@ import {
   type ReceivedDocument,
   type ReceivedReceipt,
   type ReceivedStatus,
+  type ReceivedWithdrawal,
 } from '../../src/adapters/amqp/sdk';
 import { startBus } from '../../src/adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
@@ -27,11 +28,13 @@ export class Inbox {
   readonly documents: ReceivedDocument[] = [];
   readonly statuses: ReceivedStatus[] = [];
   readonly receipts: ReceivedReceipt[] = [];
+  readonly withdrawals: ReceivedWithdrawal[] = [];
 
   constructor(readonly client: EdocBusClient) {
     client.onDocument((d) => void this.documents.push(d));
     client.onStatus((s) => void this.statuses.push(s));
     client.onReceipt((r) => void this.receipts.push(r));
+    client.onWithdrawal((w) => void this.withdrawals.push(w));
   }
 
   receiptFor(messageId: string, timeoutMs?: number): Promise<ReceivedReceipt> {
@@ -53,7 +56,7 @@ export class TestBus {
   private readonly credentials = new Map<string, BrokerCredentials>();
 
   private constructor(
-    readonly app: INestApplication,
+    private currentApp: INestApplication | null,
     readonly config: BusConfig,
     private readonly database: string,
     private readonly vhost: string,
@@ -101,6 +104,27 @@ export class TestBus {
     return new TestBus(app, config, database, vhost, management, trust);
   }
 
+  get app(): INestApplication {
+    if (!this.currentApp) throw new Error('the bus is stopped');
+    return this.currentApp;
+  }
+
+  /** Stops the bus process's part (consumers, relay, database pool); database and vhost stay. */
+  async stopApp(): Promise<void> {
+    const app = this.currentApp;
+    this.currentApp = null;
+    await app?.close();
+  }
+
+  /** Starts the bus again on the same database and vhost (after stopApp, or another process's crash). */
+  async restartApp(): Promise<void> {
+    if (this.currentApp) throw new Error('the bus is running');
+    this.currentApp = await startBus(
+      this.config,
+      new ConsoleLogger('test-bus', { logLevels: ['error', 'warn'] }),
+    );
+  }
+
   /** `http://127.0.0.1:<port>` of this bus's HTTP server. */
   httpBase(): string {
     const address = (this.app.getHttpServer() as Server).address() as AddressInfo;
@@ -134,7 +158,13 @@ export class TestBus {
    */
   async inbox(
     organId: string,
-    options: { autoArrivedStatus?: boolean; signing?: SigningCredentials | null } = {},
+    options: {
+      autoArrivedStatus?: boolean;
+      signing?: SigningCredentials | null;
+      prefetch?: number;
+      /** Runs before the client starts consuming (to replace handlers). */
+      beforeStart?: (inbox: Inbox) => void;
+    } = {},
   ): Promise<Inbox> {
     if (!this.credentials.has(organId)) await this.provision(organId);
     const signing =
@@ -143,9 +173,11 @@ export class TestBus {
       url: this.endpointUrl(organId),
       autoArrivedStatus: options.autoArrivedStatus ?? false,
       signing,
+      prefetch: options.prefetch,
     });
     this.clients.push(client);
     const inbox = new Inbox(client);
+    options.beforeStart?.(inbox);
     await client.start();
     return inbox;
   }
@@ -156,7 +188,7 @@ export class TestBus {
 
   async close(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.close()));
-    await this.app.close();
+    await this.currentApp?.close();
     await this.trust.close();
     await SigningPool.instance.close();
     await this.management.deleteVhost(this.vhost);

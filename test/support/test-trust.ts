@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PkiResponder } from '../../src/adapters/pki/pki-responder';
 import { privateKeyPem, TestPki, type BadCase, type Issued } from '../../src/adapters/pki/test-pki';
 import type { SigningCredentials } from '../../src/adapters/workers/signing-pool';
@@ -37,6 +39,23 @@ export class TestTrust {
         certPem: this.pki.bus.certificate.toString('pem'),
       },
     };
+  }
+
+  /** The same material as files, in the environment variables `edoc-bus serve` reads. */
+  async writeFiles(dir: string): Promise<Record<string, string>> {
+    const c = await this.busConfig();
+    const files = {
+      TRUST_ANCHORS: ['anchors.pem', c.trust.anchorsPem],
+      TRUST_INTERMEDIATES: ['intermediates.pem', c.trust.intermediatesPem],
+      BUS_SIGNING_KEY: ['bus.key', c.busSigning!.keyPem],
+      BUS_SIGNING_CERT: ['bus.crt', c.busSigning!.certPem],
+    } as const;
+    const env: Record<string, string> = {};
+    for (const [name, [file, content]] of Object.entries(files)) {
+      writeFileSync(join(dir, file), content, { mode: 0o600 });
+      env[name] = join(dir, file);
+    }
+    return env;
   }
 
   async signing(organId: string): Promise<SigningCredentials> {

@@ -2,17 +2,37 @@
  * The AMQP contract. DMS vendors and other issues depend on these names: never rename them.
  */
 export const SUBMIT_EXCHANGE = 'edoc.submit';
+/** Where edoc.submit sends whatever is not routed to a lane explicitly (its alternate exchange). */
+export const SUBMIT_DEFAULT_EXCHANGE = 'edoc.submit.default';
 export const INGRESS_QUEUE = 'edoc.ingress';
+/** Urgent packages (routing key `urgent`) skip the ordinary backlog. */
+export const INGRESS_URGENT_QUEUE = 'edoc.ingress.urgent';
+export const URGENT_ROUTING_KEY = 'urgent';
 export const DEAD_LETTER_EXCHANGE = 'edoc.dead';
 export const DEAD_LETTER_QUEUE = 'edoc.dead-letter';
 export const INBOX_PREFIX = 'edoc.inbox.';
 
-export function inboxQueue(organId: string): string {
-  return `${INBOX_PREFIX}${organId}`;
+export type Lane = 'normal' | 'urgent';
+
+/** An endpoint's inbox: one queue per lane, so urgent mail overtakes a backlog of ordinary mail. */
+export function inboxQueue(organId: string, lane: Lane = 'normal'): string {
+  return lane === 'urgent' ? `${INBOX_PREFIX}${organId}.urgent` : `${INBOX_PREFIX}${organId}`;
 }
 
-/** AMQP `type` property values. */
-export const MESSAGE_TYPES = { edoc: 'edoc', status: 'status', receipt: 'receipt' } as const;
+/**
+ * AMQP `type` property values. Into the bus: `edoc`, `status`, and the transport messages
+ * `delivered` (a copy was taken, when the DMS does not send 01) and `trace-request`. Out of the bus:
+ * `edoc`, `status`, `receipt`, `withdrawal` (skip a recalled copy) and `trace` (the answer).
+ */
+export const MESSAGE_TYPES = {
+  edoc: 'edoc',
+  status: 'status',
+  receipt: 'receipt',
+  delivered: 'delivered',
+  traceRequest: 'trace-request',
+  trace: 'trace',
+  withdrawal: 'withdrawal',
+} as const;
 
 /** Headers the bus sets on what it puts in an inbox. */
 export const HEADERS = {
@@ -26,6 +46,9 @@ export const HEADERS = {
   correlationId: 'x-edoc-correlation-id',
   code: 'x-edoc-code',
   promulgationDate: 'x-edoc-promulgation-date',
+  priority: 'x-edoc-priority',
+  businessDocType: 'x-edoc-business-doc-type',
+  originalBusId: 'x-edoc-original-bus-id',
 } as const;
 
 export function escapeRegex(value: string): string {

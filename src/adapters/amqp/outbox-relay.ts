@@ -4,14 +4,27 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
 import type { PgOutboxStore } from '../postgres/pg-outbox.store';
 import type { AmqpConnection } from './amqp-connection';
-import { inboxQueue } from './amqp-names';
+import { inboxQueue, type Lane } from './amqp-names';
 import type { ConfirmPublisher } from './confirm-publisher';
+import { backoffSeconds, CircuitBreakers } from './circuit-breaker';
 import { declareInbox, type TopologyLimits } from './topology';
 
 export interface RelaySettings extends TopologyLimits {
   leaseSeconds: number;
   sweepIntervalMs: number;
   sweepBatch: number;
+  breaker: { failures: number; pauseSeconds: number };
+}
+
+/** A message that is not worth an outbox row: the reply to a question the asker repeats if it is lost. */
+export interface TransientMessage {
+  destination: string;
+  lane: Lane;
+  type: string;
+  messageId: string;
+  body: Uint8Array;
+  headers: Record<string, string>;
+  contentType: string;
 }
 
 /**
@@ -20,6 +33,10 @@ export interface RelaySettings extends TopologyLimits {
  * row whose lease has passed (a publish failed, or a bus process died between commit and
  * confirm) and publishes it again. A row is deleted only after the broker confirms, so a copy can
  * be published twice (the SDK drops the second by bus id) but never lost.
+ *
+ * A failed publish is retried with exponential backoff (per row, from its attempt count); after
+ * repeated failures to one destination its breaker opens and its rows wait in the outbox for the
+ * pause instead of being tried one by one.
  */
 export class OutboxRelay extends OutboxDispatcher {
   private readonly logger = new Logger('outbox-relay');
@@ -31,8 +48,10 @@ export class OutboxRelay extends OutboxDispatcher {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
   private stopped = false;
+  readonly breakers: CircuitBreakers;
   published = 0;
   failed = 0;
+  deferred = 0;
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -41,6 +60,7 @@ export class OutboxRelay extends OutboxDispatcher {
     private readonly settings: RelaySettings,
   ) {
     super();
+    this.breakers = new CircuitBreakers(settings.breaker.failures, settings.breaker.pauseSeconds * 1000);
   }
 
   async start(): Promise<void> {
@@ -74,36 +94,71 @@ export class OutboxRelay extends OutboxDispatcher {
     await this.adminChannel?.close().catch(() => undefined);
   }
 
+  /** Publishes a message that has no outbox row (a trace reply); the caller handles failure. */
+  async publishTransient(m: TransientMessage): Promise<void> {
+    const queue = await this.ensureInbox(m.destination, m.lane);
+    await this.publisher.publish('', queue, m.body, {
+      messageId: m.messageId,
+      type: m.type,
+      contentType: m.contentType,
+      persistent: false,
+      timestamp: Math.floor(Date.now() / 1000),
+      appId: 'edoc-bus',
+      headers: m.headers,
+    });
+  }
+
   private async publishOne(m: PendingMessage): Promise<void> {
+    const destination = m.record.destination;
+    const paused = this.breakers.pausedFor(destination);
+    if (paused > 0) {
+      this.deferred++;
+      await this.store
+        .reschedule(m.id, Math.ceil(paused / 1000), 'destination paused (circuit breaker)')
+        .catch(() => undefined);
+      return;
+    }
     try {
-      const queue = await this.ensureInbox(m.record.destination);
+      const queue = await this.ensureInbox(destination, m.record.lane ?? 'normal');
       await this.publisher.publish('', queue, m.body, {
         messageId: m.record.messageId,
         type: m.record.messageType,
-        contentType: 'application/xml',
+        contentType: m.record.messageType === 'withdrawal' ? 'application/json' : 'application/xml',
         persistent: true,
         timestamp: Math.floor(Date.now() / 1000),
         appId: 'edoc-bus',
         headers: m.record.headers,
       });
+      this.breakers.succeeded(destination);
       this.published++;
       this.confirmed.push(m.id);
       this.flushSoon();
     } catch (error) {
       this.failed++;
+      this.declaredInboxes.delete(destination); // declare again next time: the queue may be gone
       const message = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`publish to ${m.record.destination} failed (${message}); will retry`);
-      await this.store.reschedule(m.id, 2, message).catch(() => undefined);
+      const attempts = (m.attempts ?? 0) + 1;
+      const delay = backoffSeconds(attempts);
+      if (this.breakers.failed(destination)) {
+        this.logger.warn(
+          `publishing to ${destination} keeps failing (${message}); pausing it for ${this.settings.breaker.pauseSeconds} s`,
+        );
+      } else {
+        this.logger.warn(`publish to ${destination} failed (${message}); retry in ${delay} s`);
+      }
+      await this.store
+        .reschedule(m.id, Math.max(delay, Math.ceil(this.breakers.pausedFor(destination) / 1000)), message)
+        .catch(() => undefined);
     }
   }
 
-  private async ensureInbox(organId: string): Promise<string> {
-    const name = inboxQueue(organId);
-    if (this.declaredInboxes.has(name)) return name;
+  private async ensureInbox(organId: string, lane: Lane): Promise<string> {
+    const name = inboxQueue(organId, lane);
+    if (this.declaredInboxes.has(organId)) return name;
     const channel = this.adminChannel;
     if (!channel) throw new Error('not connected to the broker');
     await declareInbox(channel, organId, this.settings);
-    this.declaredInboxes.add(name);
+    this.declaredInboxes.add(organId);
     return name;
   }
 

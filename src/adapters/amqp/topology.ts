@@ -3,7 +3,10 @@ import {
   DEAD_LETTER_EXCHANGE,
   DEAD_LETTER_QUEUE,
   INGRESS_QUEUE,
+  INGRESS_URGENT_QUEUE,
+  SUBMIT_DEFAULT_EXCHANGE,
   SUBMIT_EXCHANGE,
+  URGENT_ROUTING_KEY,
   inboxQueue,
 } from './amqp-names';
 
@@ -27,21 +30,35 @@ function quorumArguments(deliveryLimit: number): Record<string, unknown> {
   };
 }
 
-/** Declares the bus's exchanges and queues. Idempotent: run on every (re)connect. */
+/**
+ * Declares the bus's exchanges and queues. Idempotent: run on every (re)connect.
+ *
+ * `edoc.submit` is a direct exchange: routing key `urgent` goes to `edoc.ingress.urgent`; any other
+ * key falls through its alternate exchange to `edoc.ingress`, so a sender's choice of key can
+ * never lose a package. Quorum queues have no priorities: urgency is a separate lane end to end.
+ */
 export async function declareBusTopology(ch: Channel, limits: TopologyLimits): Promise<void> {
   await ch.assertExchange(DEAD_LETTER_EXCHANGE, 'fanout', { durable: true });
   await ch.assertQueue(DEAD_LETTER_QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await ch.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, '');
-  await ch.assertExchange(SUBMIT_EXCHANGE, 'topic', { durable: true });
-  await ch.assertQueue(INGRESS_QUEUE, {
+  await ch.assertExchange(SUBMIT_DEFAULT_EXCHANGE, 'fanout', { durable: true });
+  await ch.assertExchange(SUBMIT_EXCHANGE, 'direct', {
     durable: true,
-    arguments: quorumArguments(limits.ingressDeliveryLimit),
+    alternateExchange: SUBMIT_DEFAULT_EXCHANGE,
   });
-  await ch.bindQueue(INGRESS_QUEUE, SUBMIT_EXCHANGE, '#');
+  const args = { durable: true, arguments: quorumArguments(limits.ingressDeliveryLimit) };
+  await ch.assertQueue(INGRESS_QUEUE, args);
+  await ch.bindQueue(INGRESS_QUEUE, SUBMIT_DEFAULT_EXCHANGE, '');
+  await ch.assertQueue(INGRESS_URGENT_QUEUE, args);
+  await ch.bindQueue(INGRESS_URGENT_QUEUE, SUBMIT_EXCHANGE, URGENT_ROUTING_KEY);
 }
 
-export async function declareInbox(ch: Channel, organId: string, limits: TopologyLimits): Promise<string> {
-  const name = inboxQueue(organId);
-  await ch.assertQueue(name, { durable: true, arguments: quorumArguments(limits.inboxDeliveryLimit) });
-  return name;
+/** An endpoint's inbox: both lanes. */
+export async function declareInbox(ch: Channel, organId: string, limits: TopologyLimits): Promise<void> {
+  for (const lane of ['normal', 'urgent'] as const) {
+    await ch.assertQueue(inboxQueue(organId, lane), {
+      durable: true,
+      arguments: quorumArguments(limits.inboxDeliveryLimit),
+    });
+  }
 }

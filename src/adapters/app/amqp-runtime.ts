@@ -2,26 +2,42 @@ import { Logger } from '@nestjs/common';
 import type { Channel } from 'amqplib';
 import type { Clock } from '../../modules/shared/clock';
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
-import type { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
+import type { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
 import { redactUrl, type BusConfig } from '../config/bus-config';
 import { AmqpConnection } from '../amqp/amqp-connection';
-import { INBOX_PREFIX } from '../amqp/amqp-names';
+import { DEAD_LETTER_QUEUE, INBOX_PREFIX, INGRESS_QUEUE, INGRESS_URGENT_QUEUE } from '../amqp/amqp-names';
 import { ConfirmPublisher } from '../amqp/confirm-publisher';
-import { IngressConsumer } from '../amqp/ingress-consumer';
+import { AmqpDeadLetterRepublisher, deadLetterFromMessage, DeadLetterPublisher } from '../amqp/dead-letters';
+import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
 import { OutboxRelay } from '../amqp/outbox-relay';
+import { QueueConsumer } from '../amqp/queue-consumer';
 import { declareBusTopology, declareInbox } from '../amqp/topology';
 import type { PgOutboxStore } from '../postgres/pg-outbox.store';
 import { RabbitManagementClient, vhostOf } from '../rabbitmq-admin/management-client';
 
 export interface AmqpRoles {
-  /** Consume `edoc.ingress` (a serving bus); admin commands only publish. */
+  /** Consume `edoc.ingress` and `edoc.dead-letter` (a serving bus); admin commands only publish. */
   ingress: boolean;
 }
 
+export interface ConsumingUseCases extends IngressUseCases {
+  recordDeadLetter: RecordDeadLetter;
+}
+
+/** The broker user the bus connects as: messages it publishes carry it as `user_id`. */
+export function busUserOf(amqpUrl: string): string {
+  try {
+    return decodeURIComponent(new URL(amqpUrl).username) || 'guest';
+  } catch {
+    return 'guest';
+  }
+}
+
 /**
- * The bus's life on the broker: a publishing connection (outbox relay, inbox declarations) and,
- * when serving, a consuming connection (ingress). Started after the database is ready; stopped
- * consumer-first so in-flight packages finish and their outbox rows are published.
+ * The bus's life on the broker: a publishing connection (outbox relay, inbox declarations, dead
+ * letters) and, when serving, a consuming connection (both ingress lanes and the dead-letter
+ * queue). Started after the database is ready; stopped consumer-first so in-flight packages finish
+ * and their outbox rows are published.
  */
 export class AmqpRuntime {
   private readonly logger = new Logger('amqp');
@@ -30,7 +46,9 @@ export class AmqpRuntime {
   readonly publisher: ConfirmPublisher;
   readonly relay: OutboxRelay;
   readonly management: RabbitManagementClient;
-  private consumer: IngressConsumer | null = null;
+  readonly busUser: string;
+  readonly republisher: AmqpDeadLetterRepublisher;
+  private consumers: QueueConsumer[] = [];
   private started = false;
 
   constructor(
@@ -47,11 +65,19 @@ export class AmqpRuntime {
       sweepBatch: 200,
       ingressDeliveryLimit: config.ingressDeliveryLimit,
       inboxDeliveryLimit: config.inboxDeliveryLimit,
+      breaker: config.breaker,
     });
     this.management = new RabbitManagementClient(config.managementUrl);
+    this.busUser = busUserOf(config.amqpUrl);
+    this.republisher = new AmqpDeadLetterRepublisher(this.publisher, this.busUser);
   }
 
-  async start(submitPackage: SubmitPackage, clock: Clock): Promise<void> {
+  /** Consumers in hand (tests and metrics read their counters). */
+  get queueConsumers(): readonly QueueConsumer[] {
+    return this.consumers;
+  }
+
+  async start(useCases: ConsumingUseCases, clock: Clock): Promise<void> {
     await this.publisher.init();
     await this.publisherConnection.onConnect(async (model) => {
       const ch = await model.createChannel();
@@ -64,14 +90,39 @@ export class AmqpRuntime {
     await this.connect(this.publisherConnection);
     await this.relay.start();
     if (this.roles.ingress) {
-      this.consumer = new IngressConsumer(this.consumerConnection, submitPackage, clock, {
-        ...this.config,
-        prefetch: this.config.ingressPrefetch,
-      });
-      await this.consumer.start();
+      this.consumers = this.createConsumers(useCases, clock);
+      for (const consumer of this.consumers) await consumer.start();
       await this.connect(this.consumerConnection);
     }
     this.started = true;
+  }
+
+  private createConsumers(useCases: ConsumingUseCases, clock: Clock): QueueConsumer[] {
+    const ingress = new IngressHandler(useCases, this.relay, clock, this.busUser);
+    const deadLetters = new DeadLetterPublisher(this.publisher, this.busUser);
+    const defects = {
+      kind: 'dead-letter' as const,
+      deliveryLimit: this.config.ingressDeliveryLimit,
+      deadLetter: (msg: Parameters<DeadLetterPublisher['publish']>[0], queue: string, reason: string) =>
+        deadLetters.publish(msg, queue, reason),
+    };
+    const setup = (ch: Channel) => declareBusTopology(ch, this.config);
+    const lane = (queue: string) =>
+      new QueueConsumer(this.consumerConnection, ingress.handle, {
+        queue,
+        prefetch: this.config.ingressPrefetch,
+        defects,
+        setup,
+      });
+    const deadLetterStore = new QueueConsumer(
+      this.consumerConnection,
+      async (msg) => {
+        await useCases.recordDeadLetter.execute(deadLetterFromMessage(msg, this.busUser, clock.now()));
+      },
+      { queue: DEAD_LETTER_QUEUE, prefetch: 16, defects: { kind: 'requeue-after', delayMs: 5000 }, setup },
+    );
+    // The urgent lane first: after a restart its backlog is taken before the ordinary one.
+    return [lane(INGRESS_URGENT_QUEUE), lane(INGRESS_QUEUE), deadLetterStore];
   }
 
   /** Declares an endpoint's inbox queue (used when provisioning). */
@@ -79,9 +130,17 @@ export class AmqpRuntime {
     await this.withChannel((ch) => declareInbox(ch, organId, this.config));
   }
 
-  async inboxDepths(): Promise<Array<{ endpoint: string; messages: number }>> {
+  async inboxDepths(): Promise<Array<{ endpoint: string; lane: 'normal' | 'urgent'; messages: number }>> {
     const queues = await this.management.queueDepths(vhostOf(this.config.amqpUrl), INBOX_PREFIX);
-    return queues.map((q) => ({ endpoint: q.name.slice(INBOX_PREFIX.length), messages: q.messages }));
+    return queues.map((q) => {
+      const name = q.name.slice(INBOX_PREFIX.length);
+      const urgent = name.endsWith('.urgent');
+      return {
+        endpoint: urgent ? name.slice(0, -'.urgent'.length) : name,
+        lane: urgent ? 'urgent' : 'normal',
+        messages: q.messages,
+      };
+    });
   }
 
   health(): Record<string, string> {
@@ -92,8 +151,9 @@ export class AmqpRuntime {
           : 'down: publishing connection lost',
     };
     if (this.roles.ingress) {
+      const idle = this.consumers.filter((c) => !c.consuming);
       checks.ingress =
-        this.consumerConnection.connected && this.consumer?.consuming
+        this.consumerConnection.connected && this.consumers.length > 0 && idle.length === 0
           ? 'up'
           : 'down: not consuming edoc.ingress';
     }
@@ -105,7 +165,7 @@ export class AmqpRuntime {
       await Promise.all([this.consumerConnection.close(), this.publisherConnection.close()]);
       return;
     }
-    await this.consumer?.stop();
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await this.consumerConnection.close();
     await this.relay.stop();
     await this.publisher.close();

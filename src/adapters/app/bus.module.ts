@@ -10,6 +10,25 @@ import {
 import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReceiptSigner } from '../../modules/receipts/receipt-signer.port';
+import {
+  DeadLetterRepository,
+  DeadLetterRepublisher,
+} from '../../modules/dead-letters/dead-letter.repository';
+import {
+  ListDeadLetters,
+  ShowDeadLetter,
+} from '../../modules/dead-letters/use-cases/list-dead-letters.use-case';
+import { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
+import { RedeliverDeadLetter } from '../../modules/dead-letters/use-cases/redeliver-dead-letter.use-case';
+import { DeliveryRepository } from '../../modules/receipts/delivery.repository';
+import { LifecycleSettings } from '../../modules/receipts/lifecycle-settings';
+import { AcknowledgeDelivery } from '../../modules/receipts/use-cases/acknowledge-delivery.use-case';
+import { FlagOverdueCopies } from '../../modules/receipts/use-cases/flag-overdue-copies.use-case';
+import { GetDocumentTrace } from '../../modules/receipts/use-cases/get-document-trace.use-case';
+import { PgDeadLetterRepository } from '../postgres/pg-dead-letter.repository';
+import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
+import { DeadlineSweeper } from './deadline-sweeper';
+import { KillAfterCommitDispatcher } from './fault-injection';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { AssessSignature, TrustSettings } from '../../modules/trust/assess-signature';
 import { derFromPem } from '../../modules/trust/pki/certificate-facts';
@@ -38,7 +57,7 @@ import { SubmissionSettings } from '../../modules/routing/submission-settings';
 import { SubmissionRepository } from '../../modules/routing/submission.repository';
 import { AcceptDocument } from '../../modules/routing/use-cases/submit-package/accept-document';
 import { AcceptStatus } from '../../modules/routing/use-cases/submit-package/accept-status';
-import { ReceiptIssuer } from '../../modules/routing/use-cases/submit-package/receipt-issuer';
+import { ReceiptIssuer } from '../../modules/receipts/receipt-issuer';
 import { RejectPackage } from '../../modules/routing/use-cases/submit-package/reject-package';
 import { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import { Clock, SystemClock } from '../../modules/shared/clock';
@@ -60,7 +79,7 @@ import { openDatabase } from './database.provider';
 export interface BusModuleOptions {
   /** Serve HTTP (health, metrics). */
   http: boolean;
-  /** Consume `edoc.ingress`. */
+  /** Consume `edoc.ingress` and the dead letters, and watch deadlines (a serving bus). */
   ingress: boolean;
 }
 
@@ -78,6 +97,13 @@ const USE_CASES = [
   ProvisionEndpoints,
   ChangeSignaturePolicy,
   Directory,
+  AcknowledgeDelivery,
+  GetDocumentTrace,
+  FlagOverdueCopies,
+  RecordDeadLetter,
+  ListDeadLetters,
+  ShowDeadLetter,
+  RedeliverDeadLetter,
 ];
 
 /** The bus signs its receipts with its own key; an admin context that issues none may run without one. */
@@ -101,16 +127,30 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly amqp: AmqpRuntime,
     private readonly submitPackage: SubmitPackage,
+    private readonly acknowledgeDelivery: AcknowledgeDelivery,
+    private readonly getDocumentTrace: GetDocumentTrace,
+    private readonly recordDeadLetter: RecordDeadLetter,
+    @Inject(DeadlineSweeper) private readonly deadlines: DeadlineSweeper | null,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PackageInspection) private readonly inspection: InspectionPool,
     private readonly db: DataSource,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.amqp.start(this.submitPackage, this.clock);
+    await this.amqp.start(
+      {
+        submitPackage: this.submitPackage,
+        acknowledgeDelivery: this.acknowledgeDelivery,
+        getDocumentTrace: this.getDocumentTrace,
+        recordDeadLetter: this.recordDeadLetter,
+      },
+      this.clock,
+    );
+    this.deadlines?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.deadlines?.stop();
     await this.amqp.stop();
     await this.inspection.close();
     await this.db.destroy();
@@ -133,6 +173,15 @@ export class BusModule {
       { provide: OUTBOX_LEASE_SECONDS, useValue: config.outboxLeaseSeconds },
       { provide: EndpointRepository, useClass: PgEndpointRepository },
       { provide: SubmissionRepository, useClass: PgSubmissionRepository },
+      { provide: DeliveryRepository, useClass: PgDeliveryRepository },
+      { provide: DeadLetterRepository, useClass: PgDeadLetterRepository },
+      {
+        provide: LifecycleSettings,
+        useValue: {
+          arrivalSeconds: config.deadlines.arrivalSeconds,
+          decisionSeconds: config.deadlines.decisionSeconds,
+        },
+      },
       PgOutboxStore,
       {
         provide: SubmissionSettings,
@@ -165,7 +214,25 @@ export class BusModule {
         useFactory: (store: PgOutboxStore) => new AmqpRuntime(config, store, { ingress: options.ingress }),
         inject: [PgOutboxStore],
       },
-      { provide: OutboxDispatcher, useFactory: (amqp: AmqpRuntime) => amqp.relay, inject: [AmqpRuntime] },
+      {
+        provide: OutboxDispatcher,
+        useFactory: (amqp: AmqpRuntime) =>
+          config.faultInjection === 'kill-after-commit'
+            ? new KillAfterCommitDispatcher(amqp.relay)
+            : amqp.relay,
+        inject: [AmqpRuntime],
+      },
+      {
+        provide: DeadLetterRepublisher,
+        useFactory: (amqp: AmqpRuntime) => amqp.republisher,
+        inject: [AmqpRuntime],
+      },
+      {
+        provide: DeadlineSweeper,
+        useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>
+          options.ingress ? new DeadlineSweeper(flag, metrics, config.deadlines.sweepIntervalMs) : null,
+        inject: [FlagOverdueCopies, BusMetrics],
+      },
       {
         provide: BrokerAccessProvisioner,
         useFactory: (amqp: AmqpRuntime) =>

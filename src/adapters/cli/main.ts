@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/bus-config';
 import { busLogger, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
+import { registerDeadLetterCommands } from './dlq.commands';
 import { registerEndpointCommands } from './endpoints.commands';
 import { registerPkiCommands } from './pki.commands';
 import { reportAndExit, withBus } from './run';
@@ -41,6 +42,7 @@ program
 registerEndpointCommands(program);
 registerPkiCommands(program);
 registerSendCommand(program);
+registerDeadLetterCommands(program);
 registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch(reportAndExit);

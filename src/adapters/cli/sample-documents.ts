@@ -21,7 +21,11 @@ export interface SampleDocumentSpec {
   /** The attached file itself (e.g. a signed PDF); by default random bytes behind a PDF header. */
   attachment?: { content: Buffer; name?: string; contentType?: string };
   at?: Date;
+  /** A recall (1), update (2) or replacement (3) of the sender's earlier document. */
+  change?: { businessDocType: 1 | 2 | 3; originalDocumentId: string; reason?: string };
 }
+
+const CHANGE_REASONS = { 1: 'Thu hồi văn bản', 2: 'Cập nhật văn bản', 3: 'Thay thế văn bản' } as const;
 
 /**
  * A realistic new-document package (công văn) with a PDF-like attachment, as a DMS would send it:
@@ -59,7 +63,20 @@ export function sampleDocument(spec: SampleDocumentSpec): { documentId: string; 
       steeringType: '0',
     },
     traces: [{ organId: spec.from.organId, timestamp: formatEdxmlTimestamp(at) }],
-    business: { businessDocType: 0, paper: '0', receivers: [], replacements: [] },
+    business: spec.change
+      ? {
+          businessDocType: spec.change.businessDocType,
+          businessDocReason: spec.change.reason ?? CHANGE_REASONS[spec.change.businessDocType],
+          // Updates and recalls name the original in Bussiness/DocumentId, replacements in ReplacementInfo.
+          documentId: spec.change.businessDocType === 3 ? undefined : spec.change.originalDocumentId,
+          paper: '0',
+          receivers: [],
+          replacements:
+            spec.change.businessDocType === 3
+              ? [{ documentId: spec.change.originalDocumentId, organIds: spec.to.map((t) => t.organId) }]
+              : [],
+        }
+      : { businessDocType: 0, paper: '0', receivers: [], replacements: [] },
     attachments: [
       {
         contentId: `${spec.number}-${randomBytes(4).toString('hex')}`,

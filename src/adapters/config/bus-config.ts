@@ -3,7 +3,11 @@ import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, validateSync } from 'c
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_ARRIVAL_SECONDS, DEFAULT_DECISION_SECONDS } from '../../modules/receipts/lifecycle-settings';
 import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
+
+/** Five positive integers, one per priority. */
+const DEADLINE_LIST = /^\s*[1-9]\d{0,8}\s*(,\s*[1-9]\d{0,8}\s*){4}$/;
 
 /**
  * Every setting of the bus, read from the environment once at start-up and validated here; the rest
@@ -144,6 +148,41 @@ export class EnvironmentVariables {
 
   @IsIn(['report', 'refuse-invalid'])
   PDF_SIGNATURE_POLICY: 'report' | 'refuse-invalid' = 'report';
+
+  /** Seconds a recipient has to send 01, per priority 0…4 (Thường … Hỏa tốc hẹn giờ). */
+  @Matches(DEADLINE_LIST, {
+    message: 'DEADLINE_ARRIVAL_SECONDS must be five comma-separated positive integers',
+  })
+  DEADLINE_ARRIVAL_SECONDS = DEFAULT_ARRIVAL_SECONDS.join(',');
+
+  /** Seconds a recipient has to accept (03) or reject (02), per priority 0…4. */
+  @Matches(DEADLINE_LIST, {
+    message: 'DEADLINE_DECISION_SECONDS must be five comma-separated positive integers',
+  })
+  DEADLINE_DECISION_SECONDS = DEFAULT_DECISION_SECONDS.join(',');
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DEADLINE_SWEEP_INTERVAL_MS = 10_000;
+
+  /** Failed publishes to one endpoint in a row before its deliveries pause (circuit breaker). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BREAKER_FAILURES = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  BREAKER_PAUSE_SECONDS = 30;
+
+  /** Test-only: `kill-after-commit` (see src/adapters/app/fault-injection.ts). Never in production. */
+  @IsIn(['', 'kill-after-commit'])
+  FAULT_INJECTION: '' | 'kill-after-commit' = '';
 }
 
 export interface BusConfig {
@@ -169,6 +208,9 @@ export interface BusConfig {
   busSigning: { keyPem: string; certPem: string } | null;
   revocation: { graceSeconds: number; retryAfterSeconds: number; timeoutMs: number };
   pdfSignaturePolicy: EnvironmentVariables['PDF_SIGNATURE_POLICY'];
+  deadlines: { arrivalSeconds: number[]; decisionSeconds: number[]; sweepIntervalMs: number };
+  breaker: { failures: number; pauseSeconds: number };
+  faultInjection: EnvironmentVariables['FAULT_INJECTION'];
 }
 
 export class ConfigError extends Error {
@@ -223,6 +265,13 @@ export function loadConfig(
       timeoutMs: vars.REVOCATION_TIMEOUT_MS,
     },
     pdfSignaturePolicy: vars.PDF_SIGNATURE_POLICY,
+    deadlines: {
+      arrivalSeconds: numbers(vars.DEADLINE_ARRIVAL_SECONDS),
+      decisionSeconds: numbers(vars.DEADLINE_DECISION_SECONDS),
+      sweepIntervalMs: vars.DEADLINE_SWEEP_INTERVAL_MS,
+    },
+    breaker: { failures: vars.BREAKER_FAILURES, pauseSeconds: vars.BREAKER_PAUSE_SECONDS },
+    faultInjection: vars.FAULT_INJECTION,
     ...overrides,
   };
 }
@@ -253,6 +302,10 @@ function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 't
     trustSources: [...anchors, ...intermediates],
     busSigning: keyFile && certFile ? { keyPem: read(keyFile), certPem: read(certFile) } : null,
   };
+}
+
+function numbers(list: string): number[] {
+  return list.split(',').map((n) => Number(n.trim()));
 }
 
 function files(list: string): string[] {

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Logger } from '@nestjs/common';
+import { DeliveryRepository } from '../../modules/receipts/delivery.repository';
 import { AmqpRuntime } from '../app/amqp-runtime';
 import { PgOutboxStore } from '../postgres/pg-outbox.store';
 import { BusMetrics } from './metrics';
@@ -15,6 +16,7 @@ export class MetricsController {
     private readonly metrics: BusMetrics,
     private readonly outbox: PgOutboxStore,
     private readonly amqp: AmqpRuntime,
+    private readonly deliveries: DeliveryRepository,
   ) {}
 
   @Get('metrics')
@@ -31,11 +33,26 @@ export class MetricsController {
       this.backlogSampledAt = Date.now();
       try {
         for (const q of await this.amqp.inboxDepths())
-          this.metrics.inboxBacklog.set({ endpoint: q.endpoint }, q.messages);
+          this.metrics.inboxBacklog.set({ endpoint: q.endpoint, lane: q.lane }, q.messages);
       } catch (error) {
         this.logger.warn(`inbox backlog not sampled: ${String(error)}`);
       }
+      try {
+        this.metrics.waitingCopies.reset();
+        this.metrics.oldestWaitingSeconds.reset();
+        this.metrics.overdueCopies.reset();
+        for (const b of await this.deliveries.backlog()) {
+          this.metrics.waitingCopies.set({ endpoint: b.endpoint }, b.waitingCopies);
+          this.metrics.oldestWaitingSeconds.set({ endpoint: b.endpoint }, b.oldestWaitingSeconds);
+          this.metrics.overdueCopies.set({ endpoint: b.endpoint }, b.overdueCopies);
+        }
+      } catch (error) {
+        this.logger.warn(`delivery backlog not sampled: ${String(error)}`);
+      }
     }
+    this.metrics.pausedDestinations.reset();
+    for (const endpoint of this.amqp.relay.breakers.open())
+      this.metrics.pausedDestinations.set({ endpoint }, 1);
     return this.metrics.registry.metrics();
   }
 }

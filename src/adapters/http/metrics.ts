@@ -9,9 +9,14 @@ export class BusMetrics extends SubmissionMetrics {
   readonly registry = new Registry();
   private readonly packages: Counter<'kind' | 'outcome' | 'reason'>;
   private readonly stages: Histogram<'stage'>;
-  readonly inboxBacklog: Gauge<'endpoint'>;
+  readonly inboxBacklog: Gauge<'endpoint' | 'lane'>;
   readonly outboxPending: Gauge;
   readonly outboxOldestSeconds: Gauge;
+  readonly waitingCopies: Gauge<'endpoint'>;
+  readonly oldestWaitingSeconds: Gauge<'endpoint'>;
+  readonly overdueCopies: Gauge<'endpoint'>;
+  readonly overdueNotices: Counter;
+  readonly pausedDestinations: Gauge<'endpoint'>;
 
   constructor() {
     super();
@@ -31,8 +36,8 @@ export class BusMetrics extends SubmissionMetrics {
     });
     this.inboxBacklog = new Gauge({
       name: 'edoc_inbox_backlog',
-      help: 'Messages waiting in each endpoint inbox (sampled from the broker)',
-      labelNames: ['endpoint'],
+      help: 'Messages waiting in each endpoint inbox lane (sampled from the broker)',
+      labelNames: ['endpoint', 'lane'],
       registers: [this.registry],
     });
     this.outboxPending = new Gauge({
@@ -43,6 +48,35 @@ export class BusMetrics extends SubmissionMetrics {
     this.outboxOldestSeconds = new Gauge({
       name: 'edoc_outbox_oldest_seconds',
       help: 'Age of the oldest unconfirmed outbox message',
+      registers: [this.registry],
+    });
+    this.waitingCopies = new Gauge({
+      name: 'edoc_waiting_copies',
+      help: 'Copies not yet taken from each endpoint inbox (from the delivery records)',
+      labelNames: ['endpoint'],
+      registers: [this.registry],
+    });
+    this.oldestWaitingSeconds = new Gauge({
+      name: 'edoc_oldest_waiting_copy_seconds',
+      help: 'Age of the oldest copy still waiting in each endpoint inbox (an offline endpoint grows it)',
+      labelNames: ['endpoint'],
+      registers: [this.registry],
+    });
+    this.overdueCopies = new Gauge({
+      name: 'edoc_overdue_copies',
+      help: 'Copies past their deadline (01, or 03/02) and still unanswered, per recipient',
+      labelNames: ['endpoint'],
+      registers: [this.registry],
+    });
+    this.overdueNotices = new Counter({
+      name: 'edoc_overdue_notices_total',
+      help: 'Copies flagged overdue (each flag sends its sender an overdue receipt)',
+      registers: [this.registry],
+    });
+    this.pausedDestinations = new Gauge({
+      name: 'edoc_delivery_paused',
+      help: '1 while deliveries to an endpoint are paused after repeated publish failures (circuit breaker)',
+      labelNames: ['endpoint'],
       registers: [this.registry],
     });
   }

@@ -5,8 +5,9 @@ import { redactUrl } from '../config/bus-config';
 import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entities';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
 import { Trust1732400000000 } from './migrations/1732400000000-trust';
+import { Lifecycle1732500000000 } from './migrations/1732500000000-lifecycle';
 
-export const MIGRATIONS = [InitialSchema1732300000000, Trust1732400000000];
+export const MIGRATIONS = [InitialSchema1732300000000, Trust1732400000000, Lifecycle1732500000000];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

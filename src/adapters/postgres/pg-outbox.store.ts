@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
-import type { MessageType } from '../../modules/routing/submission.repository';
+import type { Lane, MessageType } from '../../modules/routing/submission.repository';
 import { Sql } from './sql';
 
 interface OutboxRow {
@@ -11,7 +11,10 @@ interface OutboxRow {
   message_id: string;
   package_id: string | null;
   receipt_id: string | null;
+  body: Buffer | null;
+  lane: Lane;
   headers: Record<string, string>;
+  attempts: number;
 }
 
 /** The relay's view of the outbox: claim what is due, delete what the broker confirmed. */
@@ -31,7 +34,7 @@ export class PgOutboxStore {
     const claimed = await this.sql.rows<OutboxRow>(
       `UPDATE outbox o SET available_at = now() + make_interval(secs => $2), attempts = o.attempts + 1
         WHERE o.id IN (SELECT id FROM outbox WHERE available_at <= now() ORDER BY available_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING o.id, o.destination, o.message_type, o.message_id, o.package_id, o.receipt_id, o.headers`,
+        RETURNING o.id, o.destination, o.message_type, o.message_id, o.package_id, o.receipt_id, o.body, o.lane, o.headers, o.attempts`,
       [limit, leaseSeconds],
     );
     if (claimed.length === 0) return [];
@@ -58,11 +61,14 @@ export class PgOutboxStore {
         destination: row.destination,
         messageType: row.message_type,
         messageId: row.message_id,
+        lane: row.lane,
         packageId: row.package_id ?? undefined,
         receiptId: row.receipt_id ?? undefined,
         headers: row.headers,
       },
-      body: bodies.get((row.package_id ?? row.receipt_id)!) ?? Buffer.alloc(0),
+      body: row.body ?? bodies.get((row.package_id ?? row.receipt_id)!) ?? Buffer.alloc(0),
+      // claimDue counted this attempt already
+      attempts: Math.max(0, row.attempts - 1),
     }));
   }
 

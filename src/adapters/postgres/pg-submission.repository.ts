@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { CopyStatus } from '../../modules/receipts/domain/delivery-lifecycle';
 import {
   SubmissionRepository,
   type AcceptedDocumentRecord,
   type AcceptedStatusRecord,
+  type DocumentStoreResult,
   type ExistingPackage,
   type OutboxRecord,
   type QuarantineRecord,
@@ -15,131 +17,131 @@ import {
   type TransportName,
 } from '../../modules/routing/submission.repository';
 import { Sql } from './sql';
+import {
+  describeCopy,
+  insertNotices,
+  matchOutbox,
+  outboxCte,
+  Params,
+  receiptCte,
+  RESULT,
+  traceCte,
+  type InsertedOutbox,
+} from './write-fragments';
 import { OUTBOX_LEASE_SECONDS } from './tokens';
 
-interface InsertedOutbox {
-  id: string;
-  message_type: string;
-  destination: string;
-}
-
 /**
- * The submission's writes. Accepting a package is ONE statement: data-modifying CTEs insert the
- * package, its content, the deliveries, the trace, the receipt and the outbox rows, each gated on
- * the package insert (ON CONFLICT DO NOTHING on the idempotency key). One round trip and one
- * commit per package, atomic without an explicit transaction; multi-row parts use `unnest`, so a
- * broadcast to 95 endpoints has the same fixed number of parameters.
+ * The submission's writes. Accepting a new document is ONE statement: data-modifying CTEs insert
+ * the package, its content, the deliveries, the trace, the receipt and the outbox rows, each gated
+ * on the package insert (ON CONFLICT DO NOTHING on the idempotency key) — one round trip and one
+ * commit per package. Statuses (which must read the copy's state under a lock) and change requests
+ * (whose notices depend on what they find) run in a short transaction around the same statement.
+ * Multi-row parts use `unnest`, so a broadcast to 95 endpoints has a fixed number of parameters.
  */
 @Injectable()
 export class PgSubmissionRepository extends SubmissionRepository {
   private readonly sql: Sql;
 
   constructor(
-    db: DataSource,
+    private readonly db: DataSource,
     @Inject(OUTBOX_LEASE_SECONDS) private readonly leaseSeconds: number,
   ) {
     super();
     this.sql = new Sql(db);
   }
 
-  async storeAcceptedDocument(r: AcceptedDocumentRecord): Promise<StoreResult> {
-    const result = await this.sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
-      `WITH p AS (
-         INSERT INTO package (id, kind, sender, document_id, business_doc_type, sha256, size_bytes, transport,
-                              transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at, signature)
-         VALUES ($1, 'edoc', $2, $3, $4, decode($5, 'hex'), $6, $7, $8, $9, $10, $11, $12, $13, $14, $41::jsonb)
-         ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
-         RETURNING id
-       ), content AS (
-         INSERT INTO package_content (package_id, body) SELECT id, $15 FROM p
-       ), deliveries AS (
-         INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at)
-         SELECT p.id, t.recipient, t.addressed_to, 'queued', $14, $14 FROM p, unnest($16::text[], $17::text[]) AS t(recipient, addressed_to)
-       ), ${TRACE_CTE(18)}, ${RECEIPT_CTE(26)}, ${OUTBOX_CTE(34)}
-       ${RESULT}`,
-      [
+  async storeAcceptedDocument(r: AcceptedDocumentRecord): Promise<DocumentStoreResult> {
+    if (!r.change) return this.insertDocument(this.sql, r);
+    const change = r.change;
+    return this.db.transaction(async (m) => {
+      const sql = new Sql(m);
+      const stored = await this.insertDocument(sql, r);
+      if (!stored.stored) return stored;
+      const touched = await sql.rows<{ recipient: string; change_state: string }>(
+        `UPDATE delivery
+            SET change_kind = $3, change_package_id = $4,
+                change_state = CASE WHEN $3 = 'recall' AND state = 'queued' THEN 'withdrawn' ELSE 'requested' END
+          WHERE package_id = $1 AND recipient = ANY($2::text[])
+          RETURNING recipient, change_state`,
+        [change.originalPackageId, change.recipients, change.kind, r.busId],
+      );
+      const withdrawn = touched.filter((t) => t.change_state === 'withdrawn').map((t) => t.recipient);
+      if (withdrawn.length === 0) return { ...stored, withdrawn };
+      // A recipient whose copy was withdrawn unseen has nothing to answer: the recall is not sent to it.
+      const dropped = stored.outbox.filter(
+        (o) => o.record.packageId === r.busId && withdrawn.includes(o.record.destination),
+      );
+      await sql.rows(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [dropped.map((o) => o.id)]);
+      await sql.rows(`DELETE FROM delivery WHERE package_id = $1 AND recipient = ANY($2::text[])`, [
         r.busId,
-        r.sender,
-        r.documentId,
-        r.businessDocType,
-        r.sha256,
-        r.size,
-        r.transport,
-        r.transportMessageId,
-        r.subject,
-        r.codeNumber,
-        r.codeNotation,
-        r.priority,
-        r.receivedAt,
-        r.acceptedAt,
-        Buffer.from(r.body),
-        r.deliveries.map((d) => d.recipient),
-        r.deliveries.map((d) => d.addressedTo),
-        ...traceParams(r.traceEvents),
-        ...receiptParams(r.receipt),
-        ...this.outboxParams(r.outbox),
-        JSON.stringify(r.signature), // $41
-      ],
-    );
-    if (!result || result.inserted === 0) {
-      return {
-        stored: false,
-        existing: await this.existing(
-          `kind = 'edoc' AND sender = $1 AND document_id = $2 AND business_doc_type = $3`,
-          [r.sender, r.documentId, r.businessDocType],
-        ),
-      };
-    }
-    return { stored: true, outbox: matchOutbox(r.outbox, result.outbox) };
+        withdrawn,
+      ]);
+      const extra = await insertNotices(sql, this.leaseSeconds, change.onWithdrawn(withdrawn));
+      const kept = stored.outbox.filter((o) => !dropped.includes(o));
+      return { stored: true, outbox: [...kept, ...extra], withdrawn };
+    });
   }
 
   async storeAcceptedStatus(r: AcceptedStatusRecord): Promise<StoreResult> {
-    const result = await this.sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
-      `WITH p AS (
-         INSERT INTO package (id, kind, sender, document_id, status_code, related_package_id, sha256, size_bytes,
-                              transport, transport_message_id, received_at, accepted_at, signature)
-         VALUES ($1, 'status', $2, $3, $4, $5, decode($6, 'hex'), $7, $8, $9, $10, $11, $39::jsonb)
-         ON CONFLICT (sender, sha256) WHERE kind = 'status' DO NOTHING
-         RETURNING id
-       ), content AS (
-         INSERT INTO package_content (package_id, body) SELECT id, $12 FROM p
-       ), copy AS (
-         UPDATE delivery SET state = $15, state_at = $11, last_status_code = $4
-          WHERE package_id = $13 AND recipient = $14 AND EXISTS (SELECT 1 FROM p)
-       ), ${TRACE_CTE(16)}, ${RECEIPT_CTE(24)}, ${OUTBOX_CTE(32)}
-       ${RESULT}`,
-      [
-        r.busId,
-        r.sender,
-        r.documentId,
-        r.statusCode,
-        r.relatedPackageId,
-        r.sha256,
-        r.size,
-        r.transport,
-        r.transportMessageId,
-        r.receivedAt,
-        r.acceptedAt,
-        Buffer.from(r.body),
-        r.delivery.packageId,
-        r.delivery.recipient,
-        r.delivery.state,
-        ...traceParams(r.traceEvents),
-        ...receiptParams(r.receipt),
-        ...this.outboxParams(r.outbox),
-        JSON.stringify(r.signature), // $39
-      ],
-    );
-    if (!result || result.inserted === 0) {
-      return {
-        stored: false,
-        existing: await this.existing(`kind = 'status' AND sender = $1 AND sha256 = decode($2, 'hex')`, [
-          r.sender,
-          r.sha256,
-        ]),
+    return this.db.transaction(async (m) => {
+      const sql = new Sql(m);
+      const current = await sql.one<{ state: CopyStatus['state']; change_state: CopyStatus['changeState'] }>(
+        `SELECT state, change_state FROM delivery WHERE package_id = $1 AND recipient = $2 FOR UPDATE`,
+        [r.delivery.packageId, r.delivery.recipient],
+      );
+      if (!current) return { stored: false, existing: null };
+      const before: CopyStatus = { state: current.state, changeState: current.change_state };
+      const t = r.transition(before);
+      const p = new Params();
+      const id = p.add(r.busId);
+      const sender = p.add(r.sender);
+      const code = p.add(r.statusCode);
+      const acceptedAt = p.add(r.acceptedAt);
+      const changed = t.state !== before.state || t.changeState !== before.changeState;
+      const trace: TraceEventRecord = {
+        ...r.traceEvent,
+        stateBefore: describeCopy(before),
+        stateAfter: describeCopy(t),
+        flag: t.flag,
       };
-    }
-    return { stored: true, outbox: matchOutbox(r.outbox, result.outbox) };
+      const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
+        `WITH p AS (
+           INSERT INTO package (id, kind, sender, document_id, status_code, related_package_id, sha256, size_bytes,
+                                transport, transport_message_id, received_at, accepted_at, signature)
+           VALUES (${id}, 'status', ${sender}, ${p.add(r.documentId)}, ${code}, ${p.add(r.relatedPackageId)},
+                   decode(${p.add(r.sha256)}, 'hex'), ${p.add(r.size)}, ${p.add(r.transport)}, ${p.add(r.transportMessageId)},
+                   ${p.add(r.receivedAt)}, ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb)
+           ON CONFLICT (sender, sha256) WHERE kind = 'status' DO NOTHING
+           RETURNING id
+         ), content AS (
+           INSERT INTO package_content (package_id, body) SELECT id, ${p.add(Buffer.from(r.body))} FROM p
+         ), copy AS (
+           UPDATE delivery
+              SET state = ${p.add(t.state)}, change_state = ${p.add(t.changeState)},
+                  state_at = CASE WHEN ${p.add(changed)}::boolean THEN ${acceptedAt}::timestamptz ELSE state_at END,
+                  delivered_at = coalesce(delivered_at, CASE WHEN ${p.add(t.state)} NOT IN ('queued') THEN ${acceptedAt}::timestamptz END),
+                  last_status_code = ${code}
+            WHERE package_id = ${p.add(r.delivery.packageId)} AND recipient = ${p.add(r.delivery.recipient)} AND EXISTS (SELECT 1 FROM p)
+         ), ${traceCte(p, [trace])}, ${receiptCte(p, r.receipt)}, ${outboxCte(p, this.leaseSeconds, r.outbox)}
+         ${RESULT}`,
+        p.values,
+      );
+      if (!result || result.inserted === 0) {
+        return {
+          stored: false,
+          existing: await this.existing(
+            sql,
+            `kind = 'status' AND sender = $1 AND sha256 = decode($2, 'hex')`,
+            [r.sender, r.sha256],
+          ),
+        };
+      }
+      const outbox = matchOutbox(r.outbox, result.outbox);
+      if (t.changeState === 'withdrawn' && before.changeState !== 'withdrawn' && r.onWithdrawn) {
+        outbox.push(...(await insertNotices(sql, this.leaseSeconds, r.onWithdrawn())));
+      }
+      return { stored: true, outbox, transition: t };
+    });
   }
 
   async storeReceipt(
@@ -147,12 +149,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
     outbox: OutboxRecord[],
     trace: TraceEventRecord[],
   ): Promise<StoredOutbox[]> {
-    const result = await this.sql.one<{ outbox: InsertedOutbox[] }>(
-      `WITH p AS (SELECT 1), ${TRACE_CTE(1)}, ${RECEIPT_CTE(9)}, ${OUTBOX_CTE(17)}
-       SELECT coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`,
-      [...traceParams(trace), ...receiptParams(receipt), ...this.outboxParams(outbox)],
-    );
-    return matchOutbox(outbox, result?.outbox ?? []);
+    return insertNotices(this.sql, this.leaseSeconds, { receipt, outbox, traceEvents: trace });
   }
 
   async storeRejection(
@@ -160,47 +157,76 @@ export class PgSubmissionRepository extends SubmissionRepository {
     receipt: ReceiptRecord | null,
     outbox: OutboxRecord[],
   ): Promise<StoredOutbox[]> {
+    const p = new Params();
     const result = await this.sql.one<{ outbox: InsertedOutbox[] }>(
       `WITH q AS (
          INSERT INTO quarantine (id, received_at, transport, transport_message_id, authenticated_sender, claimed_sender,
                                  message_type, document_id, reason_code, reason_text, details, sha256, size_bytes, body, body_truncated)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, decode($12, 'hex'), $13, $14, $15)
+         VALUES (${[
+           x.id,
+           x.receivedAt,
+           x.transport,
+           x.transportMessageId,
+           x.authenticatedSender,
+           x.claimedSender,
+           x.messageType,
+           x.documentId,
+           x.reasonCode,
+           x.reasonText,
+         ]
+           .map((v) => p.add(v))
+           .join(
+             ', ',
+           )}, ${p.add(JSON.stringify(x.details))}::jsonb, decode(${p.add(x.sha256)}, 'hex'), ${p.add(x.size)},
+                 ${p.add(Buffer.from(x.body))}, ${p.add(x.bodyTruncated)})
          RETURNING id
-       ), p AS (SELECT 1 FROM q WHERE $16::boolean), ${RECEIPT_CTE(17)}, ${OUTBOX_CTE(25)}
+       ), p AS (SELECT 1 FROM q), ${receiptCte(p, receipt)}, ${outboxCte(p, this.leaseSeconds, outbox)}
        SELECT coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`,
-      [
-        x.id,
-        x.receivedAt,
-        x.transport,
-        x.transportMessageId,
-        x.authenticatedSender,
-        x.claimedSender,
-        x.messageType,
-        x.documentId,
-        x.reasonCode,
-        x.reasonText,
-        JSON.stringify(x.details),
-        x.sha256,
-        x.size,
-        Buffer.from(x.body),
-        x.bodyTruncated,
-        receipt !== null,
-        ...receiptParams(receipt ?? NO_RECEIPT),
-        ...this.outboxParams(outbox),
-      ],
+      p.values,
     );
     return matchOutbox(outbox, result?.outbox ?? []);
   }
 
+  async findOriginal(sender: string, documentId: string): Promise<StatusTarget | null> {
+    const row = await this.sql.one<{ id: string; business_doc_type: number; recipients: string[] }>(
+      `SELECT p.id, p.business_doc_type, array_agg(d.recipient) AS recipients
+         FROM package p JOIN delivery d ON d.package_id = p.id
+        WHERE p.kind = 'edoc' AND p.sender = $1 AND p.document_id = $2 AND p.business_doc_type = 0
+        GROUP BY p.id`,
+      [sender, documentId],
+    );
+    return row
+      ? {
+          busId: row.id,
+          documentSender: sender,
+          businessDocType: row.business_doc_type,
+          recipients: row.recipients,
+          relatedPackageId: null,
+        }
+      : null;
+  }
+
   async findStatusTargets(documentSender: string, documentId: string): Promise<StatusTarget[]> {
-    const found = await this.sql.rows<{ id: string; sender: string; recipients: string[] }>(
-      `SELECT p.id, p.sender, array_agg(d.recipient) AS recipients
+    const found = await this.sql.rows<{
+      id: string;
+      sender: string;
+      business_doc_type: number;
+      recipients: string[];
+      related_package_id: string | null;
+    }>(
+      `SELECT p.id, p.sender, p.business_doc_type, p.related_package_id, array_agg(d.recipient) AS recipients
          FROM package p JOIN delivery d ON d.package_id = p.id
         WHERE p.kind = 'edoc' AND p.sender = $1 AND p.document_id = $2
         GROUP BY p.id ORDER BY max(p.accepted_at) DESC LIMIT 20`,
       [documentSender, documentId],
     );
-    return found.map((row) => ({ busId: row.id, documentSender: row.sender, recipients: row.recipients }));
+    return found.map((row) => ({
+      busId: row.id,
+      documentSender: row.sender,
+      businessDocType: row.business_doc_type,
+      recipients: row.recipients,
+      relatedPackageId: row.related_package_id,
+    }));
   }
 
   async findByTransportMessage(
@@ -218,8 +244,46 @@ export class PgSubmissionRepository extends SubmissionRepository {
     return row.kind === 'package' ? { kind: 'package', busId: row.id } : { kind: 'quarantine', id: row.id };
   }
 
-  private async existing(where: string, params: unknown[]): Promise<ExistingPackage> {
-    const row = await this.sql.one<{
+  private async insertDocument(sql: Sql, r: AcceptedDocumentRecord): Promise<DocumentStoreResult> {
+    const p = new Params();
+    const acceptedAt = p.add(r.acceptedAt);
+    const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
+      `WITH p AS (
+         INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes, transport,
+                              transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at, signature)
+         VALUES (${p.add(r.busId)}, 'edoc', ${p.add(r.sender)}, ${p.add(r.documentId)}, ${p.add(r.businessDocType)}, ${p.add(r.relatedPackageId)},
+                 decode(${p.add(r.sha256)}, 'hex'), ${p.add(r.size)}, ${p.add(r.transport)}, ${p.add(r.transportMessageId)},
+                 ${p.add(r.subject)}, ${p.add(r.codeNumber)}, ${p.add(r.codeNotation)}, ${p.add(r.priority)}, ${p.add(r.receivedAt)},
+                 ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb)
+         ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
+         RETURNING id
+       ), content AS (
+         INSERT INTO package_content (package_id, body) SELECT id, ${p.add(Buffer.from(r.body))} FROM p
+       ), deliveries AS (
+         INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at, priority, arrival_due_at, decision_due_at)
+         SELECT p.id, t.recipient, t.addressed_to, 'queued', ${acceptedAt}, ${acceptedAt}, ${p.add(r.priority ?? 0)}, t.arrival, t.decision
+           FROM p, unnest(${p.add(r.deliveries.map((d) => d.recipient))}::text[], ${p.add(r.deliveries.map((d) => d.addressedTo))}::text[],
+                          ${p.add(r.deliveries.map((d) => d.arrivalDueAt))}::timestamptz[], ${p.add(r.deliveries.map((d) => d.decisionDueAt))}::timestamptz[])
+                AS t(recipient, addressed_to, arrival, decision)
+       ), ${traceCte(p, r.traceEvents)}, ${receiptCte(p, r.receipt)}, ${outboxCte(p, this.leaseSeconds, r.outbox)}
+       ${RESULT}`,
+      p.values,
+    );
+    if (!result || result.inserted === 0) {
+      return {
+        stored: false,
+        existing: await this.existing(
+          sql,
+          `kind = 'edoc' AND sender = $1 AND document_id = $2 AND business_doc_type = $3`,
+          [r.sender, r.documentId, r.businessDocType],
+        ),
+      };
+    }
+    return { stored: true, outbox: matchOutbox(r.outbox, result.outbox) };
+  }
+
+  private async existing(sql: Sql, where: string, params: unknown[]): Promise<ExistingPackage> {
+    const row = await sql.one<{
       id: string;
       sha256: string;
       transport_message_id: string | null;
@@ -236,93 +300,4 @@ export class PgSubmissionRepository extends SubmissionRepository {
       transport: row.transport,
     };
   }
-
-  /** Outbox rows are written leased to this process, which publishes them right after the commit. */
-  private outboxParams(rows: OutboxRecord[]): unknown[] {
-    return [
-      rows.map((r) => r.destination),
-      rows.map((r) => r.messageType),
-      rows.map((r) => r.messageId),
-      rows.map((r) => r.packageId ?? null),
-      rows.map((r) => r.receiptId ?? null),
-      rows.map((r) => JSON.stringify(r.headers)),
-      this.leaseSeconds,
-    ];
-  }
-}
-
-// The CTE fragments below take their parameters from position `n` on; each is gated on `p`.
-
-const TRACE_CTE = (n: number) => `trace AS (
-  INSERT INTO trace_event (package_id, recipient, event, status_code, source, source_package_id, detail, at)
-  SELECT t.* FROM (SELECT 1 FROM p LIMIT 1) AS gate,
-         unnest($${n}::uuid[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[], $${n + 5}::uuid[], $${n + 6}::jsonb[], $${n + 7}::timestamptz[])
-         AS t(package_id, recipient, event, status_code, source, source_package_id, detail, at)
-)`;
-
-const RECEIPT_CTE = (n: number) => `receipt_row AS (
-  INSERT INTO receipt (id, recipient, package_id, quarantine_id, outcome, reason_code, body, issued_at)
-  SELECT $${n}::uuid, $${n + 1}::text, $${n + 2}::uuid, $${n + 3}::uuid, $${n + 4}::text, $${n + 5}::text, $${n + 6}::bytea, $${n + 7}::timestamptz
-    FROM (SELECT 1 FROM p LIMIT 1) AS gate
-   WHERE $${n}::uuid IS NOT NULL
-  RETURNING id
-)`;
-
-/** Foreign keys to rows inserted by sibling CTEs hold: Postgres checks them at the end of the statement. */
-const OUTBOX_CTE = (n: number) => `outbox_rows AS (
-  INSERT INTO outbox (destination, message_type, message_id, package_id, receipt_id, headers, available_at)
-  SELECT t.destination, t.message_type, t.message_id, t.package_id, t.receipt_id, t.headers, now() + make_interval(secs => $${n + 6})
-    FROM (SELECT 1 FROM p LIMIT 1) AS gate,
-         unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::uuid[], $${n + 4}::uuid[], $${n + 5}::jsonb[])
-         AS t(destination, message_type, message_id, package_id, receipt_id, headers)
-  RETURNING id, message_type, destination
-)`;
-
-const RESULT = `SELECT (SELECT count(*) FROM p)::int AS inserted,
-       coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`;
-
-const NO_RECEIPT: ReceiptRecord = {
-  id: null as unknown as string,
-  recipient: '',
-  packageId: null,
-  quarantineId: null,
-  outcome: 'rejected',
-  reasonCode: null,
-  body: new Uint8Array(),
-  issuedAt: new Date(0),
-};
-
-function traceParams(events: TraceEventRecord[]): unknown[] {
-  return [
-    events.map((e) => e.packageId),
-    events.map((e) => e.recipient),
-    events.map((e) => e.event),
-    events.map((e) => e.statusCode ?? null),
-    events.map((e) => e.source),
-    events.map((e) => e.sourcePackageId ?? null),
-    events.map((e) => (e.detail ? JSON.stringify(e.detail) : null)),
-    events.map((e) => e.at),
-  ];
-}
-
-function receiptParams(r: ReceiptRecord): unknown[] {
-  return [
-    r.id,
-    r.recipient,
-    r.packageId,
-    r.quarantineId,
-    r.outcome,
-    r.reasonCode,
-    Buffer.from(r.body),
-    r.issuedAt,
-  ];
-}
-
-/** Pairs inserted outbox ids with their records: within one submission (type, destination) is unique. */
-function matchOutbox(records: OutboxRecord[], inserted: InsertedOutbox[]): StoredOutbox[] {
-  const ids = new Map(inserted.map((o) => [`${o.message_type}\u0000${o.destination}`, String(o.id)]));
-  return records.flatMap((record) => {
-    const id = ids.get(`${record.messageType}\u0000${record.destination}`);
-    return id ? [{ id, record }] : [];
-  });
 }

@@ -46,7 +46,10 @@ export class RabbitManagementClient {
       `/api/queues/${enc(vhost)}?columns=name,messages&name=${encodeURIComponent(`^${namePrefix.replace(/\./g, '\\.')}`)}&use_regex=true`,
     )) as Array<{ name: string; messages?: number }> | { items: Array<{ name: string; messages?: number }> };
     const list = Array.isArray(rows) ? rows : rows.items;
-    return list.map((q) => ({ name: q.name, messages: q.messages ?? 0 }));
+    // The name filter applies only to paginated queries on some versions: filter here as well.
+    return list
+      .filter((q) => q.name.startsWith(namePrefix))
+      .map((q) => ({ name: q.name, messages: q.messages ?? 0 }));
   }
 
   async overview(): Promise<{ rabbitmq_version: string }> {

@@ -5,7 +5,7 @@ import type { RabbitManagementClient } from './management-client';
 
 /**
  * Gives an endpoint its broker user: named by its organ code, a fresh random password, permission
- * to publish to `edoc.submit` only and to consume its own inbox only. No configure rights, so it
+ * to publish to `edoc.submit` only and to consume its own inbox (both lanes) only. No configure rights, so it
  * cannot declare, bind or delete anything. The inbox itself is declared by the bus.
  */
 export class RabbitBrokerAccess extends BrokerAccessProvisioner {
@@ -25,7 +25,7 @@ export class RabbitBrokerAccess extends BrokerAccessProvisioner {
     await this.management.putPermissions(this.vhost, organId, {
       configure: '^$',
       write: `^${escapeRegex(SUBMIT_EXCHANGE)}$`,
-      read: `^${escapeRegex(inbox)}$`,
+      read: `^${escapeRegex(inbox)}(\\.urgent)?$`,
     });
     return { organId, username: organId, password, inboxQueue: inbox, submitExchange: SUBMIT_EXCHANGE };
   }

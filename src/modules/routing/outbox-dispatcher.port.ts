@@ -3,6 +3,8 @@ import type { StoredOutbox } from './submission.repository';
 /** A committed outbox row with its body, ready to publish. */
 export interface PendingMessage extends StoredOutbox {
   body: Uint8Array;
+  /** Earlier failed publishes of this row (the relay backs off by it). */
+  attempts?: number;
 }
 
 /**

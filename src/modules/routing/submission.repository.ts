@@ -1,19 +1,23 @@
-import type { DeliveryState } from '../receipts/domain/delivery-state';
+import type { CopyStatus, Transition } from '../receipts/domain/delivery-lifecycle';
 import type { ReceiptOutcome } from '../receipts/domain/bus-receipt';
 import type { ReasonCode } from '../shared/reasons';
 import type { SignatureRecord } from '../trust/signature-record';
 
 export type TransportName = 'amqp' | 'vdxp-http' | 'soap' | 'rest' | 'cli';
-export type MessageType = 'edoc' | 'status' | 'receipt';
+export type MessageType = 'edoc' | 'status' | 'receipt' | 'withdrawal' | 'trace';
+export type Lane = 'normal' | 'urgent';
 
 /** A message to put in an inbox once the transaction that decided it has committed. */
 export interface OutboxRecord {
   destination: string;
   messageType: MessageType;
   messageId: string;
-  /** The body is the stored package (`edoc`, `status`) or the stored receipt (`receipt`). */
+  /** Urgent mail goes to the inbox's urgent queue and overtakes ordinary mail. */
+  lane?: Lane;
+  /** The body is the stored package (`edoc`, `status`), the stored receipt, or carried inline. */
   packageId?: string;
   receiptId?: string;
+  body?: Uint8Array;
   headers: Record<string, string>;
 }
 
@@ -31,11 +35,24 @@ export interface ReceiptRecord {
 export interface TraceEventRecord {
   packageId: string;
   recipient: string | null;
-  event: 'accepted' | 'queued' | 'refused' | 'status' | 'duplicate';
+  event:
+    | 'accepted'
+    | 'queued'
+    | 'refused'
+    | 'status'
+    | 'duplicate'
+    | 'delivered'
+    | 'change-requested'
+    | 'withdrawn'
+    | 'overdue';
   statusCode?: string;
   source: 'bus' | 'sender' | 'recipient' | 'operator';
   sourcePackageId?: string;
   detail?: Record<string, unknown>;
+  stateBefore?: string;
+  stateAfter?: string;
+  /** A status kept but not applied (late, repeated, impossible): why. */
+  flag?: string;
   at: Date;
 }
 
@@ -60,20 +77,43 @@ export interface AcceptedDocumentRecord extends PackageFacts {
   codeNumber: string | null;
   codeNotation: string | null;
   priority: number | null;
-  deliveries: Array<{ recipient: string; addressedTo: string }>;
+  /** The original a recall, update or replacement refers to. */
+  relatedPackageId: string | null;
+  deliveries: Array<{ recipient: string; addressedTo: string; arrivalDueAt: Date; decisionDueAt: Date }>;
   traceEvents: TraceEventRecord[];
   receipt: ReceiptRecord;
   outbox: OutboxRecord[];
+  /** A recall, update or replacement: what it asks of the original's copies. */
+  change?: ChangeRequest;
+}
+
+export interface ChangeRequest {
+  originalPackageId: string;
+  kind: 'recall' | 'update' | 'replacement';
+  recipients: string[];
+  /** Notices for copies a recall withdrew before they were taken from the inbox. */
+  onWithdrawn: (recipients: string[]) => Notices;
+}
+
+/** Messages decided inside the transaction, after what it found (withdrawn copies). */
+export interface Notices {
+  receipt: ReceiptRecord | null;
+  outbox: OutboxRecord[];
+  traceEvents: TraceEventRecord[];
 }
 
 export interface AcceptedStatusRecord extends PackageFacts {
   statusCode: string;
   relatedPackageId: string;
-  /** The copy the status is about, and the state it moves to. */
-  delivery: { packageId: string; recipient: string; state: DeliveryState };
-  traceEvents: TraceEventRecord[];
+  /** The copy the status is about; its new state is decided from its current one, under a lock. */
+  delivery: { packageId: string; recipient: string };
+  transition: (current: CopyStatus) => Transition;
+  /** The status's trace event; the repository adds the state before and after and any flag. */
+  traceEvent: TraceEventRecord;
   receipt: ReceiptRecord;
   outbox: OutboxRecord[];
+  /** Notices when the status withdrew a copy (13 before the copy was taken). */
+  onWithdrawn?: () => Notices;
 }
 
 export interface QuarantineRecord {
@@ -108,14 +148,30 @@ export interface StoredOutbox {
   record: OutboxRecord;
 }
 
+export interface StoredPackage {
+  stored: true;
+  outbox: StoredOutbox[];
+  /** A status: how it moved the copy (or why it was only flagged). */
+  transition?: Transition;
+  /** A recall: the recipients whose copies it withdrew before they were taken. */
+  withdrawn?: string[];
+}
+
+export type DocumentStoreResult = StoredPackage | { stored: false; existing: ExistingPackage };
+
 export type StoreResult =
-  { stored: true; outbox: StoredOutbox[] } | { stored: false; existing: ExistingPackage };
+  | DocumentStoreResult
+  /** A status about a copy that does not exist (the recipient's copy of a change was never made). */
+  | { stored: false; existing: null };
 
 /** The document a status refers to, as far as the status's sender may see it. */
 export interface StatusTarget {
   busId: string;
   documentSender: string;
+  businessDocType: number;
   recipients: string[];
+  /** For a recall, update or replacement: the original it refers to. */
+  relatedPackageId: string | null;
 }
 
 /**
@@ -124,7 +180,7 @@ export interface StatusTarget {
  */
 export abstract class SubmissionRepository {
   /** Stores a document unless one with the same (sender, DocumentId, business type) exists. */
-  abstract storeAcceptedDocument(record: AcceptedDocumentRecord): Promise<StoreResult>;
+  abstract storeAcceptedDocument(record: AcceptedDocumentRecord): Promise<DocumentStoreResult>;
   /** Stores a status unless the same sender already sent the same bytes. */
   abstract storeAcceptedStatus(record: AcceptedStatusRecord): Promise<StoreResult>;
   /** A resend of an accepted package: only a receipt and its outbox row. */
@@ -138,6 +194,8 @@ export abstract class SubmissionRepository {
     receipt: ReceiptRecord | null,
     outbox: OutboxRecord[],
   ): Promise<StoredOutbox[]>;
+  /** The newest new document (business type 0) of this sender with this DocumentId, with its copies. */
+  abstract findOriginal(sender: string, documentId: string): Promise<StatusTarget | null>;
   /** Documents of this sender with this DocumentId (new, recall, update…), newest first. */
   abstract findStatusTargets(documentSender: string, documentId: string): Promise<StatusTarget[]>;
   /** Whether a transport message was already processed (a redelivery after a crash), and as what. */

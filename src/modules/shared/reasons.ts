@@ -120,6 +120,22 @@ export const REASONS = {
     vi: 'Chứng thư số không thuộc về cơ quan gửi văn bản.',
     en: 'The certificate does not belong to the sending organization.',
   },
+  ORIGINAL_NOT_FOUND: {
+    vi: 'Không tìm thấy văn bản gốc mà gói thu hồi/cập nhật/thay thế tham chiếu tới.',
+    en: 'The original document this recall, update or replacement refers to is not known to the bus.',
+  },
+  NOT_A_RECIPIENT_OF_ORIGINAL: {
+    vi: 'Đơn vị nhận không phải là nơi nhận của văn bản gốc.',
+    en: 'A recipient of this recall, update or replacement did not receive the original document.',
+  },
+  COPY_UNKNOWN: {
+    vi: 'Thông báo tham chiếu tới một bản văn bản mà trục không chuyển cho đơn vị này.',
+    en: 'The notice refers to a copy the bus did not deliver to this endpoint.',
+  },
+  NOTICE_MALFORMED: {
+    vi: 'Thông báo vận chuyển (đã nhận, tra cứu vết) không đúng định dạng.',
+    en: 'The transport notice (delivered, trace request) is malformed.',
+  },
   PDF_SIGNATURE_INVALID: {
     vi: 'Chữ ký số trong tệp PDF đính kèm không hợp lệ.',
     en: 'A signature inside an attached PDF is not valid.',

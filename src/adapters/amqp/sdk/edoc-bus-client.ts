@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { StaffInfo } from '../../../modules/edoc/domain/edoc-package';
 import { formatEdxmlTimestamp, writeStatusPackage } from '../../../modules/edoc/writing/write-status-package';
 import { AmqpConnection } from '../amqp-connection';
-import { HEADERS, SUBMIT_EXCHANGE, inboxQueue } from '../amqp-names';
+import { HEADERS, MESSAGE_TYPES, SUBMIT_EXCHANGE, URGENT_ROUTING_KEY, inboxQueue } from '../amqp-names';
 import { SigningPool, type SigningCredentials } from '../../workers/signing-pool';
 import { ConfirmPublisher } from '../confirm-publisher';
 import { InMemoryProcessedMessages, type ProcessedMessageStore } from './processed-messages';
@@ -15,7 +15,11 @@ export interface EdocBusClientOptions {
   /** Defaults to the user name in the URL (the broker user is named by the organ code). */
   organId?: string;
   organName?: string;
-  /** Send status 01 ("arrived") automatically once a document handler has returned. Default true. */
+  /**
+   * Send status 01 ("arrived") automatically once a document handler has returned. Default true.
+   * When false the client sends a `delivered` notice instead (the bus then knows the copy was
+   * taken) and the DMS sends 01 itself.
+   */
   autoArrivedStatus?: boolean;
   prefetch?: number;
   processed?: ProcessedMessageStore;
@@ -32,8 +36,23 @@ export interface ReceivedDocument {
   from: string;
   code?: string;
   promulgationDate?: string;
+  /** OtherInfo/Priority: 0 Thường … 4 Hỏa tốc hẹn giờ. */
+  priority: number;
+  /** 0 new, 1 recall, 2 update, 3 replacement. */
+  businessDocType: number;
+  /** For a recall, update or replacement: the bus id of the original. */
+  originalBusId?: string;
+  /** It came through the urgent lane. */
+  urgent: boolean;
   body: Buffer;
   redelivered: boolean;
+}
+
+/** A document the bus took back before this endpoint received it: it is never handed over. */
+export interface ReceivedWithdrawal {
+  busId: string;
+  documentId: string;
+  recalledBy?: string;
 }
 
 export interface ReceivedStatus {
@@ -47,7 +66,8 @@ export interface ReceivedStatus {
 
 export interface ReceivedReceipt {
   receiptId: string;
-  outcome: 'accepted' | 'duplicate' | 'rejected';
+  /** Answers to a submission, or notices about an accepted document (`withdrawn`, `overdue`). */
+  outcome: 'accepted' | 'duplicate' | 'rejected' | 'withdrawn' | 'overdue';
   busId?: string;
   documentId?: string;
   /** The `message_id` the sender gave the package this receipt answers. */
@@ -66,6 +86,46 @@ export interface DocumentReference {
 }
 
 type Handler<T> = (item: T) => Promise<void> | void;
+
+/** The bus's answer to `trace()`: the document as its sender sees it (dates as ISO strings). */
+export interface DocumentTraceView {
+  busId: string;
+  documentId: string;
+  sender: string;
+  businessDocType: number;
+  subject: string | null;
+  priority: number;
+  acceptedAt: string;
+  relatedPackageId: string | null;
+  changes: Array<{ busId: string; businessDocType: number; acceptedAt: string }>;
+  events: TraceStepView[];
+  copies: Array<{
+    recipient: string;
+    addressedTo: string;
+    state: string;
+    stateAt: string;
+    lastStatusCode: string | null;
+    deliveredAt: string | null;
+    change: { kind: string; state: string; packageId: string | null } | null;
+    arrivalDueAt: string | null;
+    decisionDueAt: string | null;
+    overdue: 'arrival' | 'decision' | null;
+    history: TraceStepView[];
+  }>;
+}
+
+export interface TraceStepView {
+  at: string;
+  event: string;
+  statusCode: string | null;
+  source: string;
+  stateBefore: string | null;
+  stateAfter: string | null;
+  flag: string | null;
+  sourcePackageId: string | null;
+}
+
+const PRIORITY = /<(?:[\w-]+:)?Priority>\s*([0-4])\s*</;
 
 /**
  * The client library for a ministry's document system: connect as an endpoint, send packages,
@@ -86,6 +146,8 @@ export class EdocBusClient {
   private documentHandler: Handler<ReceivedDocument> = () => undefined;
   private statusHandler: Handler<ReceivedStatus> = () => undefined;
   private receiptHandler: Handler<ReceivedReceipt> = () => undefined;
+  private withdrawalHandler: Handler<ReceivedWithdrawal> = () => undefined;
+  private readonly traceWaiters = new Map<string, (answer: unknown) => void>();
   readonly organId: string;
   private readonly username: string;
 
@@ -122,6 +184,12 @@ export class EdocBusClient {
     return this;
   }
 
+  /** A document recalled before it was taken: told for the record; it is never given to onDocument. */
+  onWithdrawal(handler: Handler<ReceivedWithdrawal>): this {
+    this.withdrawalHandler = handler;
+    return this;
+  }
+
   /** Starts delivering the inbox to the handlers (register them first). */
   async start(): Promise<void> {
     this.consuming = true;
@@ -130,15 +198,17 @@ export class EdocBusClient {
 
   /**
    * Submits a package; resolves once the broker has it, with its message id and the exact bytes
-   * sent (signed, when the client signs) — what the bus's receipt hashes.
+   * sent (signed, when the client signs) — what the bus's receipt hashes. A document with
+   * OtherInfo/Priority 1–4 (Khẩn and above) travels in the urgent lane unless `urgent` says otherwise.
    */
   async send(
     pkg: string | Uint8Array,
-    options: { messageId?: string; kind?: 'edoc' | 'status'; sign?: boolean } = {},
+    options: { messageId?: string; kind?: 'edoc' | 'status'; sign?: boolean; urgent?: boolean } = {},
   ): Promise<{ messageId: string; bytes: Buffer }> {
     const messageId = options.messageId ?? randomUUID();
     const kind = options.kind ?? 'edoc';
     const text = typeof pkg === 'string' ? pkg : Buffer.from(pkg).toString('utf8');
+    const urgent = options.urgent ?? (kind === 'edoc' && Number(PRIORITY.exec(text)?.[1] ?? 0) >= 1);
     const signing = this.options.signing;
     const body = Buffer.from(
       signing && options.sign !== false && !isSigned(text)
@@ -147,7 +217,7 @@ export class EdocBusClient {
       'utf8',
     );
     await this.publishWithRetry(() =>
-      this.publisher.publish(SUBMIT_EXCHANGE, kind, body, {
+      this.publisher.publish(SUBMIT_EXCHANGE, urgent ? URGENT_ROUTING_KEY : kind, body, {
         messageId,
         type: kind,
         userId: this.username,
@@ -159,7 +229,10 @@ export class EdocBusClient {
     return { messageId, bytes: body };
   }
 
-  /** Reports on a received document (01 … 06, or 15/16 to answer a take-back request). */
+  /**
+   * Reports on a received document (01 … 06, or 15/16 to answer a take-back request). For 13 use
+   * `requestRecall`: there `ResponseFor` names the recipient, not the sender.
+   */
   async sendStatus(
     document: DocumentReference,
     statusCode: string,
@@ -179,7 +252,77 @@ export class EdocBusClient {
       description,
       timestamp: formatEdxmlTimestamp(new Date()),
     });
-    return this.send(xml, { kind: 'status' });
+    // A request to take a document back races the copy to the recipient: it goes in the urgent lane.
+    return this.send(xml, { kind: 'status', urgent: statusCode === '13' });
+  }
+
+  /**
+   * Asks a recipient to give back a document this endpoint sent (status 13). If the copy is still
+   * in the recipient's inbox the bus withdraws it at once and says so in a `withdrawn` receipt;
+   * otherwise the recipient answers 15 (agreed) or 16 (refused).
+   */
+  async requestRecall(
+    document: { documentId: string; code?: string; promulgationDate?: string },
+    recipient: string,
+    reason = 'Đề nghị thu hồi văn bản',
+  ): Promise<{ messageId: string; bytes: Buffer }> {
+    return this.sendStatus({ ...document, from: recipient }, '13', reason);
+  }
+
+  /**
+   * The whole picture of a document this endpoint sent: one line per recipient with its state,
+   * change request, deadlines and history. `null` if the bus knows no such document of ours.
+   */
+  async trace(
+    ref: { busId: string } | { documentId: string },
+    timeoutMs = 15_000,
+  ): Promise<DocumentTraceView | null> {
+    if (!this.consuming) throw new Error('call start() before trace(): the answer arrives in the inbox');
+    const requestId = randomUUID();
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.traceWaiters.delete(requestId);
+        reject(new Error(`no trace answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.traceWaiters.set(requestId, (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
+    });
+    try {
+      await this.publishNotice(MESSAGE_TYPES.traceRequest, requestId, ref, true);
+    } catch (error) {
+      this.traceWaiters.get(requestId)?.(null);
+      this.traceWaiters.delete(requestId);
+      throw error;
+    }
+    const result = (await answer) as { found?: boolean; trace?: DocumentTraceView; error?: string } | null;
+    if (result?.error) throw new Error(`the bus refused the trace request: ${result.error}`);
+    return result?.found && result.trace ? result.trace : null;
+  }
+
+  /** Transport notices (`delivered`, `trace-request`): small JSON messages to the bus. */
+  private async publishNotice(
+    type: string,
+    messageId: string,
+    content: object,
+    urgent = false,
+  ): Promise<void> {
+    await this.publishWithRetry(() =>
+      this.publisher.publish(
+        SUBMIT_EXCHANGE,
+        urgent ? URGENT_ROUTING_KEY : type,
+        Buffer.from(JSON.stringify(content)),
+        {
+          messageId,
+          type,
+          userId: this.username,
+          contentType: 'application/json',
+          persistent: true,
+          timestamp: Math.floor(Date.now() / 1000),
+        },
+      ),
+    );
   }
 
   async close(): Promise<void> {
@@ -212,12 +355,15 @@ export class EdocBusClient {
       if (this.channel === channel) this.channel = null;
     });
     this.channel = channel;
-    await channel.consume(inboxQueue(this.organId), (msg) => {
-      if (msg) void this.deliver(channel, msg);
-    });
+    // The urgent lane first: urgent mail, withdrawals and answers overtake a backlog of ordinary mail.
+    for (const lane of ['urgent', 'normal'] as const) {
+      await channel.consume(inboxQueue(this.organId, lane), (msg) => {
+        if (msg) void this.deliver(channel, msg, lane === 'urgent');
+      });
+    }
   }
 
-  private async deliver(channel: Channel, msg: ConsumeMessage): Promise<void> {
+  private async deliver(channel: Channel, msg: ConsumeMessage, urgentLane: boolean): Promise<void> {
     const id = String(msg.properties.messageId ?? '');
     const key = `${String(msg.properties.type)}:${id}`;
     try {
@@ -232,19 +378,55 @@ export class EdocBusClient {
             from: text(HEADERS.from) ?? '',
             code: text(HEADERS.code),
             promulgationDate: text(HEADERS.promulgationDate),
+            priority: Number(text(HEADERS.priority) ?? 0) || 0,
+            businessDocType: Number(text(HEADERS.businessDocType) ?? 0) || 0,
+            originalBusId: text(HEADERS.originalBusId),
+            urgent: urgentLane,
             body: msg.content,
             redelivered: msg.fields.redelivered,
           };
+          if (await this.processed.has(withdrawnKey(doc.busId))) break; // recalled before we took it
           if (!handledBefore) {
             await this.documentHandler(doc);
             if (id) await this.processed.add(key);
           }
-          // 01 is remembered separately: if sending it failed, the redelivery sends it without
-          // handing the document to the handler a second time.
-          const arrivedKey = `${key}:01`;
-          if (this.options.autoArrivedStatus !== false && !(id && (await this.processed.has(arrivedKey)))) {
-            await this.sendStatus(doc, '01', 'Đã đến');
-            if (id) await this.processed.add(arrivedKey);
+          // The answer is remembered separately: if sending it failed, the redelivery sends it
+          // without handing the document to the handler a second time.
+          const answerKey = `${key}:taken`;
+          if (!(id && (await this.processed.has(answerKey)))) {
+            if (this.options.autoArrivedStatus !== false) await this.sendStatus(doc, '01', 'Đã đến');
+            else
+              await this.publishNotice(MESSAGE_TYPES.delivered, `${doc.busId}:delivered`, {
+                busId: doc.busId,
+              });
+            if (id) await this.processed.add(answerKey);
+          }
+          break;
+        }
+        case 'withdrawal': {
+          const notice = parseJson(msg.content) as {
+            busId?: unknown;
+            documentId?: unknown;
+            recalledBy?: unknown;
+          } | null;
+          const busId = typeof notice?.busId === 'string' ? notice.busId : text(HEADERS.busId);
+          if (!busId) break;
+          await this.processed.add(withdrawnKey(busId));
+          if (!handledBefore) {
+            await this.withdrawalHandler({
+              busId,
+              documentId:
+                typeof notice?.documentId === 'string' ? notice.documentId : (text(HEADERS.documentId) ?? ''),
+              recalledBy: typeof notice?.recalledBy === 'string' ? notice.recalledBy : undefined,
+            });
+          }
+          break;
+        }
+        case 'trace': {
+          const waiter = this.traceWaiters.get(text(HEADERS.correlationId) ?? '');
+          if (waiter) {
+            this.traceWaiters.delete(text(HEADERS.correlationId) ?? '');
+            waiter(parseJson(msg.content));
           }
           break;
         }
@@ -296,6 +478,18 @@ function headerText(value: unknown): string | undefined {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return undefined;
+}
+
+function withdrawnKey(busId: string): string {
+  return `withdrawn:${busId}`;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a package already carries an XML-DSig signature (then the SDK leaves it as it is). */

@@ -6,6 +6,9 @@ export type {
   ReceivedDocument,
   ReceivedReceipt,
   ReceivedStatus,
+  ReceivedWithdrawal,
+  DocumentTraceView,
+  TraceStepView,
 } from './edoc-bus-client';
 export { InMemoryProcessedMessages, type ProcessedMessageStore } from './processed-messages';
 export {
@@ -18,4 +21,4 @@ export {
   formatEdxmlDate,
   formatEdxmlTimestamp,
 } from '../../../modules/edoc/writing/write-status-package';
-export { SUBMIT_EXCHANGE, INGRESS_QUEUE, inboxQueue, HEADERS } from '../amqp-names';
+export { SUBMIT_EXCHANGE, INGRESS_QUEUE, inboxQueue, HEADERS, MESSAGE_TYPES } from '../amqp-names';

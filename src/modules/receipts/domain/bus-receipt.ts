@@ -8,11 +8,12 @@ import { describeRefusal, type Refusal } from '../../shared/reasons';
 /** Namespace of the bus's own receipts (schemas/edoc/bus-receipt.xsd). */
 export const RECEIPT_NS = 'urn:edoc-bus:receipt:1';
 
-export type ReceiptOutcome = 'accepted' | 'duplicate' | 'rejected';
+/** `withdrawn` and `overdue` are notices about an accepted document rather than answers to a submission. */
+export type ReceiptOutcome = 'accepted' | 'duplicate' | 'rejected' | 'withdrawn' | 'overdue';
 
 export interface ReceiptRecipient {
   addressedTo: string;
-  outcome: 'queued' | 'refused';
+  outcome: 'queued' | 'refused' | 'withdrawn' | 'overdue-arrival' | 'overdue-decision';
   routedTo?: string;
   reason?: Refusal['code'];
 }
@@ -29,8 +30,9 @@ export interface BusReceipt {
   documentId?: string | null;
   statusCode?: string;
   transportMessageId?: string | null;
-  sha256: string;
-  size: number;
+  /** What was received; absent on notices (withdrawn, overdue), which are about an earlier package. */
+  sha256?: string;
+  size?: number;
   refusal?: Refusal;
   recipients?: ReceiptRecipient[];
   warnings?: string[];

@@ -1,22 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import type { EdocPackage } from '../../../edoc/domain/edoc-package';
 import type { ReceiptRecipient } from '../../../receipts/domain/bus-receipt';
+import { dueDates, isUrgent, LifecycleSettings } from '../../../receipts/lifecycle-settings';
 import { Directory } from '../../../registry/directory';
 import type { RecipientResolution, RoutedRecipient } from '../../../registry/domain/recipient-resolution';
 import { Clock } from '../../../shared/clock';
-import type { SignatureRecord } from '../../../trust/signature-record';
 import { IdGenerator } from '../../../shared/ids';
 import { refusal } from '../../../shared/reasons';
+import type { SignatureRecord } from '../../../trust/signature-record';
+import { changeReference } from '../../domain/business-reference';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher, type PendingMessage } from '../../outbox-dispatcher.port';
 import {
   SubmissionRepository,
+  type ChangeRequest,
+  type Lane,
+  type Notices,
   type OutboxRecord,
   type StoredOutbox,
   type TraceEventRecord,
 } from '../../submission.repository';
-import { ReceiptIssuer } from './receipt-issuer';
-import { RejectPackage } from './reject-package';
+import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
+import { RejectPackage, type RejectionFacts } from './reject-package';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 interface Inspected {
@@ -28,10 +33,13 @@ interface Inspected {
 }
 
 /**
- * Routes an inspected, sender-bound document: resolves its recipients, then in ONE transaction
- * stores the package, a delivery row per recipient, the trace, the sender's receipt and an outbox
- * row per copy. A resend of the same package gets the original bus id; the same key with other
- * content is a conflict.
+ * Routes an inspected, sender-bound document: resolves its recipients; for a recall, update or
+ * replacement checks that the original exists and went to those recipients; then in one
+ * transaction stores the package, a delivery per recipient (with its deadlines), the trace, the
+ * sender's receipt and an outbox row per copy — in the urgent lane when the document is urgent.
+ * A recall that reaches a copy still in its inbox withdraws it: the recipient's SDK skips it and
+ * the sender is told. A resend gets the original bus id; the same key with other content is a
+ * conflict.
  */
 @Injectable()
 export class AcceptDocument {
@@ -43,6 +51,7 @@ export class AcceptDocument {
     private readonly reject: RejectPackage,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly lifecycle: LifecycleSettings,
   ) {}
 
   async execute(
@@ -52,10 +61,10 @@ export class AcceptDocument {
   ): Promise<SubmissionOutcome> {
     const { model, sha256, size } = inspected;
     const documentId = model.header.documentId;
-    const facts = {
+    const facts: RejectionFacts = {
       sha256,
       size,
-      kind: 'edoc' as const,
+      kind: 'edoc',
       claimedSender: model.header.from.organId,
       documentId,
     };
@@ -63,8 +72,35 @@ export class AcceptDocument {
     const routed = resolutions.filter((r): r is RoutedRecipient => r.outcome === 'routed');
     if (routed.length === 0) return this.reject.execute(command, facts, noRecipientRefusal(resolutions));
 
+    const reference = changeReference(model);
+    let original: { busId: string; recipients: string[] } | null = null;
+    if (reference) {
+      original = await this.repository.findOriginal(sender, reference.documentId);
+      if (!original) {
+        return this.reject.execute(
+          command,
+          facts,
+          refusal('ORIGINAL_NOT_FOUND', `no document "${reference.documentId}" from ${sender}`),
+        );
+      }
+      const strangers = routed.filter((r) => !original!.recipients.includes(r.organId)).map((r) => r.organId);
+      if (strangers.length > 0) {
+        return this.reject.execute(
+          command,
+          facts,
+          refusal(
+            'NOT_A_RECIPIENT_OF_ORIGINAL',
+            ...strangers.map((s) => `${s} did not receive "${reference.documentId}"`),
+          ),
+        );
+      }
+    }
+
     const busId = this.ids.newId();
     const now = this.clock.now();
+    const priority = model.header.otherInfo?.priority ?? 0;
+    const lane: Lane = isUrgent(priority) ? 'urgent' : 'normal';
+    const due = dueDates(this.lifecycle, priority, now);
     const recipients = receiptRecipients(resolutions);
     const issued = this.receipts.issue(
       {
@@ -82,28 +118,68 @@ export class AcceptDocument {
       },
       { packageId: busId, quarantineId: null },
     );
+    const receiptBodies = new Map<string, Uint8Array>([[issued.receipt.id, issued.receipt.body]]);
+    const headers: Record<string, string> = {
+      'x-edoc-bus-id': busId,
+      'x-edoc-document-id': documentId,
+      'x-edoc-from': sender,
+      'x-edoc-business-doc-type': String(model.business?.businessDocType ?? 0),
+      'x-edoc-priority': String(priority),
+      ...optionalHeader('x-edoc-code', codeOf(model)),
+      ...optionalHeader('x-edoc-promulgation-date', model.header.promulgationInfo?.promulgationDate),
+      ...optionalHeader('x-edoc-original-bus-id', original?.busId),
+    };
     const copies: OutboxRecord[] = routed
       .filter((r) => r.transport === 'amqp')
       .map((r) => ({
         destination: r.organId,
         messageType: 'edoc',
         messageId: busId,
+        lane,
         packageId: busId,
-        headers: {
-          'x-edoc-bus-id': busId,
-          'x-edoc-document-id': documentId,
-          'x-edoc-from': sender,
-          'x-edoc-business-doc-type': String(model.business?.businessDocType ?? 0),
-          'x-edoc-priority': String(model.header.otherInfo?.priority ?? 0),
-          ...optionalHeader('x-edoc-code', codeOf(model)),
-          ...optionalHeader('x-edoc-promulgation-date', model.header.promulgationInfo?.promulgationDate),
-        },
+        headers,
       }));
+    const trace = traceOf(busId, resolutions, now);
+    if (original && reference) {
+      for (const r of routed) {
+        trace.push({
+          packageId: original.busId,
+          recipient: r.organId,
+          event: 'change-requested',
+          source: 'sender',
+          sourcePackageId: busId,
+          at: now,
+          detail: { kind: reference.kind },
+        });
+      }
+    }
+    const change: ChangeRequest | undefined =
+      original && reference
+        ? {
+            originalPackageId: original.busId,
+            kind: reference.kind,
+            recipients: routed.map((r) => r.organId),
+            onWithdrawn: (withdrawn) => {
+              const notices = this.withdrawnNotices(
+                sender,
+                original.busId,
+                reference.documentId,
+                withdrawn,
+                busId,
+                now,
+              );
+              if (notices.receipt) receiptBodies.set(notices.receipt.id, notices.receipt.body);
+              return notices;
+            },
+          }
+        : undefined;
+
     const result = await this.repository.storeAcceptedDocument({
       busId,
       sender,
       documentId,
       businessDocType: model.business?.businessDocType ?? 0,
+      relatedPackageId: original?.busId ?? null,
       sha256,
       size,
       transport: command.transport,
@@ -111,19 +187,25 @@ export class AcceptDocument {
       subject: model.header.subject ?? null,
       codeNumber: model.header.code?.codeNumber ?? null,
       codeNotation: model.header.code?.codeNotation ?? null,
-      priority: model.header.otherInfo?.priority ?? null,
+      priority,
       receivedAt: command.receivedAt,
       acceptedAt: now,
       body: command.body,
       signature: inspected.signature,
-      deliveries: routed.map((r) => ({ recipient: r.organId, addressedTo: r.addressedTo })),
-      traceEvents: traceOf(busId, resolutions, now),
+      deliveries: routed.map((r) => ({
+        recipient: r.organId,
+        addressedTo: r.addressedTo,
+        arrivalDueAt: due.arrival,
+        decisionDueAt: due.decision,
+      })),
+      traceEvents: trace,
       receipt: issued.receipt,
-      outbox: [...copies, issued.outbox],
+      outbox: [...copies, { ...issued.outbox, lane }],
+      change,
     });
 
     if (result.stored) {
-      this.outbox.dispatch(withBodies(result.outbox, command.body, issued.receipt.body));
+      this.outbox.dispatch(withBodies(result.outbox, command.body, receiptBodies));
       return {
         outcome: 'accepted',
         kind: 'edoc',
@@ -174,8 +256,54 @@ export class AcceptDocument {
         },
       ],
     );
-    this.outbox.dispatch(stored.map((s) => ({ ...s, body: duplicate.receipt.body })));
+    this.outbox.dispatch(
+      withBodies(stored, command.body, new Map([[duplicate.receipt.id, duplicate.receipt.body]])),
+    );
     return { outcome: 'duplicate', kind: 'edoc', busId: existing.busId, documentId };
+  }
+
+  /** Copies a recall took back before they were taken: tell the sender, and tell each recipient's SDK to skip them. */
+  private withdrawnNotices(
+    sender: string,
+    originalBusId: string,
+    documentId: string,
+    withdrawn: string[],
+    recallBusId: string,
+    now: Date,
+  ): Notices {
+    const issued = this.receipts.issue(
+      {
+        outcome: 'withdrawn',
+        packageKind: 'edoc',
+        to: sender,
+        busId: originalBusId,
+        documentId,
+        recipients: withdrawn.map((r) => ({ addressedTo: r, outcome: 'withdrawn' })),
+      },
+      { packageId: originalBusId, quarantineId: null },
+    );
+    return {
+      receipt: issued.receipt,
+      outbox: [
+        { ...issued.outbox, lane: 'urgent' },
+        ...withdrawn.map((r): OutboxRecord => ({
+          destination: r,
+          messageType: 'withdrawal',
+          messageId: `${originalBusId}:withdrawal`,
+          lane: 'urgent',
+          body: Buffer.from(JSON.stringify({ busId: originalBusId, documentId, recalledBy: recallBusId })),
+          headers: { 'x-edoc-bus-id': originalBusId, 'x-edoc-document-id': documentId },
+        })),
+      ],
+      traceEvents: withdrawn.map((r) => ({
+        packageId: originalBusId,
+        recipient: r,
+        event: 'withdrawn',
+        source: 'bus',
+        sourcePackageId: recallBusId,
+        at: now,
+      })),
+    };
   }
 }
 
@@ -235,14 +363,16 @@ function traceOf(busId: string, resolutions: RecipientResolution[], at: Date): T
   return events;
 }
 
-/** Attaches the in-memory bodies to committed rows so the fast path needs no read-back. */
+/** Attaches bodies to committed rows so the fast path needs no read-back. */
 export function withBodies(
   rows: StoredOutbox[],
   packageBody: Uint8Array,
-  receiptBody: Uint8Array,
+  receiptBodies: Map<string, Uint8Array>,
 ): PendingMessage[] {
-  return rows.map((row) => ({
-    ...row,
-    body: row.record.messageType === 'receipt' ? receiptBody : packageBody,
-  }));
+  return rows.map((row) => {
+    const r = row.record;
+    const body = r.body ?? (r.receiptId ? receiptBodies.get(r.receiptId) : packageBody);
+    if (!body) throw new Error(`no body for outbox row ${row.id}`);
+    return { ...row, body };
+  });
 }

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { isKnownStatusCode, type StatusPackage } from '../../../edoc/domain/status-package';
-import { STATE_FOR_STATUS } from '../../../receipts/domain/delivery-state';
-import { routeStatus } from '../../../receipts/domain/status-routing';
+import type { StatusPackage } from '../../../edoc/domain/status-package';
+import { applyStatus } from '../../../receipts/domain/delivery-lifecycle';
+import { routeStatus, SENDER_ISSUED_CODES } from '../../../receipts/domain/status-routing';
 import { Clock } from '../../../shared/clock';
-import type { SignatureRecord } from '../../../trust/signature-record';
 import { IdGenerator } from '../../../shared/ids';
 import { refusal } from '../../../shared/reasons';
+import type { SignatureRecord } from '../../../trust/signature-record';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher } from '../../outbox-dispatcher.port';
-import { SubmissionRepository } from '../../submission.repository';
+import { SubmissionRepository, type Notices, type StatusTarget } from '../../submission.repository';
 import { withBodies } from './accept-document';
-import { ReceiptIssuer } from './receipt-issuer';
+import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
 import { RejectPackage } from './reject-package';
 import type { SubmitPackageCommand } from './submit-package.command';
 
@@ -22,9 +22,14 @@ interface Inspected {
   signature: SignatureRecord;
 }
 
+/** Codes about a change request (13 ask, 15/16 answer): they belong to the original document's copy. */
+const CHANGE_CODES = new Set(['13', '15', '16']);
+
 /**
- * Records a status package against the copy it is about, moves that copy's state and relays the
- * status to the other party — in one transaction with the sender's receipt.
+ * Records a status package against the copy it is about, moves that copy along its lifecycle
+ * (late or impossible statuses are kept and flagged, never dropped), and relays the status to the
+ * other party — in one transaction with the sender's receipt. A 13 that reaches a copy still in
+ * its inbox withdraws it.
  */
 @Injectable()
 export class AcceptStatus {
@@ -63,9 +68,7 @@ export class AcceptStatus {
         refusal('STATUS_UNKNOWN_DOCUMENT', `no document "${route.documentId}" from ${route.documentSender}`),
       );
     }
-    // The newest package with this DocumentId that went to this recipient (a recall or update
-    // shares the original's DocumentId; 15/16 answer the newest).
-    const target = candidates.find((c) => c.recipients.includes(route.recipient));
+    const target = pickTarget(candidates, route.recipient, model.statusCode);
     if (!target) {
       return this.reject.execute(
         command,
@@ -95,6 +98,7 @@ export class AcceptStatus {
       },
       { packageId: busId, quarantineId: null },
     );
+    const receiptBodies = new Map<string, Uint8Array>([[issued.receipt.id, issued.receipt.body]]);
     const result = await this.repository.storeAcceptedStatus({
       busId,
       sender,
@@ -109,23 +113,17 @@ export class AcceptStatus {
       acceptedAt: now,
       body: command.body,
       signature: inspected.signature,
-      delivery: {
+      delivery: { packageId: target.busId, recipient: route.recipient },
+      transition: (current) => applyStatus(current, model.statusCode),
+      traceEvent: {
         packageId: target.busId,
         recipient: route.recipient,
-        state: isKnownStatusCode(model.statusCode) ? STATE_FOR_STATUS[model.statusCode] : 'queued',
+        event: 'status',
+        statusCode: model.statusCode,
+        source: SENDER_ISSUED_CODES.has(model.statusCode) ? 'sender' : 'recipient',
+        sourcePackageId: busId,
+        at: now,
       },
-      traceEvents: [
-        {
-          packageId: target.busId,
-          recipient: route.recipient,
-          event: 'status',
-          statusCode: model.statusCode,
-          source: sender === route.recipient ? 'recipient' : 'sender',
-          sourcePackageId: busId,
-          at: now,
-          detail: isKnownStatusCode(model.statusCode) ? undefined : { flag: 'unknown status code' },
-        },
-      ],
       receipt: issued.receipt,
       outbox: [
         {
@@ -133,6 +131,7 @@ export class AcceptStatus {
           messageType: 'status',
           messageId: busId,
           packageId: busId,
+          lane: SENDER_ISSUED_CODES.has(model.statusCode) ? 'urgent' : 'normal',
           headers: {
             'x-edoc-bus-id': busId,
             'x-edoc-document-bus-id': target.busId,
@@ -143,17 +142,29 @@ export class AcceptStatus {
         },
         issued.outbox,
       ],
+      onWithdrawn: () => {
+        const notices = this.withdrawn(sender, target, route.recipient, documentId, busId, now);
+        if (notices.receipt) receiptBodies.set(notices.receipt.id, notices.receipt.body);
+        return notices;
+      },
     });
     if (result.stored) {
-      this.outbox.dispatch(withBodies(result.outbox, command.body, issued.receipt.body));
+      this.outbox.dispatch(withBodies(result.outbox, command.body, receiptBodies));
       return {
         outcome: 'accepted',
         kind: 'status',
         busId,
         documentId,
         recipients: [],
-        warnings: inspected.warnings,
+        warnings: [...inspected.warnings, ...(result.transition?.flag ? [result.transition.flag] : [])],
       };
+    }
+    if (!result.existing) {
+      return this.reject.execute(
+        command,
+        facts,
+        refusal('STATUS_NOT_A_PARTY', `${route.recipient} has no copy of document "${route.documentId}"`),
+      );
     }
     if (command.transportMessageId && result.existing.transportMessageId === command.transportMessageId) {
       return { outcome: 'replayed', busId: result.existing.busId };
@@ -173,7 +184,72 @@ export class AcceptStatus {
       { packageId: result.existing.busId, quarantineId: null },
     );
     const stored = await this.repository.storeReceipt(duplicate.receipt, [duplicate.outbox], []);
-    this.outbox.dispatch(stored.map((s) => ({ ...s, body: duplicate.receipt.body })));
+    this.outbox.dispatch(
+      withBodies(stored, command.body, new Map([[duplicate.receipt.id, duplicate.receipt.body]])),
+    );
     return { outcome: 'duplicate', kind: 'status', busId: result.existing.busId, documentId };
   }
+
+  /** A 13 reached a copy still in the inbox: the recipient's SDK skips it, the sender is told. */
+  private withdrawn(
+    sender: string,
+    target: StatusTarget,
+    recipient: string,
+    documentId: string,
+    statusBusId: string,
+    now: Date,
+  ): Notices {
+    const issued = this.receipts.issue(
+      {
+        outcome: 'withdrawn',
+        packageKind: 'edoc',
+        to: sender,
+        busId: target.busId,
+        documentId,
+        recipients: [{ addressedTo: recipient, outcome: 'withdrawn' }],
+      },
+      { packageId: target.busId, quarantineId: null },
+    );
+    return {
+      receipt: issued.receipt,
+      outbox: [
+        { ...issued.outbox, lane: 'urgent' },
+        {
+          destination: recipient,
+          messageType: 'withdrawal',
+          messageId: `${target.busId}:withdrawal`,
+          lane: 'urgent',
+          body: Buffer.from(JSON.stringify({ busId: target.busId, documentId, recalledBy: statusBusId })),
+          headers: { 'x-edoc-bus-id': target.busId, 'x-edoc-document-id': documentId },
+        },
+      ],
+      traceEvents: [
+        {
+          packageId: target.busId,
+          recipient,
+          event: 'withdrawn',
+          source: 'bus',
+          sourcePackageId: statusBusId,
+          at: now,
+        },
+      ],
+    };
+  }
+}
+
+/**
+ * The copy a status is about. For 13/15/16, the original document's copy: found directly when the
+ * status names the original's DocumentId, or through the recall/update/replacement it names.
+ * For 01…06, the newest package with that DocumentId that went to this recipient.
+ */
+function pickTarget(candidates: StatusTarget[], recipient: string, code: string): StatusTarget | undefined {
+  const withRecipient = candidates.filter((c) => c.recipients.includes(recipient));
+  if (!CHANGE_CODES.has(code)) return withRecipient[0];
+  const original = withRecipient.find((c) => c.businessDocType === 0);
+  if (original) return original;
+  const change = withRecipient.find((c) => c.relatedPackageId !== null);
+  if (change?.relatedPackageId) {
+    return { ...change, busId: change.relatedPackageId, businessDocType: 0, relatedPackageId: null };
+  }
+  return withRecipient[0];
 }

@@ -6,7 +6,7 @@ import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher } from '../../outbox-dispatcher.port';
 import { SubmissionSettings } from '../../submission-settings';
 import { SubmissionRepository } from '../../submission.repository';
-import { ReceiptIssuer } from './receipt-issuer';
+import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 export interface RejectionFacts {
@@ -16,6 +16,8 @@ export interface RejectionFacts {
   claimedSender: string | null;
   documentId: string | null;
   statusCode?: string;
+  /** What the message was when it is not a package (a `delivered` notice…), for the quarantine row. */
+  messageType?: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export class RejectPackage {
         transportMessageId: command.transportMessageId,
         authenticatedSender: sender,
         claimedSender: facts.claimedSender,
-        messageType: facts.kind ?? command.declaredKind,
+        messageType: facts.messageType ?? facts.kind ?? command.declaredKind,
         documentId: facts.documentId,
         reasonCode: refusal.code,
         reasonText: describeRefusal(refusal).en,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { writeBusReceipt, type BusReceipt } from '../../../receipts/domain/bus-receipt';
-import { Clock } from '../../../shared/clock';
-import { IdGenerator } from '../../../shared/ids';
-import { ReceiptSigner } from '../../../receipts/receipt-signer.port';
-import type { OutboxRecord, ReceiptRecord } from '../../submission.repository';
+import { writeBusReceipt, type BusReceipt } from './domain/bus-receipt';
+import { Clock } from '../shared/clock';
+import { IdGenerator } from '../shared/ids';
+import { ReceiptSigner } from './receipt-signer.port';
+import type { OutboxRecord, ReceiptRecord } from '../routing/submission.repository';
 
 /** Builds the receipt a sender gets for a package, signed by the bus, and the outbox row that will carry it. */
 @Injectable()

@@ -1,0 +1,261 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  DeliveryRepository,
+  type DeliveredNotice,
+  type EndpointBacklog,
+  type OverdueCopy,
+  type OverdueKind,
+} from '../../modules/receipts/delivery.repository';
+import type { CopyStatus, Transition } from '../../modules/receipts/domain/delivery-lifecycle';
+import type { CopyTrace, DocumentTrace, TraceStep } from '../../modules/receipts/domain/document-trace';
+import type { Notices, StoredOutbox } from '../../modules/routing/submission.repository';
+import { Sql } from './sql';
+import { OUTBOX_LEASE_SECONDS } from './tokens';
+import { describeCopy, insertNotices, Params, traceCte } from './write-fragments';
+
+/** States in which a copy still owes its sender an answer (01, then 03/02). */
+const AWAITING_ARRIVAL = `('queued', 'delivered')`;
+const AWAITING_DECISION = `('queued', 'delivered', 'arrived')`;
+
+interface DeliveryRow {
+  recipient: string;
+  addressed_to: string;
+  state: CopyTrace['state'];
+  state_at: Date;
+  last_status_code: string | null;
+  delivered_at: Date | null;
+  change_kind: string | null;
+  change_state: CopyStatus['changeState'];
+  change_package_id: string | null;
+  arrival_due_at: Date | null;
+  decision_due_at: Date | null;
+  overdue: 'arrival' | 'decision' | null;
+}
+
+interface TraceRow {
+  recipient: string | null;
+  event: string;
+  status_code: string | null;
+  source: string;
+  source_package_id: string | null;
+  state_before: string | null;
+  state_after: string | null;
+  flag: string | null;
+  at: Date;
+}
+
+@Injectable()
+export class PgDeliveryRepository extends DeliveryRepository {
+  private readonly sql: Sql;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(OUTBOX_LEASE_SECONDS) private readonly leaseSeconds: number,
+  ) {
+    super();
+    this.sql = new Sql(db);
+  }
+
+  async recordDelivered(n: DeliveredNotice): Promise<Transition | null> {
+    return this.db.transaction(async (m) => {
+      const sql = new Sql(m);
+      const row = await sql.one<{ state: CopyStatus['state']; change_state: CopyStatus['changeState'] }>(
+        `SELECT state, change_state FROM delivery WHERE package_id = $1 AND recipient = $2 FOR UPDATE`,
+        [n.packageId, n.recipient],
+      );
+      if (!row) return null;
+      const before: CopyStatus = { state: row.state, changeState: row.change_state };
+      const t = n.transition(before);
+      const changed = t.state !== before.state || t.changeState !== before.changeState;
+      // A repeated notice is not a step: nothing to record unless it moved the copy or raised a flag.
+      if (!changed && !t.flag) return t;
+      const p = new Params();
+      const at = p.add(n.traceEvent.at);
+      await sql.exec(
+        `WITH p AS (
+           UPDATE delivery
+              SET state = ${p.add(t.state)}, change_state = ${p.add(t.changeState)},
+                  state_at = ${at}::timestamptz, delivered_at = coalesce(delivered_at, ${at}::timestamptz)
+            WHERE package_id = ${p.add(n.packageId)} AND recipient = ${p.add(n.recipient)}
+            RETURNING 1
+         ), ${traceCte(p, [{ ...n.traceEvent, stateBefore: describeCopy(before), stateAfter: describeCopy(t), flag: t.flag }])}
+         SELECT 1`,
+        p.values,
+      );
+      return t;
+    });
+  }
+
+  async findOverdue(now: Date, limit: number): Promise<OverdueCopy[]> {
+    // Two branches so each uses its partial index; a copy past both deadlines is reported once, as decision.
+    const rows = await this.sql.rows<{
+      package_id: string;
+      sender: string;
+      document_id: string;
+      recipient: string;
+      priority: number;
+      kind: OverdueKind;
+      due_at: Date;
+    }>(
+      `(SELECT d.package_id, p.sender, p.document_id, d.recipient, d.priority, 'decision' AS kind, d.decision_due_at AS due_at
+          FROM delivery d JOIN package p ON p.id = d.package_id
+         WHERE d.state IN ${AWAITING_DECISION} AND d.decision_due_at <= $1 AND d.overdue IS DISTINCT FROM 'decision'
+           AND d.change_state IS DISTINCT FROM 'withdrawn'
+         ORDER BY d.decision_due_at LIMIT $2)
+       UNION ALL
+       (SELECT d.package_id, p.sender, p.document_id, d.recipient, d.priority, 'arrival', d.arrival_due_at
+          FROM delivery d JOIN package p ON p.id = d.package_id
+         WHERE d.state IN ${AWAITING_ARRIVAL} AND d.arrival_due_at <= $1 AND d.overdue IS NULL
+           AND d.decision_due_at > $1 AND d.change_state IS DISTINCT FROM 'withdrawn'
+         ORDER BY d.arrival_due_at LIMIT $2)`,
+      [now, limit],
+    );
+    return rows.map((r) => ({
+      packageId: r.package_id,
+      sender: r.sender,
+      documentId: r.document_id,
+      recipient: r.recipient,
+      priority: r.priority,
+      kind: r.kind,
+      dueAt: r.due_at,
+    }));
+  }
+
+  async markOverdue(
+    group: { packageId: string; kind: OverdueKind; recipients: string[]; at: Date },
+    notices: (marked: string[]) => Notices,
+  ): Promise<{ marked: string[]; outbox: StoredOutbox[] }> {
+    return this.db.transaction(async (m) => {
+      const sql = new Sql(m);
+      const guard =
+        group.kind === 'arrival'
+          ? `state IN ${AWAITING_ARRIVAL} AND overdue IS NULL AND arrival_due_at <= $4`
+          : `state IN ${AWAITING_DECISION} AND overdue IS DISTINCT FROM 'decision' AND decision_due_at <= $4`;
+      const rows = await sql.rows<{ recipient: string }>(
+        `UPDATE delivery SET overdue = $3, overdue_notified_at = $4
+          WHERE package_id = $1 AND recipient = ANY($2::text[]) AND change_state IS DISTINCT FROM 'withdrawn' AND ${guard}
+          RETURNING recipient`,
+        [group.packageId, group.recipients, group.kind, group.at],
+      );
+      const marked = rows.map((r) => r.recipient).sort();
+      if (marked.length === 0) return { marked, outbox: [] };
+      return { marked, outbox: await insertNotices(sql, this.leaseSeconds, notices(marked)) };
+    });
+  }
+
+  async documentTrace(
+    sender: string,
+    ref: { busId?: string; documentId?: string },
+  ): Promise<DocumentTrace | null> {
+    const columns = `id, document_id, sender, business_doc_type, subject, priority, accepted_at, related_package_id`;
+    const doc = ref.busId
+      ? await this.sql.one<DocumentRow>(
+          `SELECT ${columns} FROM package WHERE kind = 'edoc' AND sender = $1 AND id = $2`,
+          [sender, ref.busId],
+        )
+      : await this.sql.one<DocumentRow>(
+          `SELECT ${columns} FROM package WHERE kind = 'edoc' AND sender = $1 AND document_id = $2 AND business_doc_type = 0`,
+          [sender, ref.documentId],
+        );
+    if (!doc) return null;
+    const [copies, events, changes] = await Promise.all([
+      this.sql.rows<DeliveryRow>(
+        `SELECT recipient, addressed_to, state, state_at, last_status_code, delivered_at, change_kind, change_state,
+                change_package_id, arrival_due_at, decision_due_at, overdue
+           FROM delivery WHERE package_id = $1 ORDER BY recipient`,
+        [doc.id],
+      ),
+      this.sql.rows<TraceRow>(
+        `SELECT recipient, event, status_code, source, source_package_id, state_before, state_after, flag, at
+           FROM trace_event WHERE package_id = $1 ORDER BY id`,
+        [doc.id],
+      ),
+      this.sql.rows<{ id: string; business_doc_type: number; accepted_at: Date }>(
+        `SELECT id, business_doc_type, accepted_at FROM package WHERE related_package_id = $1 AND kind = 'edoc' ORDER BY accepted_at`,
+        [doc.id],
+      ),
+    ]);
+    const history = new Map<string, TraceStep[]>();
+    const documentEvents: TraceStep[] = [];
+    for (const e of events) {
+      const step = toStep(e);
+      if (e.recipient === null) documentEvents.push(step);
+      else history.set(e.recipient, [...(history.get(e.recipient) ?? []), step]);
+    }
+    return {
+      busId: doc.id,
+      documentId: doc.document_id,
+      sender: doc.sender,
+      businessDocType: doc.business_doc_type ?? 0,
+      subject: doc.subject,
+      priority: doc.priority ?? 0,
+      acceptedAt: doc.accepted_at,
+      relatedPackageId: doc.related_package_id,
+      changes: changes.map((c) => ({
+        busId: c.id,
+        businessDocType: c.business_doc_type,
+        acceptedAt: c.accepted_at,
+      })),
+      events: documentEvents,
+      copies: copies.map((c) => ({
+        recipient: c.recipient,
+        addressedTo: c.addressed_to,
+        state: c.state,
+        stateAt: c.state_at,
+        lastStatusCode: c.last_status_code,
+        deliveredAt: c.delivered_at,
+        change:
+          c.change_kind && c.change_state
+            ? { kind: c.change_kind, state: c.change_state, packageId: c.change_package_id }
+            : null,
+        arrivalDueAt: c.arrival_due_at,
+        decisionDueAt: c.decision_due_at,
+        overdue: c.overdue,
+        history: history.get(c.recipient) ?? [],
+      })),
+    };
+  }
+
+  async backlog(): Promise<EndpointBacklog[]> {
+    const rows = await this.sql.rows<{ endpoint: string; waiting: number; oldest: number; overdue: number }>(
+      `SELECT recipient AS endpoint,
+              count(*) FILTER (WHERE state = 'queued' AND change_state IS DISTINCT FROM 'withdrawn')::int AS waiting,
+              coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE state = 'queued' AND change_state IS DISTINCT FROM 'withdrawn')), 0)::float AS oldest,
+              count(*) FILTER (WHERE overdue IS NOT NULL)::int AS overdue
+         FROM delivery
+        WHERE state IN ${AWAITING_DECISION}
+        GROUP BY recipient`,
+    );
+    return rows.map((r) => ({
+      endpoint: r.endpoint,
+      waitingCopies: r.waiting,
+      oldestWaitingSeconds: r.oldest,
+      overdueCopies: r.overdue,
+    }));
+  }
+}
+
+interface DocumentRow {
+  id: string;
+  document_id: string;
+  sender: string;
+  business_doc_type: number | null;
+  subject: string | null;
+  priority: number | null;
+  accepted_at: Date;
+  related_package_id: string | null;
+}
+
+function toStep(e: TraceRow): TraceStep {
+  return {
+    at: e.at,
+    event: e.event,
+    statusCode: e.status_code,
+    source: e.source,
+    stateBefore: e.state_before,
+    stateAfter: e.state_after,
+    flag: e.flag,
+    sourcePackageId: e.source_package_id,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * A message the bus or a recipient could not process after repeated attempts, kept whole so an
+ * operator can see why and send it again once the cause is fixed.
+ */
+export interface DeadLetter {
+  id: string;
+  /** Identifies one death of one message: storing the same death twice is a no-op. */
+  fingerprint: string;
+  /** The queue it died in (`edoc.ingress`, `edoc.inbox.<organ>`…). */
+  queue: string;
+  reason: string;
+  messageId: string | null;
+  messageType: string | null;
+  /** The broker-validated user that published it (the sender, for ingress messages). */
+  userId: string | null;
+  headers: Record<string, unknown>;
+  body: Uint8Array;
+  deadAt: Date;
+}
+
+export interface Redelivery {
+  actor: string;
+  reason: string;
+  at: Date;
+}
+
+export interface DeadLetterSummary {
+  id: string;
+  queue: string;
+  reason: string;
+  messageId: string | null;
+  messageType: string | null;
+  userId: string | null;
+  size: number;
+  deadAt: Date;
+  redeliveries: number;
+  lastRedeliveredAt: Date | null;
+}
+
+export interface DeadLetterDetail extends DeadLetter {
+  redeliveries: Redelivery[];
+}

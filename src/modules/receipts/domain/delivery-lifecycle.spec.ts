@@ -1,0 +1,73 @@
+import { applyStatus, markDelivered, type CopyStatus } from './delivery-lifecycle';
+
+const copy = (state: CopyStatus['state'], changeState: CopyStatus['changeState'] = null): CopyStatus => ({
+  state,
+  changeState,
+});
+
+describe('the life of a copy', () => {
+  it('walks the whole path 01 → 03 → 04 → 05 → 06', () => {
+    let c: CopyStatus = markDelivered(copy('queued'));
+    expect(c.state).toBe('delivered');
+    for (const [code, state] of [
+      ['01', 'arrived'],
+      ['03', 'accepted'],
+      ['04', 'assigned'],
+      ['05', 'processing'],
+      ['06', 'completed'],
+    ] as const) {
+      const t = applyStatus(c, code);
+      expect(t).toEqual({ state, changeState: null });
+      c = t;
+    }
+  });
+
+  it('lets a copy skip steps forward (a DMS that reports only 03 and 06)', () => {
+    expect(applyStatus(copy('queued'), '03')).toEqual({ state: 'accepted', changeState: null });
+    expect(applyStatus(copy('accepted'), '06')).toEqual({ state: 'completed', changeState: null });
+  });
+
+  it('keeps, and flags, statuses that come late, twice, or make no sense', () => {
+    expect(applyStatus(copy('completed'), '03')).toMatchObject({
+      state: 'completed',
+      flag: 'status 03 out of order: the copy is already completed',
+    });
+    expect(applyStatus(copy('accepted'), '03')).toMatchObject({
+      state: 'accepted',
+      flag: 'status 03 repeated',
+    });
+    expect(applyStatus(copy('rejected'), '04')).toMatchObject({
+      state: 'rejected',
+      flag: 'status 04 after the copy was rejected (02)',
+    });
+    expect(applyStatus(copy('assigned'), '02')).toMatchObject({
+      state: 'assigned',
+      flag: 'rejection (02) after the copy was assigned',
+    });
+    expect(applyStatus(copy('arrived'), '09')).toMatchObject({
+      state: 'arrived',
+      flag: 'unknown status code 09',
+    });
+  });
+
+  it('lets a recipient reject after the copy arrived', () => {
+    expect(applyStatus(copy('arrived'), '02')).toEqual({ state: 'rejected', changeState: null });
+  });
+
+  it('follows a recall: requested, then agreed or refused; withdrawn when the copy was never taken', () => {
+    expect(applyStatus(copy('arrived'), '13')).toEqual({ state: 'arrived', changeState: 'requested' });
+    expect(applyStatus(copy('queued'), '13')).toEqual({ state: 'queued', changeState: 'withdrawn' });
+    expect(applyStatus(copy('arrived', 'requested'), '15')).toEqual({
+      state: 'arrived',
+      changeState: 'agreed',
+    });
+    expect(applyStatus(copy('arrived', 'requested'), '16')).toEqual({
+      state: 'arrived',
+      changeState: 'refused',
+    });
+    expect(applyStatus(copy('arrived'), '15')).toMatchObject({
+      changeState: 'agreed',
+      flag: 'answer 15 without a pending recall or update request',
+    });
+  });
+});
