@@ -19,6 +19,9 @@ export function cliEnv(bus: TestBus): Record<string, string> {
     AMQP_URL: bus.config.amqpUrl,
     RABBITMQ_MANAGEMENT_URL: bus.config.managementUrl,
     LOG_LEVEL: 'warn',
+    // Queue arguments must match the ones the bus declared.
+    INGRESS_DELIVERY_LIMIT: String(bus.config.ingressDeliveryLimit),
+    INBOX_DELIVERY_LIMIT: String(bus.config.inboxDeliveryLimit),
   };
 }
 

@@ -59,7 +59,7 @@ export class TestBus {
     private currentApp: INestApplication | null,
     readonly config: BusConfig,
     private readonly database: string,
-    private readonly vhost: string,
+    readonly vhost: string,
     readonly management: RabbitManagementClient,
     readonly trust: TestTrust,
   ) {}
@@ -182,8 +182,16 @@ export class TestBus {
     return inbox;
   }
 
+  /** A query on this bus's database; works while the bus is stopped (after a crash) as well. */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.get(DataSource).query<T[]>(sql, params);
+    if (this.currentApp) return this.get(DataSource).query<T[]>(sql, params);
+    const client = new Client({ connectionString: this.config.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
   }
 
   async close(): Promise<void> {

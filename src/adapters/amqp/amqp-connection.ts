@@ -44,6 +44,8 @@ export class AmqpConnection {
         maxRetries: Infinity,
         waitForConnect: false,
         setup: async (model: ChannelModel) => {
+          // A channel closed by the broker without its own listener re-emits here: log, never crash.
+          model.on('error', (err: Error) => this.logger.warn(`channel error: ${err.message}`));
           for (const hook of this.hooks) await hook(model);
         },
       },

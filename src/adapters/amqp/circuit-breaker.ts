@@ -20,8 +20,9 @@ export class CircuitBreakers {
     return Math.max(0, s.openUntil - this.now());
   }
 
-  succeeded(destination: string): void {
-    this.state.delete(destination);
+  /** Returns true when the destination had been failing (its deferred messages may go now). */
+  succeeded(destination: string): boolean {
+    return this.state.delete(destination);
   }
 
   /** Returns true when this failure opened (or re-opened) the breaker. */

@@ -114,7 +114,7 @@ export class OutboxRelay extends OutboxDispatcher {
     if (paused > 0) {
       this.deferred++;
       await this.store
-        .reschedule(m.id, Math.ceil(paused / 1000), 'destination paused (circuit breaker)')
+        .reschedule(m.id, Math.ceil(paused / 1000), 'destination paused (circuit breaker)', false)
         .catch(() => undefined);
       return;
     }
@@ -129,7 +129,7 @@ export class OutboxRelay extends OutboxDispatcher {
         appId: 'edoc-bus',
         headers: m.record.headers,
       });
-      this.breakers.succeeded(destination);
+      if (this.breakers.succeeded(destination)) this.resumeDestination(destination);
       this.published++;
       this.confirmed.push(m.id);
       this.flushSoon();
@@ -150,6 +150,16 @@ export class OutboxRelay extends OutboxDispatcher {
         .reschedule(m.id, Math.max(delay, Math.ceil(this.breakers.pausedFor(destination) / 1000)), message)
         .catch(() => undefined);
     }
+  }
+
+  /** After failures, a publish to this destination worked: what waits out its backoff goes now. */
+  private resumeDestination(destination: string): void {
+    this.store
+      .releaseDeferred(destination, this.settings.leaseSeconds)
+      .then((n) => {
+        if (n > 0) this.logger.log(`${destination} accepts messages again: ${n} deferred now due`);
+      })
+      .catch((error: unknown) => this.logger.warn(`could not release deferred rows: ${String(error)}`));
   }
 
   private async ensureInbox(organId: string, lane: Lane): Promise<string> {

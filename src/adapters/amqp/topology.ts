@@ -38,6 +38,10 @@ function quorumArguments(deliveryLimit: number): Record<string, unknown> {
  * never lose a package. Quorum queues have no priorities: urgency is a separate lane end to end.
  */
 export async function declareBusTopology(ch: Channel, limits: TopologyLimits): Promise<void> {
+  await explainMismatch(() => declareBusQueues(ch, limits));
+}
+
+async function declareBusQueues(ch: Channel, limits: TopologyLimits): Promise<void> {
   await ch.assertExchange(DEAD_LETTER_EXCHANGE, 'fanout', { durable: true });
   await ch.assertQueue(DEAD_LETTER_QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await ch.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, '');
@@ -55,10 +59,43 @@ export async function declareBusTopology(ch: Channel, limits: TopologyLimits): P
 
 /** An endpoint's inbox: both lanes. */
 export async function declareInbox(ch: Channel, organId: string, limits: TopologyLimits): Promise<void> {
+  await explainMismatch(() => declareInboxQueues(ch, organId, limits));
+}
+
+async function declareInboxQueues(ch: Channel, organId: string, limits: TopologyLimits): Promise<void> {
   for (const lane of ['normal', 'urgent'] as const) {
     await ch.assertQueue(inboxQueue(organId, lane), {
       durable: true,
       arguments: quorumArguments(limits.inboxDeliveryLimit),
     });
+  }
+}
+
+/**
+ * A queue declared earlier with other arguments (e.g. INBOX_DELIVERY_LIMIT changed since) makes the
+ * broker close the channel with a terse 406: say which setting disagrees and what to do.
+ */
+async function explainMismatch(declare: () => Promise<void>): Promise<void> {
+  try {
+    await declare();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const m =
+      /inequivalent arg '([^']+)' for queue '([^']+)'.*received '([^']*)' but current is '([^']*)'/.exec(
+        message,
+      );
+    if (!m) throw error;
+    const [, arg, queue, wanted, current] = m;
+    const setting =
+      arg === 'x-delivery-limit'
+        ? queue!.startsWith('edoc.ingress')
+          ? 'INGRESS_DELIVERY_LIMIT'
+          : 'INBOX_DELIVERY_LIMIT'
+        : `the queue argument ${arg}`;
+    throw new Error(
+      `queue ${queue} already exists with ${arg}=${current}, but this configuration asks for ${wanted}: ` +
+        `set ${setting} to ${current}, or drain and delete the queue so it is declared again`,
+      { cause: error },
+    );
   }
 }

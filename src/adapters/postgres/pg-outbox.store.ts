@@ -77,11 +77,32 @@ export class PgOutboxStore {
     await this.sql.exec(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
-  async reschedule(id: string, delaySeconds: number, error: string): Promise<void> {
+  /**
+   * Puts a claimed row back for later. `attempted: false` (its destination was paused, nothing was
+   * sent) gives back the attempt claimDue counted, so waiting out a pause does not grow its backoff.
+   */
+  async reschedule(id: string, delaySeconds: number, error: string, attempted = true): Promise<void> {
     await this.sql.exec(
-      `UPDATE outbox SET available_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
-      [id, delaySeconds, error.slice(0, 1000)],
+      `UPDATE outbox SET available_at = now() + make_interval(secs => $2), last_error = $3,
+              attempts = CASE WHEN $4 THEN attempts ELSE greatest(attempts - 1, 0) END
+        WHERE id = $1`,
+      [id, delaySeconds, error.slice(0, 1000), attempted],
     );
+  }
+
+  /**
+   * A destination works again: its rows waiting out a backoff are due now. Rows due within one
+   * lease may be in another process's hands (a claim sets exactly now() + lease): left alone.
+   */
+  async releaseDeferred(destination: string, leaseSeconds: number): Promise<number> {
+    const rows = await this.sql.rows<{ id: string }>(
+      `UPDATE outbox SET available_at = now()
+        WHERE destination = $1 AND last_error IS NOT NULL
+          AND available_at > now() + make_interval(secs => $2)
+        RETURNING id`,
+      [destination, leaseSeconds],
+    );
+    return rows.length;
   }
 
   async pendingCount(): Promise<{ count: number; oldestSeconds: number }> {

@@ -40,6 +40,25 @@ export class RabbitManagementClient {
     await this.request('DELETE', `/api/vhosts/${enc(vhost)}`, undefined, [404]);
   }
 
+  /** A policy on the vhost's queues whose names match `pattern` (operators: limits, tests: faults). */
+  async putPolicy(
+    vhost: string,
+    name: string,
+    pattern: string,
+    definition: Record<string, unknown>,
+  ): Promise<void> {
+    await this.request('PUT', `/api/policies/${enc(vhost)}/${enc(name)}`, {
+      pattern,
+      definition,
+      'apply-to': 'queues',
+      priority: 10,
+    });
+  }
+
+  async deletePolicy(vhost: string, name: string): Promise<void> {
+    await this.request('DELETE', `/api/policies/${enc(vhost)}/${enc(name)}`, undefined, [404]);
+  }
+
   async queueDepths(vhost: string, namePrefix: string): Promise<Array<{ name: string; messages: number }>> {
     const rows = (await this.request(
       'GET',
