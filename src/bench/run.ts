@@ -113,10 +113,9 @@ async function runBus(opts: Options): Promise<BusRunResult> {
     busLogger({ ...config, logLevel: 'error' }, false),
   );
   await admin.get(SeedEndpoints).execute();
-  const endpoints = (await admin.get(ProvisionEndpoints).execute({ codes: [], actor: 'bench' })).map((c) => ({
-    organId: c.organId,
-    url: endpointAmqpUrl(config.amqpUrl, c),
-  }));
+  const endpoints = (await admin.get(ProvisionEndpoints).execute({ codes: [], actor: 'bench' }))
+    .filter((c) => c.transport === 'amqp')
+    .map((c) => ({ organId: c.organId, url: endpointAmqpUrl(config.amqpUrl, c) }));
   await admin.close();
   const senders = await Promise.all(
     endpoints

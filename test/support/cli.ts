@@ -22,6 +22,7 @@ export function cliEnv(bus: TestBus): Record<string, string> {
     // Queue arguments must match the ones the bus declared.
     INGRESS_DELIVERY_LIMIT: String(bus.config.ingressDeliveryLimit),
     INBOX_DELIVERY_LIMIT: String(bus.config.inboxDeliveryLimit),
+    BRIDGE_SECRETS_KEY_FILE: bus.config.bridge.secretsKeyFile,
   };
 }
 

@@ -1,6 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConsoleLogger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
@@ -19,7 +22,8 @@ import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/manage
 import type { BrokerCredentials } from '../../src/modules/registry/broker-access.port';
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
-import { testServices, waitFor } from './infrastructure';
+import { sleep, testServices, waitFor } from './infrastructure';
+import type { IssuedBridgeCredentials } from '../../src/modules/bridge/bridge-credentials.port';
 import { TestTrust } from './test-trust';
 import { SigningPool, type SigningCredentials } from '../../src/adapters/workers/signing-pool';
 
@@ -85,7 +89,7 @@ export class TestBus {
     const amqpUrl = new URL(services.amqpUrl);
     amqpUrl.pathname = `/${encodeURIComponent(vhost)}`;
     const config = loadConfig(
-      {},
+      { BRIDGE_SECRETS_KEY_FILE: join(tmpdir(), `edoc-bridge-${suffix}.key`) },
       {
         databaseUrl: dbUrl.toString(),
         amqpUrl: amqpUrl.toString(),
@@ -141,8 +145,18 @@ export class TestBus {
 
   async provision(organId: string): Promise<BrokerCredentials> {
     const [c] = await this.get(ProvisionEndpoints).execute({ codes: [organId], actor: 'test' });
-    this.credentials.set(organId, c!);
-    return c!;
+    if (c?.transport !== 'amqp') throw new Error(`${organId} is not an AMQP endpoint`);
+    this.credentials.set(organId, c);
+    return c;
+  }
+
+  /** Moves an endpoint to the bridge transport and issues its bridge credentials. */
+  async provisionBridge(organId: string): Promise<IssuedBridgeCredentials> {
+    await this.query(`UPDATE endpoint SET transport = 'bridge' WHERE organ_id = $1`, [organId]);
+    await sleep(this.config.directoryTtlMs + 10);
+    const [c] = await this.get(ProvisionEndpoints).execute({ codes: [organId], actor: 'test' });
+    if (c?.transport !== 'bridge') throw new Error(`${organId} did not become a bridge endpoint`);
+    return c;
   }
 
   endpointUrl(organId: string): string {
@@ -200,6 +214,7 @@ export class TestBus {
     await this.trust.close();
     await SigningPool.instance.close();
     await this.management.deleteVhost(this.vhost);
+    rmSync(this.config.bridge.secretsKeyFile, { force: true });
     const admin = new Client({ connectionString: testServices().databaseUrl });
     await admin.connect();
     try {

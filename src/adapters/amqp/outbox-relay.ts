@@ -16,6 +16,15 @@ export interface RelaySettings extends TopologyLimits {
   breaker: { failures: number; pauseSeconds: number };
 }
 
+/**
+ * Where messages for endpoints that poll (bridges) go instead of the broker: their pull inbox,
+ * written in the same transaction that deletes the outbox row.
+ */
+export interface PullInboxSink {
+  isPullEndpoint(organId: string): Promise<boolean>;
+  accept(messages: PendingMessage[], at: Date): Promise<void>;
+}
+
 /** A message that is not worth an outbox row: the reply to a question the asker repeats if it is lost. */
 export interface TransientMessage {
   destination: string;
@@ -58,6 +67,7 @@ export class OutboxRelay extends OutboxDispatcher {
     private readonly publisher: ConfirmPublisher,
     private readonly store: PgOutboxStore,
     private readonly settings: RelaySettings,
+    private readonly pull: PullInboxSink | null = null,
   ) {
     super();
     this.breakers = new CircuitBreakers(settings.breaker.failures, settings.breaker.pauseSeconds * 1000);
@@ -110,6 +120,7 @@ export class OutboxRelay extends OutboxDispatcher {
 
   private async publishOne(m: PendingMessage): Promise<void> {
     const destination = m.record.destination;
+    if (this.pull && (await this.isPull(destination))) return this.handToPullInbox(m);
     const paused = this.breakers.pausedFor(destination);
     if (paused > 0) {
       this.deferred++;
@@ -149,6 +160,30 @@ export class OutboxRelay extends OutboxDispatcher {
       await this.store
         .reschedule(m.id, Math.max(delay, Math.ceil(this.breakers.pausedFor(destination) / 1000)), message)
         .catch(() => undefined);
+    }
+  }
+
+  private async isPull(destination: string): Promise<boolean> {
+    try {
+      return await this.pull!.isPullEndpoint(destination);
+    } catch (error) {
+      // Registry unreadable: treat as AMQP; that path fails or succeeds on its own.
+      this.logger.warn(`cannot tell how ${destination} connects: ${String(error)}`);
+      return false;
+    }
+  }
+
+  private async handToPullInbox(m: PendingMessage): Promise<void> {
+    try {
+      await this.pull!.accept([m], new Date());
+      this.published++;
+    } catch (error) {
+      this.failed++;
+      const delay = backoffSeconds((m.attempts ?? 0) + 1);
+      this.logger.warn(
+        `pull inbox of ${m.record.destination} not written (${String(error)}); retry in ${delay} s`,
+      );
+      await this.store.reschedule(m.id, delay, String(error)).catch(() => undefined);
     }
   }
 

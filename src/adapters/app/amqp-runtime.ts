@@ -9,7 +9,7 @@ import { DEAD_LETTER_QUEUE, INBOX_PREFIX, INGRESS_QUEUE, INGRESS_URGENT_QUEUE } 
 import { ConfirmPublisher } from '../amqp/confirm-publisher';
 import { AmqpDeadLetterRepublisher, deadLetterFromMessage, DeadLetterPublisher } from '../amqp/dead-letters';
 import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
-import { OutboxRelay } from '../amqp/outbox-relay';
+import { OutboxRelay, type PullInboxSink } from '../amqp/outbox-relay';
 import { QueueConsumer } from '../amqp/queue-consumer';
 import { declareBusTopology, declareInbox } from '../amqp/topology';
 import type { PgOutboxStore } from '../postgres/pg-outbox.store';
@@ -55,18 +55,25 @@ export class AmqpRuntime {
     private readonly config: BusConfig,
     store: PgOutboxStore,
     private readonly roles: AmqpRoles,
+    pullInboxes: PullInboxSink | null = null,
   ) {
     this.publisherConnection = new AmqpConnection(config.amqpUrl, `${config.instanceName}/publish`);
     this.consumerConnection = new AmqpConnection(config.amqpUrl, `${config.instanceName}/consume`);
     this.publisher = new ConfirmPublisher(this.publisherConnection);
-    this.relay = new OutboxRelay(this.publisherConnection, this.publisher, store, {
-      leaseSeconds: config.outboxLeaseSeconds,
-      sweepIntervalMs: config.outboxSweepIntervalMs,
-      sweepBatch: 200,
-      ingressDeliveryLimit: config.ingressDeliveryLimit,
-      inboxDeliveryLimit: config.inboxDeliveryLimit,
-      breaker: config.breaker,
-    });
+    this.relay = new OutboxRelay(
+      this.publisherConnection,
+      this.publisher,
+      store,
+      {
+        leaseSeconds: config.outboxLeaseSeconds,
+        sweepIntervalMs: config.outboxSweepIntervalMs,
+        sweepBatch: 200,
+        ingressDeliveryLimit: config.ingressDeliveryLimit,
+        inboxDeliveryLimit: config.inboxDeliveryLimit,
+        breaker: config.breaker,
+      },
+      pullInboxes,
+    );
     this.management = new RabbitManagementClient(config.managementUrl);
     this.busUser = busUserOf(config.amqpUrl);
     this.republisher = new AmqpDeadLetterRepublisher(this.publisher, this.busUser);

@@ -10,10 +10,7 @@ import {
 import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReceiptSigner } from '../../modules/receipts/receipt-signer.port';
-import {
-  DeadLetterRepository,
-  DeadLetterRepublisher,
-} from '../../modules/dead-letters/dead-letter.repository';
+import { DeadLetterRepository } from '../../modules/dead-letters/dead-letter.repository';
 import {
   ListDeadLetters,
   ShowDeadLetter,
@@ -74,6 +71,9 @@ import { RabbitBrokerAccess } from '../rabbitmq-admin/rabbit-broker-access';
 import { vhostOf } from '../rabbitmq-admin/management-client';
 import { InspectionPool } from '../workers/inspection-pool';
 import { AmqpRuntime } from './amqp-runtime';
+import { bridgeProviders } from './bridge.providers';
+import { PgPullInbox } from '../postgres/pg-pull-inbox';
+import { AxisController } from '../vdxp-http/axis.controller';
 import { openDatabase } from './database.provider';
 
 export interface BusModuleOptions {
@@ -211,8 +211,17 @@ export class BusModule {
       { provide: SubmissionMetrics, useExisting: BusMetrics },
       {
         provide: AmqpRuntime,
-        useFactory: (store: PgOutboxStore) => new AmqpRuntime(config, store, { ingress: options.ingress }),
-        inject: [PgOutboxStore],
+        useFactory: (store: PgOutboxStore, directory: Directory, pull: PgPullInbox) =>
+          new AmqpRuntime(
+            config,
+            store,
+            { ingress: options.ingress },
+            {
+              isPullEndpoint: async (organId) => (await directory.endpoint(organId))?.transport === 'bridge',
+              accept: (messages, at) => pull.accept(messages, at),
+            },
+          ),
+        inject: [PgOutboxStore, Directory, PgPullInbox],
       },
       {
         provide: OutboxDispatcher,
@@ -222,11 +231,7 @@ export class BusModule {
             : amqp.relay,
         inject: [AmqpRuntime],
       },
-      {
-        provide: DeadLetterRepublisher,
-        useFactory: (amqp: AmqpRuntime) => amqp.republisher,
-        inject: [AmqpRuntime],
-      },
+      ...bridgeProviders(config),
       {
         provide: DeadlineSweeper,
         useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>
@@ -246,7 +251,7 @@ export class BusModule {
     ];
     return {
       module: BusModule,
-      controllers: options.http ? [HealthController, MetricsController] : [],
+      controllers: options.http ? [HealthController, MetricsController, AxisController] : [],
       providers,
       exports: providers,
     };

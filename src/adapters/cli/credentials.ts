@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { IssuedBridgeCredentials } from '../../modules/bridge/bridge-credentials.port';
 import type { BrokerCredentials } from '../../modules/registry/broker-access.port';
 
 export const DEFAULT_CREDENTIALS_DIR = '.edoc-bus/credentials';
@@ -36,4 +37,15 @@ export function readCredentials(dir: string, organId: string): EndpointCredentia
   } catch {
     throw new Error(`No credentials for ${organId} in ${file}; run: edoc-bus endpoints provision ${organId}`);
   }
+}
+
+/** A bridge endpoint's credentials for its operator: axis SDK system id + secret, REST token. */
+export function writeBridgeCredentials(dir: string, credentials: IssuedBridgeCredentials): string {
+  const target = resolve(dir);
+  mkdirSync(target, { recursive: true, mode: 0o700 });
+  const file = join(target, `${credentials.organId}.bridge.json`);
+  writeFileSync(file, JSON.stringify({ transport: 'bridge', ...credentials }, null, 2) + '\n', {
+    mode: 0o600,
+  });
+  return file;
 }

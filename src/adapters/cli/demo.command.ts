@@ -74,9 +74,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     console.log(
       `Registry: ${seeded.endpointsTotal} endpoints (${seeded.endpointsInserted} added now). Provisioning broker users…`,
     );
-    const credentials = await app
-      .get(ProvisionEndpoints)
-      .execute({ codes: active.map((e) => e.organId), actor: operator() });
+    const credentials = (
+      await app.get(ProvisionEndpoints).execute({ codes: active.map((e) => e.organId), actor: operator() })
+    ).filter((c) => c.transport === 'amqp'); // the demo simulates AMQP document systems
 
     const stats = new DemoStats();
     const byOrgan = new Map<string, EdocBusClient>();

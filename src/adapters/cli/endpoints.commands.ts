@@ -16,7 +16,7 @@ import type { SignaturePolicy } from '../../modules/trust/policy/signature-polic
 import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
 import type { Transport } from '../../modules/registry/domain/endpoint';
-import { DEFAULT_CREDENTIALS_DIR, writeCredentials } from './credentials';
+import { DEFAULT_CREDENTIALS_DIR, writeBridgeCredentials, writeCredentials } from './credentials';
 import { withBus } from './run';
 import { formatTable } from './table';
 
@@ -142,12 +142,16 @@ export function registerEndpointCommands(program: Command): void {
 
   endpoints
     .command('provision [codes...]')
-    .description('create (or rotate) broker users: write to edoc.submit, read own inbox only')
+    .description(
+      'create (or rotate) credentials: AMQP endpoints get a broker user (write edoc.submit, read own inbox); bridge endpoints a system id + HMAC secret and a REST token',
+    )
     .option('--credentials-dir <dir>', 'where to write <organ>.json (mode 0600)', DEFAULT_CREDENTIALS_DIR)
     .action((codes: string[], opts: { credentialsDir: string }) =>
       withBus(async (app, config) => {
         const issued = await app.get(ProvisionEndpoints).execute({ codes, actor: operator() });
-        for (const c of issued) writeCredentials(opts.credentialsDir, config.amqpUrl, c);
+        for (const c of issued)
+          if (c.transport === 'amqp') writeCredentials(opts.credentialsDir, config.amqpUrl, c);
+          else writeBridgeCredentials(opts.credentialsDir, c);
         console.log(
           `provisioned ${issued.length} endpoints; credentials in ${opts.credentialsDir}/<organ id>.json`,
         );

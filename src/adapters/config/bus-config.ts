@@ -180,6 +180,31 @@ export class EnvironmentVariables {
   @Max(3600)
   BREAKER_PAUSE_SECONDS = 30;
 
+  /** AES key (created if missing, mode 0600) that encrypts bridge endpoints' HMAC secrets at rest. */
+  @IsString()
+  BRIDGE_SECRETS_KEY_FILE = '.edoc-bus/bridge-secrets.key';
+
+  /** How far a bridge request's signed timestamp may be from the bus clock, either way. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  BRIDGE_CLOCK_SKEW_SECONDS = 300;
+
+  /** The time zone of the axis SDK's timestamps, in minutes east of UTC (Vietnam: 420). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(-720)
+  @Max(840)
+  BRIDGE_TIMESTAMP_ZONE_MINUTES = 420;
+
+  /** How long a listed item stays reserved for the poller that listed it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  BRIDGE_LISTING_LEASE_SECONDS = 300;
+
   /** Test-only: `kill-after-commit` (see src/adapters/app/fault-injection.ts). Never in production. */
   @IsIn(['', 'kill-after-commit'])
   FAULT_INJECTION: '' | 'kill-after-commit' = '';
@@ -211,6 +236,12 @@ export interface BusConfig {
   deadlines: { arrivalSeconds: number[]; decisionSeconds: number[]; sweepIntervalMs: number };
   breaker: { failures: number; pauseSeconds: number };
   faultInjection: EnvironmentVariables['FAULT_INJECTION'];
+  bridge: {
+    secretsKeyFile: string;
+    clockSkewSeconds: number;
+    timestampZoneMinutes: number;
+    listingLeaseSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -272,6 +303,12 @@ export function loadConfig(
     },
     breaker: { failures: vars.BREAKER_FAILURES, pauseSeconds: vars.BREAKER_PAUSE_SECONDS },
     faultInjection: vars.FAULT_INJECTION,
+    bridge: {
+      secretsKeyFile: vars.BRIDGE_SECRETS_KEY_FILE,
+      clockSkewSeconds: vars.BRIDGE_CLOCK_SKEW_SECONDS,
+      timestampZoneMinutes: vars.BRIDGE_TIMESTAMP_ZONE_MINUTES,
+      listingLeaseSeconds: vars.BRIDGE_LISTING_LEASE_SECONDS,
+    },
     ...overrides,
   };
 }

@@ -6,8 +6,14 @@ import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entiti
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
 import { Trust1732400000000 } from './migrations/1732400000000-trust';
 import { Lifecycle1732500000000 } from './migrations/1732500000000-lifecycle';
+import { Bridges1732600000000 } from './migrations/1732600000000-bridges';
 
-export const MIGRATIONS = [InitialSchema1732300000000, Trust1732400000000, Lifecycle1732500000000];
+export const MIGRATIONS = [
+  InitialSchema1732300000000,
+  Trust1732400000000,
+  Lifecycle1732500000000,
+  Bridges1732600000000,
+];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

@@ -6,6 +6,7 @@ import {
   type EndpointBacklog,
   type OverdueCopy,
   type OverdueKind,
+  type SentDocument,
 } from '../../modules/receipts/delivery.repository';
 import type { CopyStatus, Transition } from '../../modules/receipts/domain/delivery-lifecycle';
 import type { CopyTrace, DocumentTrace, TraceStep } from '../../modules/receipts/domain/document-trace';
@@ -142,6 +143,54 @@ export class PgDeliveryRepository extends DeliveryRepository {
       if (marked.length === 0) return { marked, outbox: [] };
       return { marked, outbox: await insertNotices(sql, this.leaseSeconds, notices(marked)) };
     });
+  }
+
+  async sentDocuments(
+    sender: string,
+    page: { before: string | null; limit: number },
+  ): Promise<SentDocument[]> {
+    const docs = await this.sql.rows<{
+      id: string;
+      document_id: string;
+      subject: string | null;
+      code_number: string | null;
+      code_notation: string | null;
+      accepted_at: Date;
+    }>(
+      `SELECT id, document_id, subject, code_number, code_notation, accepted_at FROM package
+        WHERE kind = 'edoc' AND sender = $1 AND ($2::uuid IS NULL OR id < $2::uuid)
+        ORDER BY id DESC LIMIT $3`,
+      [sender, page.before, page.limit],
+    );
+    if (docs.length === 0) return [];
+    const copies = await this.sql.rows<{
+      package_id: string;
+      recipient: string;
+      state: string;
+      state_at: Date;
+      delivered_at: Date | null;
+      last_status_code: string | null;
+    }>(
+      `SELECT package_id, recipient, state, state_at, delivered_at, last_status_code FROM delivery
+        WHERE package_id = ANY($1::uuid[]) ORDER BY recipient`,
+      [docs.map((d) => d.id)],
+    );
+    return docs.map((d) => ({
+      busId: d.id,
+      documentId: d.document_id,
+      subject: d.subject,
+      notation: d.code_number || d.code_notation ? `${d.code_number ?? ''}/${d.code_notation ?? ''}` : null,
+      acceptedAt: d.accepted_at,
+      copies: copies
+        .filter((c) => c.package_id === d.id)
+        .map((c) => ({
+          recipient: c.recipient,
+          state: c.state,
+          stateAt: c.state_at,
+          deliveredAt: c.delivered_at,
+          lastStatusCode: c.last_status_code,
+        })),
+    }));
   }
 
   async documentTrace(

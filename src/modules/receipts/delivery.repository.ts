@@ -30,6 +30,22 @@ export interface EndpointBacklog {
   overdueCopies: number;
 }
 
+/** One sent document and where each copy stands (the axis `getSentEdocList`). */
+export interface SentDocument {
+  busId: string;
+  documentId: string;
+  subject: string | null;
+  notation: string | null;
+  acceptedAt: Date;
+  copies: Array<{
+    recipient: string;
+    state: string;
+    stateAt: Date;
+    deliveredAt: Date | null;
+    lastStatusCode: string | null;
+  }>;
+}
+
 /** Port: the per-copy side of the lifecycle that is not a package submission. */
 export abstract class DeliveryRepository {
   /** Records that a recipient took its copy; `null` when it has no such copy. */
@@ -49,6 +65,11 @@ export abstract class DeliveryRepository {
     sender: string,
     ref: { busId?: string; documentId?: string },
   ): Promise<DocumentTrace | null>;
+  /** A sender's documents, newest first, before the bus id `before` (keyset paging). */
+  abstract sentDocuments(
+    sender: string,
+    page: { before: string | null; limit: number },
+  ): Promise<SentDocument[]>;
   /** Per endpoint: copies still in its inbox, the age of the oldest, and overdue copies. */
   abstract backlog(): Promise<EndpointBacklog[]>;
 }

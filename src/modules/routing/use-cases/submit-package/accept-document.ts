@@ -129,16 +129,16 @@ export class AcceptDocument {
       ...optionalHeader('x-edoc-promulgation-date', model.header.promulgationInfo?.promulgationDate),
       ...optionalHeader('x-edoc-original-bus-id', original?.busId),
     };
-    const copies: OutboxRecord[] = routed
-      .filter((r) => r.transport === 'amqp')
-      .map((r) => ({
-        destination: r.organId,
-        messageType: 'edoc',
-        messageId: busId,
-        lane,
-        packageId: busId,
-        headers,
-      }));
+    // One outbox row per copy whatever the transport: the relay publishes it to an AMQP inbox or
+    // writes it to a polling endpoint's pull inbox.
+    const copies: OutboxRecord[] = routed.map((r) => ({
+      destination: r.organId,
+      messageType: 'edoc',
+      messageId: busId,
+      lane,
+      packageId: busId,
+      headers,
+    }));
     const trace = traceOf(busId, resolutions, now);
     if (original && reference) {
       for (const r of routed) {

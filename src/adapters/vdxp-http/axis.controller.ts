@@ -1,0 +1,245 @@
+import {
+  Catch,
+  Controller,
+  HttpCode,
+  Inject,
+  Logger,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
+import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
+import { SettlePullItem } from '../../modules/bridge/use-cases/settle-pull-item.use-case';
+import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-documents.use-case';
+import { SubmitFromBridge } from '../../modules/bridge/use-cases/submit-from-bridge.use-case';
+import { AuthenticateAxisCall } from '../../modules/bridge/use-cases/authenticate-axis-call.use-case';
+import type { PullMessageType } from '../../modules/bridge/pull-inbox.repository';
+import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
+import { readUpload } from '../http/multipart-upload';
+import { agencyRow, receivedRow, sentRows, sendReply } from './axis-mapping';
+import { AXIS_ERROR, axisCodeForBridgeRefusal, fail, ok, type AxisReply } from './axis-reply';
+
+const TRANSPORT = 'vdxp-http' as const;
+
+/**
+ * The national axis API (SDKVXP), so provincial document systems built on its SDK connect to
+ * edoc-bus unchanged: same paths, same HMAC-signed `XroadVnpt-*` headers, same
+ * `{status, ErrorCode, ErrorDesc, data}` replies. Parameters are read only from the signed headers.
+ * Every operation is a use case shared with the REST and SOAP bridges.
+ */
+/** Whatever goes wrong inside answers in the axis's shape (20, server error), never a bare 500 page. */
+@Catch()
+class AxisErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('vdxp-http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    this.logger.error(
+      `unexpected: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return void res.end();
+    res.status(200).json(fail(AXIS_ERROR.serverError, 'the bus could not complete this call; try again'));
+  }
+}
+
+@Controller()
+@UseFilters(AxisErrorFilter)
+export class AxisController {
+  private readonly logger = new Logger('vdxp-http');
+
+  constructor(
+    private readonly authenticate: AuthenticateAxisCall,
+    private readonly submit: SubmitFromBridge,
+    private readonly listItems: ListPullItems,
+    private readonly fetchItem: FetchPullItem,
+    private readonly settleItem: SettlePullItem,
+    private readonly listSent: ListSentDocuments,
+    private readonly listEndpoints: ListEndpoints,
+    @Inject(BUS_CONFIG) private readonly config: BusConfig,
+  ) {}
+
+  @Post('sendEdoc')
+  @HttpCode(200)
+  async sendEdoc(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const caller = await this.caller(req, 'sendEdoc');
+    if (!caller.ok) {
+      req.resume();
+      return void res.json(caller.reply);
+    }
+    const p = caller.parameters;
+    let upload;
+    try {
+      upload = await readUpload(req, 'file_doc', this.config.xmlLimits.maxBytes);
+    } catch (error) {
+      return void res.json(fail(AXIS_ERROR.badFile, `not a multipart upload: ${String(error)}`));
+    }
+    if (!upload)
+      return void res.json(fail(AXIS_ERROR.badFile, 'the package goes in the multipart part file_doc'));
+    const messageType = (p['messagetype'] ?? 'edoc').toLowerCase();
+    if (messageType !== 'edoc' && messageType !== 'status')
+      return void res.json(
+        fail(AXIS_ERROR.badFile, `messagetype must be edoc or status, not ${messageType}`),
+      );
+    const result = await this.submit.execute({
+      transport: TRANSPORT,
+      organId: caller.organId,
+      claimedFrom: p['from'] ?? null,
+      declaredKind: messageType,
+      body: upload.bytes,
+      signedFileHash: p['hash-file'] ?? null,
+      receivedFileHash: upload.sha256,
+      remote: remoteOf(req),
+    });
+    if (!result.ok) return void res.json(fail(axisCodeForBridgeRefusal(result.code), result.reason));
+    res.json(sendReply(result.outcome));
+  }
+
+  @Post('getReceivedEdocList')
+  @HttpCode(200)
+  async getReceivedEdocList(@Req() req: Request): Promise<AxisReply> {
+    const caller = await this.caller(req, 'getReceivedEdocList');
+    if (!caller.ok) return caller.reply;
+    const p = caller.parameters;
+    const wanted = (p['messagetype'] ?? 'edoc').toLowerCase();
+    const types: PullMessageType[] =
+      wanted === 'all'
+        ? ['edoc', 'status', 'receipt']
+        : wanted === 'status'
+          ? ['status']
+          : wanted === 'receipt'
+            ? ['receipt']
+            : ['edoc'];
+    const page = await this.listItems.execute({
+      endpoint: caller.organId,
+      types,
+      poller: p['pollerid'] ?? null,
+      after: p['after'] ?? null,
+      limit: Number(p['pagesize'] ?? 100),
+    });
+    return ok(
+      page.items.map((i) => receivedRow(i, caller.organId)),
+      { next: page.next, poller: page.poller },
+    );
+  }
+
+  @Post('getEdoc')
+  @HttpCode(200)
+  async getEdoc(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const caller = await this.caller(req, 'getEdoc');
+    if (!caller.ok) return void res.json(caller.reply);
+    const docId = caller.parameters['docid'] ?? '';
+    const found = await this.fetchItem.execute({
+      transport: TRANSPORT,
+      endpoint: caller.organId,
+      docId,
+      remote: remoteOf(req),
+    });
+    if (!found.ok) return void res.json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
+    // Written in pieces: a 50 MB package is never held a second time as one base64 string.
+    res.status(200).type('application/json');
+    res.write(
+      `{"status":"OK","ErrorCode":"0","ErrorDesc":"","docId":${JSON.stringify(docId)},"messageType":"${found.item.messageType}","data":"`,
+    );
+    const body = Buffer.from(found.body.buffer, found.body.byteOffset, found.body.byteLength);
+    const CHUNK = 3 * 256 * 1024; // a multiple of 3: base64 pieces join without padding
+    for (let i = 0; i < body.length; i += CHUNK) {
+      if (!res.write(body.subarray(i, i + CHUNK).toString('base64')))
+        await new Promise((r) => res.once('drain', r));
+    }
+    res.end('"}');
+  }
+
+  @Post('updateStatus')
+  @HttpCode(200)
+  async updateStatus(@Req() req: Request): Promise<AxisReply> {
+    const caller = await this.caller(req, 'updateStatus');
+    if (!caller.ok) return caller.reply;
+    const status = (caller.parameters['status'] ?? '').toLowerCase();
+    if (status !== 'done' && status !== 'fail' && status !== 'processing')
+      return fail(AXIS_ERROR.badFile, 'status must be done, fail or processing');
+    const r = await this.settleItem.execute({
+      transport: TRANSPORT,
+      endpoint: caller.organId,
+      docId: caller.parameters['docid'] ?? '',
+      outcome: status,
+      remote: remoteOf(req),
+    });
+    if (!r.ok) return fail(axisCodeForBridgeRefusal(r.code), r.reason);
+    return ok({ docId: caller.parameters['docid'], state: r.state, failCount: r.failCount });
+  }
+
+  @Post('getSentEdocList')
+  @HttpCode(200)
+  async getSentEdocList(@Req() req: Request): Promise<AxisReply> {
+    const caller = await this.caller(req, 'getSentEdocList');
+    if (!caller.ok) return caller.reply;
+    const page = await this.listSent.execute({
+      sender: caller.organId,
+      before: caller.parameters['before'] ?? null,
+      limit: Number(caller.parameters['pagesize'] ?? 50),
+    });
+    return ok(
+      page.documents.flatMap((d) => sentRows(d, caller.organId)),
+      { next: page.next },
+    );
+  }
+
+  @Post('getAgenciesList')
+  @HttpCode(200)
+  async getAgenciesList(@Req() req: Request): Promise<AxisReply> {
+    return this.agencies(req, 'getAgenciesList', 'qcvn102');
+  }
+
+  @Post('getAgenciesListQD20')
+  @HttpCode(200)
+  async getAgenciesListQD20(@Req() req: Request): Promise<AxisReply> {
+    return this.agencies(req, 'getAgenciesListQD20', 'qd20');
+  }
+
+  private async agencies(req: Request, operation: string, form: 'qcvn102' | 'qd20'): Promise<AxisReply> {
+    const caller = await this.caller(req, operation);
+    if (!caller.ok) return caller.reply;
+    const { endpoints } = await this.listEndpoints.execute();
+    return ok(endpoints.map((e) => agencyRow(e, form)));
+  }
+
+  private async caller(
+    req: Request,
+    operation: string,
+  ): Promise<
+    { ok: true; organId: string; parameters: Record<string, string> } | { ok: false; reply: AxisReply }
+  > {
+    try {
+      const identity = await this.authenticate.execute({
+        transport: TRANSPORT,
+        operation,
+        signedHeaderJson: header(req, 'xroadvnpt-sign-header'),
+        hash: header(req, 'xroadvnpt-hash-header'),
+        remote: remoteOf(req),
+      });
+      if (identity.ok) return identity;
+      return { ok: false, reply: fail(axisCodeForBridgeRefusal(identity.code), identity.reason) };
+    } catch (error) {
+      this.logger.error(`${operation}: ${String(error)}`);
+      return {
+        ok: false,
+        reply: fail(AXIS_ERROR.serverError, 'the bus could not check the credentials; try again'),
+      };
+    }
+  }
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function remoteOf(req: Request): string | null {
+  return req.socket.remoteAddress ?? null;
+}

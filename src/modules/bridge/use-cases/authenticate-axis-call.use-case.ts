@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { Directory } from '../../registry/directory';
+import { canonicalOrganCode } from '../../registry/domain/organ-code';
+import { Clock } from '../../shared/clock';
+import { axisHmacMatches, parseAxisTimestamp, signedParameters } from '../domain/axis-signature';
+import type { BridgeRefusal, BridgeRefusalCode } from '../domain/bridge-refusal';
+import { BridgeCredentials, BridgeRefusals, ReplayGuard } from '../bridge-credentials.port';
+import { BridgeSettings } from '../bridge-settings';
+
+export interface AuthenticateAxisCallCommand {
+  transport: string;
+  operation: string;
+  /** `XroadVnpt-sign-header`: the JSON of the signed parameters, exactly as received. */
+  signedHeaderJson: string | undefined;
+  /** `XroadVnpt-hash-header`: HMAC-SHA256 hex of that JSON. */
+  hash: string | undefined;
+  remote: string | null;
+}
+
+export type AxisCallIdentity =
+  { ok: true; organId: string; parameters: Record<string, string> } | ({ ok: false } & BridgeRefusal);
+
+/**
+ * Authenticates a call made the axis SDK's way: a known bridge endpoint's secret signs the
+ * parameters, the timestamp is within the allowed skew, and the signature was never seen before.
+ * The parameters a use case may read are the signed ones, nothing else. Refusals are recorded.
+ */
+@Injectable()
+export class AuthenticateAxisCall {
+  private forgottenAt = 0;
+
+  constructor(
+    private readonly credentials: BridgeCredentials,
+    private readonly replays: ReplayGuard,
+    private readonly refusals: BridgeRefusals,
+    private readonly directory: Directory,
+    private readonly settings: BridgeSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: AuthenticateAxisCallCommand): Promise<AxisCallIdentity> {
+    const now = this.clock.now();
+    const refuse = async (code: BridgeRefusalCode, reason: string, claimed: string | null) => {
+      await this.refusals.record({
+        at: now,
+        transport: command.transport,
+        operation: command.operation,
+        claimed,
+        code,
+        reason,
+        remote: command.remote,
+      });
+      return { ok: false as const, code, reason };
+    };
+
+    const json = command.signedHeaderJson;
+    const parameters = json === undefined ? null : signedParameters(json);
+    if (!json || !parameters || !command.hash)
+      return refuse(
+        'BAD_CREDENTIALS',
+        'the XroadVnpt-sign-header and XroadVnpt-hash-header are required',
+        null,
+      );
+    const systemId = parameters['systemid'];
+    if (!systemId) return refuse('BAD_CREDENTIALS', 'the signed headers carry no systemid', null);
+    const organId = canonicalOrganCode(systemId) ?? systemId;
+    const endpoint = await this.directory.endpoint(organId);
+    const secret = endpoint?.transport === 'bridge' ? await this.credentials.secretOf(organId) : null;
+    // One answer for unknown system, no secret, and wrong HMAC: nothing to learn by probing.
+    if (!secret || !axisHmacMatches(secret, json, command.hash))
+      return refuse('BAD_CREDENTIALS', 'unknown system or wrong signature', systemId);
+
+    const at = parseAxisTimestamp(parameters['timestamp'] ?? '', this.settings.timestampZoneOffsetMinutes);
+    const skewMs = this.settings.clockSkewSeconds * 1000;
+    if (!at || Math.abs(at.getTime() - now.getTime()) > skewMs)
+      return refuse(
+        'STALE_TIMESTAMP',
+        `the signed timestamp must be within ${this.settings.clockSkewSeconds} s of the bus clock (ddMMyyyy'T'HHmmss+SSSS, Vietnam time)`,
+        organId,
+      );
+    if (!(await this.replays.firstSeen(organId, command.hash.toLowerCase(), now)))
+      return refuse('REPLAYED', 'this signed request was already used', organId);
+    await this.forgetOldSignatures(now, skewMs);
+    return { ok: true, organId, parameters };
+  }
+
+  /** A signature older than twice the skew fails the clock check: no need to remember it. */
+  private async forgetOldSignatures(now: Date, skewMs: number): Promise<void> {
+    if (now.getTime() - this.forgottenAt < 60_000) return;
+    this.forgottenAt = now.getTime();
+    await this.replays.forgetBefore(new Date(now.getTime() - 2 * skewMs));
+  }
+}

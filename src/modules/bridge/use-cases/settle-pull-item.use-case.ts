@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { TransportName } from '../../routing/submission.repository';
+import { Clock } from '../../shared/clock';
+import { isUuid } from '../../shared/ids';
+import { BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeSettings } from '../bridge-settings';
+import type { BridgeRefusal } from '../domain/bridge-refusal';
+import { PullInboxRepository, type SettleOutcome, type SettleResult } from '../pull-inbox.repository';
+
+/**
+ * The endpoint's answer for one item (axis `updateStatus`): `done` removes it from the listing,
+ * `processing` keeps it reserved for a while longer, `fail` makes it available again and, at the
+ * fail limit, sends it to the dead letters for an operator.
+ */
+@Injectable()
+export class SettlePullItem {
+  constructor(
+    private readonly inbox: PullInboxRepository,
+    private readonly refusals: BridgeRefusals,
+    private readonly settings: BridgeSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: {
+    transport: TransportName;
+    endpoint: string;
+    docId: string;
+    outcome: SettleOutcome;
+    remote: string | null;
+  }): Promise<({ ok: true } & SettleResult) | ({ ok: false } & BridgeRefusal)> {
+    const now = this.clock.now();
+    const result = isUuid(command.docId)
+      ? await this.inbox.settle(command.endpoint, command.docId, command.outcome, now, {
+          failLimit: this.settings.failLimit,
+          leaseSeconds: this.settings.listingLeaseSeconds,
+        })
+      : { found: false };
+    if (result.found) return { ok: true, ...result };
+    const reason = `no document ${command.docId.slice(0, 100)} waiting for ${command.endpoint}`;
+    await this.refusals.record({
+      at: now,
+      transport: command.transport,
+      operation: `settle:${command.outcome}`,
+      claimed: command.endpoint,
+      code: 'NOT_FOUND',
+      reason,
+      remote: command.remote,
+    });
+    return { ok: false, code: 'NOT_FOUND', reason };
+  }
+}

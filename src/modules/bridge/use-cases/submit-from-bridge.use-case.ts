@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import type { PackageKind } from '../../edoc/inspection/inspection';
+import { canonicalOrganCode } from '../../registry/domain/organ-code';
+import type { SubmissionOutcome } from '../../routing/domain/submission-outcome';
+import type { TransportName } from '../../routing/submission.repository';
+import { SubmitPackage } from '../../routing/use-cases/submit-package/submit-package.use-case';
+import { Clock } from '../../shared/clock';
+import { BridgeRefusals } from '../bridge-credentials.port';
+import type { BridgeRefusal } from '../domain/bridge-refusal';
+
+export interface SubmitFromBridgeCommand {
+  transport: TransportName;
+  /** The endpoint the credentials belong to. */
+  organId: string;
+  /** The sender the call names (axis header `from`), if it names one. */
+  claimedFrom: string | null;
+  declaredKind: PackageKind | null;
+  body: Uint8Array;
+  /** SHA-256 hex of the uploaded bytes as the client signed it (axis `hash-file`), if any. */
+  signedFileHash: string | null;
+  /** SHA-256 hex of what arrived. */
+  receivedFileHash: string;
+  remote: string | null;
+}
+
+export type SubmitFromBridgeResult =
+  { ok: true; outcome: SubmissionOutcome } | ({ ok: false } & BridgeRefusal);
+
+/**
+ * A package uploaded by a polling endpoint: the call must name its own organ and carry the file
+ * it signed; then it is one more submission like any other (same checks, same receipts).
+ */
+@Injectable()
+export class SubmitFromBridge {
+  constructor(
+    private readonly submit: SubmitPackage,
+    private readonly refusals: BridgeRefusals,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: SubmitFromBridgeCommand): Promise<SubmitFromBridgeResult> {
+    const now = this.clock.now();
+    const refuse = async (code: BridgeRefusal['code'], reason: string) => {
+      await this.refusals.record({
+        at: now,
+        transport: command.transport,
+        operation: 'send',
+        claimed: command.claimedFrom ?? command.organId,
+        code,
+        reason,
+        remote: command.remote,
+      });
+      return { ok: false as const, code, reason };
+    };
+    if (command.claimedFrom !== null) {
+      const claimed = canonicalOrganCode(command.claimedFrom) ?? command.claimedFrom;
+      if (claimed !== command.organId)
+        return refuse(
+          'FROM_MISMATCH',
+          `from ${command.claimedFrom} is not the authenticated ${command.organId}`,
+        );
+    }
+    if (command.signedFileHash !== null && command.signedFileHash.toLowerCase() !== command.receivedFileHash)
+      return refuse('BAD_REQUEST', 'the uploaded file is not the one whose hash-file was signed');
+    const outcome = await this.submit.execute({
+      transport: command.transport,
+      authenticatedSender: command.organId,
+      declaredKind: command.declaredKind,
+      transportMessageId: null,
+      possiblyRedelivered: false,
+      body: command.body,
+      receivedAt: now,
+    });
+    return { ok: true, outcome };
+  }
+}

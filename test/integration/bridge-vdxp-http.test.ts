@@ -1,0 +1,255 @@
+import {
+  formatEdxmlTimestamp,
+  writeStatusPackage,
+} from '../../src/modules/edoc/writing/write-status-package';
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
+import { AxisClient } from '../support/axis-client';
+import { cliEnv, runCli } from '../support/cli';
+import { waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
+import { TestBus, type Inbox } from '../support/test-bus';
+
+const G22 = '000.00.00.G22'; // Văn phòng Chính phủ, on AMQP
+const H41 = '000.00.00.H41'; // Nghệ An, on the axis-SDK bridge
+const H49 = '000.00.00.H49'; // Quảng Ninh, on AMQP
+const H14 = '000.00.00.H14'; // Cao Bằng, on the bridge: the other poller's neighbour
+
+interface Received {
+  docId: string;
+  from: string;
+  messageType: string;
+  documentId: string | null;
+  statusCode: string | null;
+  receiptOutcome: string | null;
+}
+
+/**
+ * The national axis API, served by edoc-bus over real HTTP to a client that signs its headers
+ * exactly as the axis SDK does, with a ministry on AMQP on the other side.
+ */
+describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
+  let bus: TestBus;
+  let g22: Inbox, h49: Inbox;
+  let h41: AxisClient, h14: AxisClient;
+  let secret41 = '';
+
+  beforeAll(async () => {
+    bus = await TestBus.start({ inboxDeliveryLimit: 3 });
+    await bus.seed();
+    [g22, h49] = (await Promise.all([G22, H49].map((o) => bus.inbox(o)))) as [Inbox, Inbox];
+    const c41 = await bus.provisionBridge(H41);
+    const c14 = await bus.provisionBridge(H14);
+    h41 = new AxisClient(bus.httpBase(), c41.systemId, c41.secret);
+    secret41 = c41.secret;
+    h14 = new AxisClient(bus.httpBase(), c14.systemId, c14.secret);
+  });
+  afterAll(() => bus?.close());
+
+  const signedBy = async (organId: string, xml: string) =>
+    SigningPool.instance.sign(xml, await bus.trust.signing(organId));
+
+  const listed = async (client: AxisClient, messagetype = 'edoc', extra: Record<string, string> = {}) => {
+    const r = await client.call<Received[]>('getReceivedEdocList', {
+      servicetype: 'eDoc',
+      messagetype,
+      ...extra,
+    });
+    expect(r).toMatchObject({ status: 'OK', ErrorCode: '0' });
+    return r.data;
+  };
+
+  const refusals = () =>
+    bus.query<{ code: string; operation: string }>(`SELECT code, operation FROM bridge_refusal ORDER BY id`);
+
+  it('receives a ministry document: listed once per poller, fetched (delivered), acknowledged (gone)', async () => {
+    const pkg = documentPackage(G22, [H41, H49]);
+    const sent = await g22.client.send(pkg.xml);
+    const receipt = await g22.receiptFor(sent.messageId);
+    expect(receipt.outcome).toBe('accepted');
+    const busId = receipt.busId!;
+
+    const first = await waitFor(async () => {
+      const items = await listed(h41, 'edoc', { pollerid: 'dms-1' });
+      return items.length > 0 ? items : undefined;
+    }, 'the document listed for H41');
+    expect(first).toMatchObject([
+      { docId: busId, from: G22, messageType: 'edoc', documentId: pkg.documentId },
+    ]);
+    expect(await listed(h41, 'edoc', { pollerid: 'dms-2' })).toEqual([]); // reserved for dms-1
+    expect(await listed(h41, 'edoc', { pollerid: 'dms-1' })).toHaveLength(1); // still dms-1's
+
+    const fetched = await h41.call<string>('getEdoc', { docid: busId });
+    expect(fetched.status).toBe('OK');
+    const bytes = Buffer.from(fetched.data, 'base64');
+    const atH49 = await waitFor(() => h49.documents.find((d) => d.busId === busId), 'the AMQP copy');
+    expect(bytes.equals(atH49.body)).toBe(true); // the same signed package, whatever the transport
+    const [copy] = await bus.query<{ state: string }>(
+      `SELECT state FROM delivery WHERE package_id = $1 AND recipient = $2`,
+      [busId, H41],
+    );
+    expect(copy!.state).toBe('delivered');
+
+    expect(await h41.call('updateStatus', { docid: busId, status: 'done' })).toMatchObject({ status: 'OK' });
+    expect(await listed(h41, 'edoc', { pollerid: 'dms-1' })).toEqual([]);
+    expect((await h41.call('getEdoc', { docid: busId })).ErrorCode).toBe('21'); // acknowledged: no longer waiting
+  });
+
+  it('sends a status and a document back to the ministry, sees its receipts and tracks its copies', async () => {
+    const pkg = documentPackage(G22, [H41]);
+    const sent = await g22.client.send(pkg.xml);
+    const busId = (await g22.receiptFor(sent.messageId)).busId!;
+    await waitFor(async () => (await listed(h41)).find((i) => i.docId === busId), 'listed');
+    await h41.call('getEdoc', { docid: busId });
+
+    const status = await signedBy(
+      H41,
+      writeStatusPackage({
+        from: { organId: H41, organName: 'UBND tỉnh Nghệ An' },
+        responseFor: { organId: G22, documentId: pkg.documentId },
+        statusCode: '03',
+        description: 'Đã tiếp nhận',
+        timestamp: formatEdxmlTimestamp(new Date()),
+      }),
+    );
+    const s = await h41.sendEdoc(status, { messagetype: 'status' });
+    expect(s).toMatchObject({ status: 'OK', ErrorCode: '0' });
+    const relayed = await waitFor(
+      () => g22.statuses.find((x) => x.documentBusId === busId && x.statusCode === '03'),
+      '03 at G22 over AMQP',
+    );
+    expect(relayed.from).toBe(H41);
+
+    const reply = documentPackage(H41, [G22]);
+    const r = await h41.sendEdoc(await signedBy(H41, reply.xml));
+    expect(r).toMatchObject({ status: 'OK', ErrorCode: '0' });
+    const replyId = (r.data as { DocId: string }).DocId;
+    const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === replyId), 'the reply at G22');
+    expect(atG22.from).toBe(H41);
+    const receipts = await waitFor(async () => {
+      const items = await listed(h41, 'receipt');
+      return items.find((i) => i.docId && i.receiptOutcome === 'accepted') ? items : undefined;
+    }, 'H41 receipt listed');
+    expect(receipts.some((i) => i.receiptOutcome === 'accepted')).toBe(true);
+
+    await g22.client.sendStatus({ documentId: reply.documentId, from: H41 }, '01');
+    const statuses = await waitFor(async () => {
+      const items = await listed(h41, 'status');
+      return items.find((i) => i.statusCode === '01' && i.from === G22) ? items : undefined;
+    }, '01 from G22 listed for H41');
+    expect(statuses.find((i) => i.statusCode === '01')!.documentId).toBe(reply.documentId);
+
+    const tracked = await h41.call<Array<Record<string, unknown>>>('getSentEdocList', {});
+    expect(tracked.data.find((l) => l.senderDocId === replyId)).toMatchObject({
+      fromCode: H41,
+      toCode: G22,
+      receiveStatus: 'arrived',
+      documentId: reply.documentId,
+    });
+  });
+
+  it('serves the directory in both code forms', async () => {
+    const q = await h41.call<Array<{ code: string; code102: string; name: string }>>('getAgenciesList');
+    const qd20 = await h41.call<Array<{ code: string; code102: string }>>('getAgenciesListQD20');
+    expect(q.data.length).toBeGreaterThanOrEqual(95);
+    expect(q.data.find((a) => a.code102 === H41)).toMatchObject({ code: H41 });
+    expect(qd20.data.find((a) => a.code102 === H41)).toMatchObject({ code: 'H41' });
+  });
+
+  it('refuses a package that is not valid edXML with code 22 and quarantines it', async () => {
+    const r = await h41.sendEdoc('<edXML><broken>');
+    expect(r).toMatchObject({ status: 'FAIL', ErrorCode: '22' });
+    expect(r.ErrorDesc).toMatch(/^XML_MALFORMED/);
+    const [q] = await bus.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM quarantine WHERE authenticated_sender = $1 AND transport = 'vdxp-http' AND reason_code = 'XML_MALFORMED'`,
+      [H41],
+    );
+    expect(q!.n).toBeGreaterThanOrEqual(1);
+  });
+
+  it("refuses wrong secrets, stale timestamps, replays, a foreign from and another endpoint's items — recorded, nothing changed", async () => {
+    const before = (await refusals()).length;
+    const forged = new AxisClient(bus.httpBase(), H41, 'not-the-secret');
+    expect(await forged.call('getReceivedEdocList', { messagetype: 'edoc' })).toMatchObject({
+      ErrorCode: '15',
+    });
+
+    const stale = new AxisClient(bus.httpBase(), H41, secret41);
+    stale.now = () => new Date(Date.now() - 10 * 60_000);
+    expect(await stale.call('getReceivedEdocList', { messagetype: 'edoc' })).toMatchObject({
+      ErrorCode: '15',
+    });
+
+    const okCall = await h41.call('getAgenciesList');
+    expect(okCall.status).toBe('OK');
+    expect(await h41.post('getAgenciesList', h41.lastHeaders)).toMatchObject({ ErrorCode: '15' });
+
+    const pkg = documentPackage(H41, [G22]);
+    expect(await h41.sendEdoc(await signedBy(H41, pkg.xml), { from: H14 })).toMatchObject({
+      ErrorCode: '15',
+    });
+    expect(await h41.sendEdoc(await signedBy(H41, pkg.xml), { hashOf: 'something else' })).toMatchObject({
+      ErrorCode: '10',
+    });
+    const [none] = await bus.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM package WHERE document_id = $1`,
+      [pkg.documentId],
+    );
+    expect(none!.n).toBe(0);
+
+    // A document for H14 only: H41 cannot see, fetch or settle it.
+    const other = documentPackage(G22, [H14]);
+    const otherId = (await g22.receiptFor((await g22.client.send(other.xml)).messageId)).busId!;
+    await waitFor(
+      async () => (await listed(h14, 'edoc', { pollerid: 'p14' })).find((i) => i.docId === otherId),
+      'at H14',
+    );
+    expect((await listed(h41)).map((i) => i.docId)).not.toContain(otherId);
+    expect(await h41.call('getEdoc', { docid: otherId })).toMatchObject({ ErrorCode: '21' });
+    expect(await h41.call('updateStatus', { docid: otherId, status: 'done' })).toMatchObject({
+      ErrorCode: '21',
+    });
+    const [copy] = await bus.query<{ state: string }>(
+      `SELECT state FROM delivery WHERE package_id = $1 AND recipient = $2`,
+      [otherId, H14],
+    );
+    expect(copy!.state).toBe('queued');
+    expect((await listed(h14, 'edoc', { pollerid: 'p14' })).map((i) => i.docId)).toContain(otherId);
+
+    const recorded = (await refusals()).slice(before).map((r) => `${r.operation}:${r.code}`);
+    expect(recorded).toEqual([
+      'getReceivedEdocList:BAD_CREDENTIALS',
+      'getReceivedEdocList:STALE_TIMESTAMP',
+      'getAgenciesList:REPLAYED',
+      'send:FROM_MISMATCH',
+      'send:BAD_REQUEST',
+      'fetch:NOT_FOUND',
+      'settle:done:NOT_FOUND',
+    ]);
+  });
+
+  it('makes a failed item available again, and dead-letters it at the limit for an operator to redeliver', async () => {
+    const pkg = documentPackage(G22, [H14]);
+    const busId = (await g22.receiptFor((await g22.client.send(pkg.xml)).messageId)).busId!;
+    await waitFor(
+      async () => (await listed(h14, 'edoc', { pollerid: 'p14' })).find((i) => i.docId === busId),
+      'listed',
+    );
+    for (let i = 1; i <= 3; i++) {
+      const r = await h14.call<{ state: string; failCount: number }>('updateStatus', {
+        docid: busId,
+        status: 'fail',
+      });
+      expect(r.data).toMatchObject({ failCount: i, state: i < 3 ? 'pending' : 'dead' });
+      if (i < 3)
+        expect((await listed(h14, 'edoc', { pollerid: `other-${i}` })).map((x) => x.docId)).toContain(busId);
+    }
+    expect((await listed(h14, 'edoc', { pollerid: 'p14' })).map((x) => x.docId)).not.toContain(busId);
+
+    const dlq = await runCli(['dlq', 'list', '--queue', `pull.${H14}`, '--json'], cliEnv(bus));
+    const [letter] = JSON.parse(dlq.stdout) as Array<{ id: string; reason: string }>;
+    expect(letter!.reason).toMatch(/failure 3 times/);
+    const redo = await runCli(['dlq', 'redeliver', letter!.id, '--reason', 'DMS fixed'], cliEnv(bus));
+    expect(redo).toMatchObject({ status: 0 });
+    expect((await listed(h14, 'edoc', { pollerid: 'p14' })).map((x) => x.docId)).toContain(busId);
+  });
+});
