@@ -74,6 +74,7 @@ import { AmqpRuntime } from './amqp-runtime';
 import { bridgeProviders } from './bridge.providers';
 import { PgPullInbox } from '../postgres/pg-pull-inbox';
 import { AxisController } from '../vdxp-http/axis.controller';
+import { RestController } from '../rest/rest.controller';
 import { openDatabase } from './database.provider';
 
 export interface BusModuleOptions {
@@ -251,7 +252,7 @@ export class BusModule {
     ];
     return {
       module: BusModule,
-      controllers: options.http ? [HealthController, MetricsController, AxisController] : [],
+      controllers: options.http ? [HealthController, MetricsController, AxisController, RestController] : [],
       providers,
       exports: providers,
     };

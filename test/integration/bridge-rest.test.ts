@@ -1,0 +1,130 @@
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
+import { waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
+import { TestBus, type Inbox } from '../support/test-bus';
+
+const G22 = '000.00.00.G22'; // on AMQP
+const H20 = '000.00.00.H20'; // Đồng Tháp, on the REST bridge
+const H41 = '000.00.00.H41'; // another REST endpoint
+
+interface Item {
+  docId: string;
+  messageType: string;
+  from: string | null;
+  receiptOutcome: string | null;
+}
+
+/** The REST bridge over real HTTP: bearer tokens, raw XML packages, a pull inbox, traces, OpenAPI. */
+describe('the REST bridge (/api/v1)', () => {
+  let bus: TestBus;
+  let g22: Inbox;
+  let token20 = '';
+  let token41 = '';
+
+  beforeAll(async () => {
+    bus = await TestBus.start();
+    await bus.seed();
+    g22 = await bus.inbox(G22);
+    token20 = (await bus.provisionBridge(H20)).token;
+    token41 = (await bus.provisionBridge(H41)).token;
+  });
+  afterAll(() => bus?.close());
+
+  const api = (path: string, token: string | null, init: RequestInit = {}) =>
+    fetch(`${bus.httpBase()}/api/v1${path}`, {
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
+    });
+  const inbox = async (token: string, query = '') => {
+    const r = await api(`/inbox${query}`, token);
+    expect(r.status).toBe(200);
+    return ((await r.json()) as { items: Item[] }).items;
+  };
+
+  it('sends a signed package, gets 202 with the bus id, and finds the accepted receipt in its inbox', async () => {
+    const pkg = documentPackage(H20, [G22]);
+    const signed = await SigningPool.instance.sign(pkg.xml, await bus.trust.signing(H20));
+    const r = await api('/documents', token20, {
+      method: 'POST',
+      body: signed,
+      headers: { 'content-type': 'application/xml' },
+    });
+    expect(r.status).toBe(202);
+    const accepted = (await r.json()) as { busId: string; outcome: string };
+    expect(accepted.outcome).toBe('accepted');
+    const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === accepted.busId), 'at G22');
+    expect(atG22.from).toBe(H20);
+    const items = await waitFor(async () => {
+      const list = await inbox(token20, '?types=receipt');
+      return list.length > 0 ? list : undefined;
+    }, 'receipt listed');
+    expect(items[0]).toMatchObject({ messageType: 'receipt', receiptOutcome: 'accepted' });
+
+    const again = await api('/documents', token20, { method: 'POST', body: signed });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ outcome: 'duplicate', busId: accepted.busId });
+
+    const trace = await api(`/documents/${accepted.busId}/trace`, token20);
+    expect(trace.status).toBe(200);
+    expect(await trace.json()).toMatchObject({ busId: accepted.busId, copies: [{ recipient: G22 }] });
+    expect((await api(`/documents/${accepted.busId}/trace`, token41)).status).toBe(404); // not H41's
+  });
+
+  it('refuses a tampered package with 422 and the reason code', async () => {
+    const pkg = documentPackage(H20, [G22]);
+    const signed = await SigningPool.instance.sign(pkg.xml, await bus.trust.signing(H20));
+    const tampered = signed.replace(/<edXML:Subject>[^<]*/, '<edXML:Subject>Đã sửa');
+    expect(tampered).not.toBe(signed);
+    const r = await api('/documents', token20, { method: 'POST', body: tampered });
+    expect(r.status).toBe(422);
+    expect(await r.json()).toMatchObject({ outcome: 'rejected', code: 'SIG_INVALID' });
+  });
+
+  it('receives, fetches (delivered) and acknowledges a ministry document; others cannot touch it', async () => {
+    const pkg = documentPackage(G22, [H20]);
+    const busId = (await g22.receiptFor((await g22.client.send(pkg.xml)).messageId)).busId!;
+    const [item] = await waitFor(async () => {
+      const list = await inbox(token20, '?types=edoc&poller=a');
+      return list.some((i) => i.docId === busId) ? list.filter((i) => i.docId === busId) : undefined;
+    }, 'listed for H20');
+    expect(item).toMatchObject({ messageType: 'edoc', from: G22 });
+    expect((await inbox(token20, '?types=edoc&poller=b')).map((i) => i.docId)).not.toContain(busId);
+
+    expect((await api(`/inbox/${busId}`, token41)).status).toBe(404);
+    expect((await api(`/inbox/${busId}/ack`, token41, { method: 'POST' })).status).toBe(404);
+    const fetched = await api(`/inbox/${busId}`, token20);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get('content-type')).toMatch(/application\/xml/);
+    expect(await fetched.text()).toContain(pkg.documentId);
+    const [copy] = await bus.query<{ state: string }>(`SELECT state FROM delivery WHERE package_id = $1`, [
+      busId,
+    ]);
+    expect(copy!.state).toBe('delivered');
+
+    const ack = await api(`/inbox/${busId}/ack`, token20, {
+      method: 'POST',
+      body: JSON.stringify({ outcome: 'done' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(ack.status).toBe(201);
+    expect((await inbox(token20, '?types=edoc&poller=a')).map((i) => i.docId)).not.toContain(busId);
+
+    const sent = (await (await api('/sent', token20)).json()) as { documents: Array<{ copies: unknown[] }> };
+    expect(sent.documents.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses calls without a valid token, and serves its OpenAPI description', async () => {
+    expect((await api('/inbox', null)).status).toBe(401);
+    expect((await api('/inbox', 'edb_not-a-token')).status).toBe(401);
+    const [row] = await bus.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bridge_refusal WHERE transport = 'rest' AND code = 'BAD_CREDENTIALS'`,
+    );
+    expect(row!.n).toBeGreaterThanOrEqual(2);
+    const docs = (await (await fetch(`${bus.httpBase()}/api/docs`)).json()) as {
+      openapi: string;
+      paths: object;
+    };
+    expect(docs.openapi).toBe('3.1.0');
+    expect(Object.keys(docs.paths)).toContain('/api/v1/inbox/{docId}/ack');
+  });
+});
