@@ -108,6 +108,8 @@ describe('the REST bridge (/api/v1)', () => {
     });
     expect(ack.status).toBe(201);
     expect((await inbox(token20, '?types=edoc&poller=a')).map((i) => i.docId)).not.toContain(busId);
+    const bad = await api(`/inbox/${busId}/ack`, token20, { method: 'POST', body: '{"outcome":"maybe"}' });
+    expect(bad.status).toBe(400);
 
     const sent = (await (await api('/sent', token20)).json()) as { documents: Array<{ copies: unknown[] }> };
     expect(sent.documents.length).toBeGreaterThanOrEqual(1);

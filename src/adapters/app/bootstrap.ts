@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, type BusConfig } from '../config/bus-config';
+import { mountSoapBridge } from '../soap/soap-bridge';
 import { BusModule } from './bus.module';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -26,6 +27,7 @@ export async function startBus(config: BusConfig, logger = busLogger(config)): P
     bodyParser: false,
   });
   app.enableShutdownHooks();
+  await mountSoapBridge(app, config);
   await app.listen(config.port, '0.0.0.0');
   return app;
 }

@@ -5,6 +5,7 @@ import { BridgeSettings } from '../../modules/bridge/bridge-settings';
 import { PullInboxRepository } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticateAxisCall } from '../../modules/bridge/use-cases/authenticate-axis-call.use-case';
 import { AuthenticateBearer } from '../../modules/bridge/use-cases/authenticate-bearer.use-case';
+import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
 import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-documents.use-case';
@@ -37,6 +38,7 @@ class RoutingRepublisher extends DeadLetterRepublisher {
 export const BRIDGE_USE_CASES = [
   AuthenticateAxisCall,
   AuthenticateBearer,
+  AuthenticatePassword,
   SubmitFromBridge,
   ListPullItems,
   FetchPullItem,

@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Get,
   HttpException,
@@ -107,9 +106,9 @@ export class RestController {
   }
 
   @Post('v1/inbox/:docId/ack')
-  async ack(@Req() req: Request, @Param('docId') docId: string, @Body() body: unknown): Promise<unknown> {
+  async ack(@Req() req: Request, @Param('docId') docId: string): Promise<unknown> {
     const organId = await this.caller(req, 'ack');
-    const outcome = (body as { outcome?: unknown } | undefined)?.outcome ?? 'done';
+    const outcome = await ackOutcome(req);
     if (outcome !== 'done' && outcome !== 'fail' && outcome !== 'processing')
       throw new HttpException({ code: 'BAD_REQUEST', reason: 'outcome: done, fail or processing' }, 400);
     const r = await this.settleItem.execute({
@@ -205,6 +204,18 @@ function submissionReply(outcome: SubmissionOutcome): [number, unknown] {
         { outcome: 'rejected', code: outcome.refusal.code, reason: text, quarantineId: outcome.quarantineId },
       ];
     }
+  }
+}
+
+/** `{"outcome": "done" | "processing" | "fail"}`; an empty body means done. */
+async function ackOutcome(req: Request): Promise<unknown> {
+  const raw = await readBody(req, 4096);
+  if (raw.truncated) return null;
+  if (raw.bytes.length === 0) return 'done';
+  try {
+    return (JSON.parse(raw.bytes.toString('utf8')) as { outcome?: unknown }).outcome ?? 'done';
+  } catch {
+    return null;
   }
 }
 

@@ -1,0 +1,289 @@
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import type { Application, NextFunction, Request, Response } from 'express';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as soap from 'soap';
+import type { PullMessageType } from '../../modules/bridge/pull-inbox.repository';
+import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
+import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
+import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
+import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-documents.use-case';
+import { SettlePullItem } from '../../modules/bridge/use-cases/settle-pull-item.use-case';
+import { SubmitFromBridge } from '../../modules/bridge/use-cases/submit-from-bridge.use-case';
+import type { BridgeRefusalCode } from '../../modules/bridge/domain/bridge-refusal';
+import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import { describeRefusal } from '../../modules/shared/reasons';
+import type { BusConfig } from '../config/bus-config';
+import { readBody } from '../http/read-body';
+import {
+  AXIS_ERROR,
+  axisCodeForBridgeRefusal,
+  axisCodeForRefusal,
+  type AxisErrorCode,
+} from '../vdxp-http/axis-reply';
+import { agencyRow } from '../vdxp-http/axis-mapping';
+
+export const SOAP_PATH = '/soap/edoc';
+const WSDL_FILE = resolve(__dirname, '../../../schemas/soap/edoc.wsdl');
+const TRANSPORT = 'soap' as const;
+
+type Args = Record<string, unknown>;
+type SoapHeaders = { Security?: { UsernameToken?: { Username?: unknown; Password?: unknown } } } | undefined;
+
+/** A SOAP 1.1 fault carrying the axis error code and the bus's reason code (node-soap sends `Fault`). */
+class SoapFault extends Error {
+  readonly Fault: Record<string, unknown>;
+
+  constructor(errorCode: AxisErrorCode, reasonCode: string, description: string) {
+    super(`${errorCode} ${reasonCode}: ${description}`);
+    this.Fault = {
+      faultcode: errorCode === AXIS_ERROR.serverError ? 'soap:Server' : 'soap:Client',
+      faultstring: this.message,
+      detail: { EdocFault: { ErrorCode: errorCode, ReasonCode: reasonCode, ErrorDesc: description } },
+      statusCode: 500,
+    };
+  }
+}
+
+function fault(errorCode: AxisErrorCode, reasonCode: string, description: string): never {
+  throw new SoapFault(errorCode, reasonCode, description);
+}
+
+function text(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (value && typeof value === 'object' && '$value' in value) return text(value.$value);
+  return null;
+}
+
+/**
+ * The SOAP bridge at /soap/edoc (WSDL at ?wsdl, kept in schemas/soap): the same use cases as the
+ * other bridges, authenticated by WS-Security UsernameToken. A size limit sits in front of the XML
+ * parser, and compressed bodies are refused (no zip bombs).
+ */
+export async function mountSoapBridge(app: INestApplication, config: BusConfig): Promise<void> {
+  const logger = new Logger('soap');
+  const get = <T>(type: new (...args: never[]) => T): T => app.get<T>(type);
+  const authenticate = get(AuthenticatePassword);
+  const submit = get(SubmitFromBridge);
+  const listItems = get(ListPullItems);
+  const fetchItem = get(FetchPullItem);
+  const settleItem = get(SettlePullItem);
+  const listSent = get(ListSentDocuments);
+  const listEndpoints = get(ListEndpoints);
+  // base64 grows a package by a third; the envelope adds a little.
+  const maxBody = Math.ceil((config.xmlLimits.maxBytes * 4) / 3) + 256 * 1024;
+
+  const express = app.getHttpAdapter().getInstance() as Application;
+  express.use(SOAP_PATH, (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST') return next();
+    const encoding = req.headers['content-encoding'];
+    if (encoding && encoding !== 'identity')
+      return void res.status(415).end('compressed SOAP bodies are not accepted');
+    readBody(req, maxBody).then(
+      (body) => {
+        if (body.truncated)
+          return void res
+            .status(413)
+            .type('text/xml')
+            .end(soapFaultXml(`${AXIS_ERROR.badFile} TOO_LARGE: over ${maxBody} bytes`));
+        (req as Request & { body: Buffer }).body = body.bytes;
+        next();
+      },
+      (error: unknown) => next(error),
+    );
+  });
+
+  const caller = async (
+    operation: string,
+    headers: SoapHeaders,
+    req: Request | undefined,
+  ): Promise<string> => {
+    const token = headers?.Security?.UsernameToken;
+    const identity = await authenticate.execute({
+      transport: TRANSPORT,
+      operation,
+      username: text(token?.Username),
+      password: text(token?.Password),
+      remote: req?.socket.remoteAddress ?? null,
+    });
+    if (!identity.ok) fault(AXIS_ERROR.badCredentials, identity.code, identity.reason);
+    return identity.organId;
+  };
+  const refused = (code: BridgeRefusalCode, reason: string): never =>
+    fault(axisCodeForBridgeRefusal(code), code, reason);
+  const guarded =
+    (
+      operation: string,
+      handler: (args: Args, organId: string, req: Request | undefined) => Promise<unknown>,
+    ) =>
+    async (args: Args, _cb: unknown, headers: SoapHeaders, req?: Request) => {
+      const organId = await caller(operation, headers, req);
+      try {
+        return await handler(args ?? {}, organId, req);
+      } catch (error) {
+        if (error instanceof SoapFault) throw error;
+        logger.error(
+          `${operation}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        return fault(
+          AXIS_ERROR.serverError,
+          'INTERNAL_ERROR',
+          'the bus could not complete this call; try again',
+        );
+      }
+    };
+
+  const services = {
+    EdocService: {
+      EdocPort: {
+        SendEdoc: guarded('send', async (args, organId, req) => {
+          const kind = (text(args['MessageType']) ?? 'edoc').toLowerCase();
+          if (kind !== 'edoc' && kind !== 'status')
+            return refused('BAD_REQUEST', 'MessageType must be edoc or status');
+          const body = Buffer.from(text(args['Package']) ?? '', 'base64');
+          const result = await submit.execute({
+            transport: TRANSPORT,
+            organId,
+            claimedFrom: null,
+            declaredKind: kind,
+            body,
+            signedFileHash: null,
+            receivedFileHash: '',
+            remote: req?.socket.remoteAddress ?? null,
+          });
+          if (!result.ok) return refused(result.code, result.reason);
+          const o = result.outcome;
+          if (o.outcome === 'rejected') {
+            const t = describeRefusal(o.refusal);
+            return fault(axisCodeForRefusal(o.refusal.code), o.refusal.code, `${t.vi} / ${t.en}`);
+          }
+          return {
+            DocId: o.busId ?? '',
+            Outcome: o.outcome === 'accepted' ? 'accepted' : 'duplicate',
+            DocumentId: 'documentId' in o ? o.documentId : undefined,
+          };
+        }),
+        GetReceivedEdocList: guarded('list', async (args, organId) => {
+          const wanted = (text(args['MessageType']) ?? 'edoc').toLowerCase();
+          const types: PullMessageType[] =
+            wanted === 'all'
+              ? ['edoc', 'status', 'receipt']
+              : [(['edoc', 'status', 'receipt'].includes(wanted) ? wanted : 'edoc') as PullMessageType];
+          const page = await listItems.execute({
+            endpoint: organId,
+            types,
+            poller: text(args['PollerId']),
+            after: text(args['After']),
+            limit: Number(text(args['PageSize']) ?? 100),
+          });
+          return {
+            Item: page.items.map((i) => ({
+              DocId: i.docId,
+              MessageType: i.messageType,
+              From: i.from ?? undefined,
+              DocumentId: i.documentId ?? undefined,
+              StatusCode: i.statusCode ?? undefined,
+              ReceiptOutcome: i.receiptOutcome ?? undefined,
+              Urgent: i.lane === 'urgent',
+              CreatedTime: i.createdAt.toISOString(),
+              Cursor: i.cursor,
+            })),
+            Next: page.next ?? undefined,
+          };
+        }),
+        GetEdoc: guarded('fetch', async (args, organId, req) => {
+          const docId = text(args['DocId']) ?? '';
+          const found = await fetchItem.execute({
+            transport: TRANSPORT,
+            endpoint: organId,
+            docId,
+            remote: req?.socket.remoteAddress ?? null,
+          });
+          if (!found.ok) return refused(found.code, found.reason);
+          return {
+            DocId: docId,
+            MessageType: found.item.messageType,
+            Package: Buffer.from(found.body).toString('base64'),
+          };
+        }),
+        UpdateStatus: guarded('settle', async (args, organId, req) => {
+          const status = (text(args['Status']) ?? '').toLowerCase();
+          if (status !== 'done' && status !== 'fail' && status !== 'processing')
+            return refused('BAD_REQUEST', 'Status must be done, fail or processing');
+          const docId = text(args['DocId']) ?? '';
+          const r = await settleItem.execute({
+            transport: TRANSPORT,
+            endpoint: organId,
+            docId,
+            outcome: status,
+            remote: req?.socket.remoteAddress ?? null,
+          });
+          if (!r.ok) return refused(r.code, r.reason);
+          return { DocId: docId, State: r.state, FailCount: r.failCount ?? 0 };
+        }),
+        GetSentEdocList: guarded('sent', async (args, organId) => {
+          const page = await listSent.execute({
+            sender: organId,
+            before: text(args['Before']),
+            limit: Number(text(args['PageSize']) ?? 50),
+          });
+          return {
+            Line: page.documents.flatMap((d) =>
+              d.copies.map((c) => ({
+                DocId: d.busId,
+                DocumentId: d.documentId,
+                ToCode: c.recipient,
+                Title: d.subject ?? undefined,
+                SentTime: d.acceptedAt.toISOString(),
+                ReceivedTime: c.deliveredAt?.toISOString(),
+                ReceiveStatus: c.state,
+                LastStatusCode: c.lastStatusCode ?? undefined,
+              })),
+            ),
+            Next: page.next ?? undefined,
+          };
+        }),
+        GetAgencies: guarded('agencies', async (args) => {
+          const form = (text(args['Form']) ?? 'qcvn102').toLowerCase() === 'qd20' ? 'qd20' : 'qcvn102';
+          const { endpoints } = await listEndpoints.execute();
+          return {
+            Agency: endpoints.map((e) => {
+              const row = agencyRow(e, form);
+              return {
+                Code: row['code'] ?? '',
+                Code102: e.organId,
+                Name: e.name,
+                Transport: e.transport,
+                Status: e.status,
+              };
+            }),
+          };
+        }),
+      },
+    },
+  };
+
+  // The route must exist before Nest's not-found handler is installed (at listen): wait for it.
+  await new Promise<void>((resolvePromise, reject) => {
+    const server = soap.listen(express, {
+      path: SOAP_PATH,
+      services,
+      xml: readFileSync(WSDL_FILE, 'utf8'),
+      suppressStack: true,
+      callback: (error: unknown) =>
+        error
+          ? reject(error instanceof Error ? error : new Error('the WSDL could not be loaded'))
+          : resolvePromise(),
+    });
+    server.log = (type: string, data: unknown) => {
+      if (type === 'error') logger.warn(String(data));
+    };
+  });
+}
+
+function soapFaultXml(message: string): string {
+  const escaped = message.replace(/[<&>]/g, (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;' })[c]!);
+  return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>${escaped}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
+}

@@ -1,0 +1,156 @@
+import * as soap from 'soap';
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
+import { waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
+import { TestBus, type Inbox } from '../support/test-bus';
+
+const G22 = '000.00.00.G22'; // on AMQP
+const H56 = '000.00.00.H56'; // Thanh Hóa, on the SOAP bridge
+const H14 = '000.00.00.H14'; // Cao Bằng, on the SOAP bridge too
+
+type Reply = Record<string, unknown>;
+
+/** Calls an operation the client built from the WSDL (node-soap types them as `any`). */
+class Client {
+  constructor(readonly soap: soap.Client) {}
+
+  async call(operation: string, args: object): Promise<Reply> {
+    const method = (this.soap as unknown as Record<string, (a: object) => Promise<[Reply]>>)[
+      `${operation}Async`
+    ];
+    return (await method!.call(this.soap, args))[0];
+  }
+
+  operations(): string[] {
+    const d = this.soap.describe() as { EdocService: { EdocPort: Record<string, unknown> } };
+    return Object.keys(d.EdocService.EdocPort);
+  }
+}
+const list = (r: Reply, key: string) => (r[key] ?? []) as Reply[];
+
+/** The SOAP bridge, driven by a real node-soap client built from the WSDL the bus serves. */
+describe('the SOAP bridge (/soap/edoc)', () => {
+  let bus: TestBus;
+  let g22: Inbox;
+  let h56: Client, h14: Client, stranger: Client;
+
+  const client = async (username: string, password: string): Promise<Client> => {
+    const c = await soap.createClientAsync(`${bus.httpBase()}/soap/edoc?wsdl`, {
+      endpoint: `${bus.httpBase()}/soap/edoc`,
+    });
+    c.setSecurity(
+      new soap.WSSecurity(username, password, { passwordType: 'PasswordText', hasTimeStamp: false }),
+    );
+    return new Client(c);
+  };
+  const faultOf = async (call: Promise<unknown>) => {
+    try {
+      await call;
+    } catch (error) {
+      const root = (
+        error as {
+          root?: { Envelope?: { Body?: { Fault?: { detail?: { EdocFault?: Record<string, string> } } } } };
+        }
+      ).root;
+      return root?.Envelope?.Body?.Fault?.detail?.EdocFault;
+    }
+    throw new Error('expected a SOAP fault');
+  };
+
+  beforeAll(async () => {
+    bus = await TestBus.start();
+    await bus.seed();
+    g22 = await bus.inbox(G22);
+    h56 = await client(H56, (await bus.provisionBridge(H56)).secret);
+    h14 = await client(H14, (await bus.provisionBridge(H14)).secret);
+    stranger = await client(H56, 'wrong-password');
+  });
+  afterAll(() => bus?.close());
+
+  it('serves its WSDL', async () => {
+    const wsdl = await (await fetch(`${bus.httpBase()}/soap/edoc?wsdl`)).text();
+    expect(wsdl).toContain('GetReceivedEdocList');
+    expect(h56.operations()).toEqual([
+      'SendEdoc',
+      'GetReceivedEdocList',
+      'GetEdoc',
+      'UpdateStatus',
+      'GetSentEdocList',
+      'GetAgencies',
+    ]);
+  });
+
+  it('sends, receives, fetches, acknowledges and tracks over SOAP, with a ministry on AMQP', async () => {
+    const out = documentPackage(H56, [G22]);
+    const signed = await SigningPool.instance.sign(out.xml, await bus.trust.signing(H56));
+    const sent = await h56.call('SendEdoc', {
+      MessageType: 'edoc',
+      Package: Buffer.from(signed).toString('base64'),
+    });
+    expect(sent).toMatchObject({ Outcome: 'accepted', DocumentId: out.documentId });
+    await waitFor(() => g22.documents.find((d) => d.busId === sent['DocId']), 'at G22');
+
+    const incoming = documentPackage(G22, [H56]);
+    const busId = (await g22.receiptFor((await g22.client.send(incoming.xml)).messageId)).busId!;
+    const items = await waitFor(async () => {
+      const r = await h56.call('GetReceivedEdocList', { MessageType: 'edoc', PollerId: 'soap-1' });
+      const items = list(r, 'Item');
+      return items.some((i) => i['DocId'] === busId) ? items : undefined;
+    }, 'listed over SOAP');
+    expect(items.find((i) => i['DocId'] === busId)).toMatchObject({
+      From: G22,
+      DocumentId: incoming.documentId,
+    });
+
+    const fetched = await h56.call('GetEdoc', { DocId: busId });
+    expect(Buffer.from(fetched['Package'] as string, 'base64').toString()).toContain(incoming.documentId);
+    const done = await h56.call('UpdateStatus', { DocId: busId, Status: 'done' });
+    expect(done).toMatchObject({ State: 'done' });
+    const sentList = await h56.call('GetSentEdocList', {});
+    expect(list(sentList, 'Line').find((l) => l['DocId'] === sent['DocId'])).toMatchObject({
+      ToCode: G22,
+    });
+    const agencies = await h56.call('GetAgencies', { Form: 'qd20' });
+    expect(list(agencies, 'Agency').find((a) => a['Code102'] === H56)).toMatchObject({
+      Code: 'H56',
+    });
+  });
+
+  it('answers refusals with faults carrying the axis code and the reason', async () => {
+    expect(await faultOf(stranger.call('GetAgencies', {}))).toMatchObject({
+      ErrorCode: '15',
+      ReasonCode: 'BAD_CREDENTIALS',
+    });
+    expect(
+      await faultOf(
+        h56.call('SendEdoc', { MessageType: 'edoc', Package: Buffer.from('<x').toString('base64') }),
+      ),
+    ).toMatchObject({
+      ErrorCode: '22',
+      ReasonCode: 'XML_MALFORMED',
+    });
+    const theirs = documentPackage(G22, [H14]);
+    const theirId = (await g22.receiptFor((await g22.client.send(theirs.xml)).messageId)).busId!;
+    await waitFor(async () => {
+      const r = await h14.call('GetReceivedEdocList', { PollerId: 'x' });
+      return list(r, 'Item').some((i) => i['DocId'] === theirId);
+    }, 'at H14');
+    expect(await faultOf(h56.call('GetEdoc', { DocId: theirId }))).toMatchObject({
+      ErrorCode: '21',
+      ReasonCode: 'NOT_FOUND',
+    });
+    const [rows] = await bus.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bridge_refusal WHERE transport = 'soap'`,
+    );
+    expect(rows!.n).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses a body over the size limit before parsing it', async () => {
+    const res = await fetch(`${bus.httpBase()}/soap/edoc`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: Buffer.alloc(Math.ceil((bus.config.xmlLimits.maxBytes * 4) / 3) + 300 * 1024, 0x20),
+    });
+    expect(res.status).toBe(413);
+  });
+});
