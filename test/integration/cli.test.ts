@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnv, runCli as run } from '../support/cli';
+import { AxisClient } from '../support/axis-client';
 import { documentPackage } from '../support/packages';
 import { TestBus } from '../support/test-bus';
 
@@ -92,6 +93,44 @@ describe('the edoc-bus command', () => {
     expect(sent.stdout).toMatch(/<Outcome>accepted<\/Outcome>/);
     expect(sent.stdout).toMatch(/<Recipient organId="000\.00\.00\.H41" outcome="queued"><\/Recipient>/);
     expect(sent.stdout).toMatch(/<SignatureCheck policy="strict" status="verified">/);
+  });
+
+  it('moves an endpoint to the bridges and issues its bridge credentials, which the axis API accepts', async () => {
+    const moved = await cli(
+      'endpoints',
+      'transport',
+      '000.00.00.H62',
+      'bridge',
+      '--reason',
+      'no AMQP at the province',
+    );
+    expect(moved).toMatchObject({ status: 0 });
+    expect(moved.stdout).toMatch(/000\.00\.00\.H62 now connects over bridge/);
+    const provision = await cli(
+      'endpoints',
+      'provision',
+      '000.00.00.H62',
+      '--credentials-dir',
+      credentialsDir,
+    );
+    expect(provision.status).toBe(0);
+    const issued = JSON.parse(readFileSync(join(credentialsDir, '000.00.00.H62.bridge.json'), 'utf8')) as {
+      systemId: string;
+      secret: string;
+      token: string;
+    };
+    expect(issued.systemId).toBe('000.00.00.H62');
+    const [stored] = await bus.query<{ secret_box: string; token_hash: string }>(
+      `SELECT secret_box, token_hash FROM bridge_credential WHERE organ_id = '000.00.00.H62'`,
+    );
+    expect(stored!.secret_box).not.toContain(issued.secret); // encrypted at rest
+    expect(stored!.token_hash).not.toContain(issued.token); // only a hash
+    await new Promise((r) => setTimeout(r, 50));
+    const axis = new AxisClient(bus.httpBase(), issued.systemId, issued.secret);
+    expect(await axis.call('getAgenciesList')).toMatchObject({ status: 'OK' });
+    const rotated = await cli('endpoints', 'provision', '000.00.00.H62', '--credentials-dir', credentialsDir);
+    expect(rotated.status).toBe(0);
+    expect(await axis.call('getAgenciesList')).toMatchObject({ ErrorCode: '15' }); // the old secret no longer works
   });
 
   it('names the missing service and how to start it', async () => {

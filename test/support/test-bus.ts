@@ -22,7 +22,11 @@ import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/manage
 import type { BrokerCredentials } from '../../src/modules/registry/broker-access.port';
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
-import { sleep, testServices, waitFor } from './infrastructure';
+import { testServices, waitFor } from './infrastructure';
+import {
+  ChangeEndpointTransport,
+  ChangeEndpointTransportCommand,
+} from '../../src/modules/registry/use-cases/change-endpoint-transport.use-case';
 import type { IssuedBridgeCredentials } from '../../src/modules/bridge/bridge-credentials.port';
 import { TestTrust } from './test-trust';
 import { SigningPool, type SigningCredentials } from '../../src/adapters/workers/signing-pool';
@@ -152,8 +156,14 @@ export class TestBus {
 
   /** Moves an endpoint to the bridge transport and issues its bridge credentials. */
   async provisionBridge(organId: string): Promise<IssuedBridgeCredentials> {
-    await this.query(`UPDATE endpoint SET transport = 'bridge' WHERE organ_id = $1`, [organId]);
-    await sleep(this.config.directoryTtlMs + 10);
+    await this.get(ChangeEndpointTransport).execute(
+      ChangeEndpointTransportCommand.create({
+        code: organId,
+        transport: 'bridge',
+        reason: 'test',
+        actor: 'test',
+      }),
+    );
     const [c] = await this.get(ProvisionEndpoints).execute({ codes: [organId], actor: 'test' });
     if (c?.transport !== 'bridge') throw new Error(`${organId} did not become a bridge endpoint`);
     return c;

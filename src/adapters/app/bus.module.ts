@@ -45,6 +45,7 @@ import { EndpointRepository } from '../../modules/registry/endpoint.repository';
 import { AddAlias } from '../../modules/registry/use-cases/add-alias.use-case';
 import { AddEndpoint } from '../../modules/registry/use-cases/add-endpoint.use-case';
 import { ChangeEndpointStatus } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
+import { ChangeEndpointTransport } from '../../modules/registry/use-cases/change-endpoint-transport.use-case';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
@@ -93,6 +94,7 @@ const USE_CASES = [
   SeedEndpoints,
   AddEndpoint,
   ChangeEndpointStatus,
+  ChangeEndpointTransport,
   ListEndpoints,
   AddAlias,
   ProvisionEndpoints,

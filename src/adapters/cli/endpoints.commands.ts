@@ -13,6 +13,10 @@ import {
 } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import type { SignaturePolicy } from '../../modules/trust/policy/signature-policy';
+import {
+  ChangeEndpointTransport,
+  ChangeEndpointTransportCommand,
+} from '../../modules/registry/use-cases/change-endpoint-transport.use-case';
 import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
 import type { Transport } from '../../modules/registry/domain/endpoint';
@@ -137,6 +141,30 @@ export function registerEndpointCommands(program: Command): void {
             AddAliasCommand.create({ closedCode, successorCode, reason: opts.reason, actor: operator() }),
           );
         console.log(`${a.closedCode} → ${a.successorCode}`);
+      }),
+    );
+
+  endpoints
+    .command('transport <code> <transport>')
+    .description(
+      'move an endpoint between amqp (broker inbox) and bridge (polls over HTTP, SOAP or REST); then provision it',
+    )
+    .requiredOption('--reason <text>', 'why (kept with the change)')
+    .action((code: string, transport: string, opts: { reason: string }) =>
+      withBus(async (app) => {
+        const e = await app
+          .get(ChangeEndpointTransport)
+          .execute(
+            ChangeEndpointTransportCommand.create({
+              code,
+              transport: transport as Transport,
+              reason: opts.reason,
+              actor: operator(),
+            }),
+          );
+        console.log(
+          `${e.organId} now connects over ${e.transport}; run: edoc-bus endpoints provision ${e.organId}`,
+        );
       }),
     );
 

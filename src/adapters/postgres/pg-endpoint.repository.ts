@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import type { Endpoint, EndpointStatus, OrganAlias } from '../../modules/registry/domain/endpoint';
+import type { Endpoint, EndpointStatus, OrganAlias, Transport } from '../../modules/registry/domain/endpoint';
 import type { OrganCategory } from '../../modules/registry/domain/organ-code';
 import type { SignaturePolicy } from '../../modules/trust/policy/signature-policy';
 import { EndpointRepository, type EndpointChange } from '../../modules/registry/endpoint.repository';
@@ -63,6 +63,13 @@ export class PgEndpointRepository extends EndpointRepository {
       await m
         .getRepository(EndpointEntity)
         .update({ organId }, { signaturePolicy: policy, updatedAt: change.at });
+      await m.getRepository(EndpointChangeEntity).insert(change);
+    });
+  }
+
+  async setTransport(organId: string, transport: Transport, change: EndpointChange): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await m.getRepository(EndpointEntity).update({ organId }, { transport, updatedAt: change.at });
       await m.getRepository(EndpointChangeEntity).insert(change);
     });
   }

@@ -1,9 +1,9 @@
 import type { SignaturePolicy } from '../trust/policy/signature-policy';
-import type { Endpoint, EndpointStatus, OrganAlias } from './domain/endpoint';
+import type { Endpoint, EndpointStatus, OrganAlias, Transport } from './domain/endpoint';
 
 export interface EndpointChange {
   organId: string;
-  action: 'add' | 'update' | 'lock' | 'unlock' | 'close' | 'provision' | 'alias' | 'policy';
+  action: 'add' | 'update' | 'lock' | 'unlock' | 'close' | 'provision' | 'alias' | 'policy' | 'transport';
   actor: string;
   reason: string | null;
   at: Date;
@@ -27,6 +27,7 @@ export abstract class EndpointRepository {
     policy: SignaturePolicy,
     change: EndpointChange,
   ): Promise<void>;
+  abstract setTransport(organId: string, transport: Transport, change: EndpointChange): Promise<void>;
   abstract markProvisioned(organId: string, brokerUser: string, change: EndpointChange): Promise<void>;
   abstract findAllAliases(): Promise<OrganAlias[]>;
   /** Inserts aliases whose closed code has none yet; returns how many were inserted. */

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { Clock } from '../../shared/clock';
+import { createCommand } from '../../shared/command';
+import { DomainRuleError } from '../../shared/errors';
+import { Directory } from '../directory';
+import type { Endpoint, Transport } from '../domain/endpoint';
+import { canonicalOrganCode } from '../domain/organ-code';
+import { EndpointRepository } from '../endpoint.repository';
+
+export class ChangeEndpointTransportCommand {
+  @IsString() @IsNotEmpty() code!: string;
+  @IsIn(['amqp', 'bridge']) transport!: Transport;
+  @IsString() @IsNotEmpty() @MaxLength(500) reason!: string;
+  @IsString() @IsNotEmpty() actor!: string;
+
+  static create(props: ChangeEndpointTransportCommand): ChangeEndpointTransportCommand {
+    return createCommand(ChangeEndpointTransportCommand, props);
+  }
+}
+
+/**
+ * Moves an endpoint between AMQP (a broker inbox) and the bridges (a pull inbox polled over
+ * HTTP, SOAP or REST). New copies go the new way at once; copies already waiting in the old inbox
+ * stay there for the old connection to take. Provision it again afterwards for its new credentials.
+ */
+@Injectable()
+export class ChangeEndpointTransport {
+  constructor(
+    private readonly repository: EndpointRepository,
+    private readonly directory: Directory,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: ChangeEndpointTransportCommand): Promise<Endpoint> {
+    const organId = canonicalOrganCode(command.code);
+    const endpoint = organId ? await this.repository.findOne(organId) : null;
+    if (!endpoint) throw new DomainRuleError('endpoint-unknown', `No endpoint ${command.code}`);
+    if (endpoint.transport === command.transport) return endpoint;
+    await this.repository.setTransport(endpoint.organId, command.transport, {
+      organId: endpoint.organId,
+      action: 'transport',
+      actor: command.actor,
+      reason: `${endpoint.transport} → ${command.transport}: ${command.reason}`,
+      at: this.clock.now(),
+    });
+    this.directory.invalidate();
+    return { ...endpoint, transport: command.transport };
+  }
+}
