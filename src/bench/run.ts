@@ -2,14 +2,13 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { Command } from 'commander';
+import { envOf, freshEnvironment, waitForReady } from './environment';
 import { verificationBench, type RateFigure } from './verification';
 import { openBusContext, busLogger } from '../adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../adapters/cli/credentials';
 import { formatTable } from '../adapters/cli/table';
-import { loadConfig, type BusConfig } from '../adapters/config/bus-config';
-import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
+import { loadConfig } from '../adapters/config/bus-config';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
@@ -310,51 +309,6 @@ function printResult(opts: Options, r: BusRunResult): void {
       ],
     ),
   );
-}
-
-/** A fresh database and vhost per run, so runs do not see each other's data. */
-async function freshEnvironment(base: BusConfig, runId: string): Promise<BusConfig> {
-  const vhost = 'edoc-bench';
-  const management = new RabbitManagementClient(base.managementUrl);
-  await management.deleteVhost(vhost);
-  await management.putVhost(vhost);
-  const busUser = decodeURIComponent(new URL(base.amqpUrl).username) || 'guest';
-  await management.putPermissions(vhost, busUser, { configure: '.*', write: '.*', read: '.*' });
-  const amqp = new URL(base.amqpUrl);
-  amqp.pathname = `/${vhost}`;
-  const db = new URL(base.databaseUrl);
-  db.pathname = '/edoc_bench';
-  const adminUrl = new URL(base.databaseUrl);
-  adminUrl.pathname = '/postgres';
-  const admin = new Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS edoc_bench WITH (FORCE)');
-  await admin.end();
-  void runId;
-  return { ...base, amqpUrl: amqp.toString(), databaseUrl: db.toString(), port: 18080 };
-}
-
-function envOf(config: BusConfig): Record<string, string> {
-  return {
-    DATABASE_URL: config.databaseUrl,
-    AMQP_URL: config.amqpUrl,
-    RABBITMQ_MANAGEMENT_URL: config.managementUrl,
-    PORT: String(config.port),
-  };
-}
-
-async function waitForReady(port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the bus did not become ready within 60 s');
 }
 
 function exited(child: ChildProcess): Promise<number | null> {

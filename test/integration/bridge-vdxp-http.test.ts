@@ -3,7 +3,7 @@ import {
   writeStatusPackage,
 } from '../../src/modules/edoc/writing/write-status-package';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
-import { AxisClient } from '../support/axis-client';
+import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
 import { cliEnv, runCli } from '../support/cli';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';

@@ -152,16 +152,14 @@ export function registerEndpointCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why (kept with the change)')
     .action((code: string, transport: string, opts: { reason: string }) =>
       withBus(async (app) => {
-        const e = await app
-          .get(ChangeEndpointTransport)
-          .execute(
-            ChangeEndpointTransportCommand.create({
-              code,
-              transport: transport as Transport,
-              reason: opts.reason,
-              actor: operator(),
-            }),
-          );
+        const e = await app.get(ChangeEndpointTransport).execute(
+          ChangeEndpointTransportCommand.create({
+            code,
+            transport: transport as Transport,
+            reason: opts.reason,
+            actor: operator(),
+          }),
+        );
         console.log(
           `${e.organId} now connects over ${e.transport}; run: edoc-bus endpoints provision ${e.organId}`,
         );

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { formatAxisTimestamp } from '../../src/modules/bridge/domain/axis-signature';
+import { formatAxisTimestamp } from '../../../modules/bridge/domain/axis-signature';
 
 export interface AxisReply<T = unknown> {
   status: 'OK' | 'FAIL';
@@ -10,8 +10,8 @@ export interface AxisReply<T = unknown> {
 }
 
 /**
- * A client of the national axis API that signs its calls exactly as the axis SDK (SDKVXP
- * `VnptService`) does: each parameter as an `XroadVnpt-<name>` header, the JSON object of all of
+ * A client of the national axis API (and so of edoc-bus's vdxp-http bridge) that signs its calls
+ * exactly as the axis SDK (SDKVXP `VnptService`) does: each parameter as an `XroadVnpt-<name>` header, the JSON object of all of
  * them as `XroadVnpt-sign-header`, its HMAC-SHA256 hex with the secret as `XroadVnpt-hash-header`.
  */
 export class AxisClient {
@@ -23,12 +23,14 @@ export class AxisClient {
     readonly baseUrl: string,
     readonly systemId: string,
     private readonly secret: string,
+    /** The SDK writes local time; the bus reads Vietnam time (+420) unless configured otherwise. */
+    private readonly zoneOffsetMinutes = 420,
   ) {}
 
   signedHeaders(parameters: Record<string, string>): Record<string, string> {
     const params = {
       systemid: this.systemId,
-      timestamp: formatAxisTimestamp(this.now(), 420),
+      timestamp: formatAxisTimestamp(this.now(), this.zoneOffsetMinutes),
       ...parameters,
     };
     const headers: Record<string, string> = {};

@@ -1,0 +1,289 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as soap from 'soap';
+import { EdocBusClient } from '../adapters/amqp/sdk';
+import { busLogger, openBusContext } from '../adapters/app/bootstrap';
+import { endpointAmqpUrl } from '../adapters/cli/credentials';
+import { sampleDocument } from '../adapters/cli/sample-documents';
+import { formatTable } from '../adapters/cli/table';
+import { loadConfig } from '../adapters/config/bus-config';
+import { PkiResponder } from '../adapters/pki/pki-responder';
+import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
+import { AxisClient } from '../adapters/vdxp-http/client/axis-client';
+import { SigningPool } from '../adapters/workers/signing-pool';
+import type { IssuedBridgeCredentials } from '../modules/bridge/bridge-credentials.port';
+import {
+  ChangeEndpointTransport,
+  ChangeEndpointTransportCommand,
+} from '../modules/registry/use-cases/change-endpoint-transport.use-case';
+import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
+import { envOf, freshEnvironment, waitForReady } from './environment';
+
+/**
+ * `npm run bench:bridges`: the bus process's memory while a ~48 MB signed package (the size cap
+ * is 50 MB) goes in and out through each bridge. RSS of the bus process is sampled every 10 ms
+ * from /proc during each operation; the table gives the resident size before and the peak during.
+ */
+const root = resolve(__dirname, '..', '..');
+const outDir = join(root, 'bench-output');
+const MB = 1024 * 1024;
+const G22 = '000.00.00.G22';
+const BRIDGES = { axis: '000.00.00.H41', rest: '000.00.00.H20', soap: '000.00.00.H56' } as const;
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function measured<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ before: number; peak: number; ms: number; value: T }> {
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 1500)); // let the bus settle after the previous step
+  const before = rssOf(pid);
+  let peak = before;
+  const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 10);
+  const started = performance.now();
+  try {
+    const value = await work();
+    return { before, peak: Math.max(peak, rssOf(pid)), ms: performance.now() - started, value };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const config = await freshEnvironment(loadConfig(), 'bridges', 18081);
+  const keyFile = join(outDir, 'bridge-secrets.key');
+  const responder = new PkiResponder(null);
+  const pki = await TestPki.create(`http://127.0.0.1:${await responder.listen(0)}`);
+  responder.attach(pki);
+  const pkiDir = join(outDir, 'pki-bridges');
+  await pki.write(pkiDir);
+  const signingOf = async (organId: string) => {
+    const issued = await pki.issueEndpoint(organId);
+    return {
+      keyPem: await privateKeyPem(issued.keys.privateKey),
+      certificatePem: issued.certificate.toString('pem'),
+    };
+  };
+
+  const adminConfig = {
+    ...config,
+    logLevel: 'error' as const,
+    bridge: { ...config.bridge, secretsKeyFile: keyFile },
+  };
+  const admin = await openBusContext(adminConfig, busLogger(adminConfig, false));
+  await admin.get(SeedEndpoints).execute();
+  for (const organId of Object.values(BRIDGES))
+    await admin.get(ChangeEndpointTransport).execute(
+      ChangeEndpointTransportCommand.create({
+        code: organId,
+        transport: 'bridge',
+        reason: 'bench',
+        actor: 'bench',
+      }),
+    );
+  const issued = await admin
+    .get(ProvisionEndpoints)
+    .execute({ codes: [G22, ...Object.values(BRIDGES)], actor: 'bench' });
+  await admin.close();
+  const amqp = issued.find((c) => c.transport === 'amqp')!;
+  const bridge = (organId: string) =>
+    issued.find(
+      (c): c is { transport: 'bridge' } & IssuedBridgeCredentials =>
+        c.transport === 'bridge' && c.organId === organId,
+    )!;
+
+  const bus = spawn(process.execPath, ['--expose-gc', join(root, 'dist/adapters/cli/main.js'), 'serve'], {
+    env: {
+      ...process.env,
+      ...envOf(config),
+      LOG_LEVEL: 'warn',
+      BRIDGE_SECRETS_KEY_FILE: keyFile,
+      TRUST_ANCHORS: join(pkiDir, 'trust-anchors.pem'),
+      TRUST_INTERMEDIATES: join(pkiDir, 'intermediates.pem'),
+      BUS_SIGNING_KEY: join(pkiDir, 'bus.key'),
+      BUS_SIGNING_CERT: join(pkiDir, 'bus.crt'),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${config.port}`;
+  const rows: string[][] = [];
+  let g22: EdocBusClient | null = null;
+  try {
+    await waitForReady(config.port);
+    const pid = bus.pid!;
+    g22 = await EdocBusClient.connect({
+      url: endpointAmqpUrl(config.amqpUrl, amqp),
+      signing: await signingOf(G22),
+    });
+    const received = new Map<string, number>();
+    g22.onDocument((d) => void received.set(d.busId, d.body.length));
+    await g22.start();
+    const bigPackage = async (from: string, to: string, n: number) => {
+      const doc = sampleDocument({
+        from: { organId: from, name: from },
+        to: [{ organId: to, name: to }],
+        number: n,
+        attachmentBytes: 36_000_000,
+      });
+      return { ...doc, xml: await SigningPool.instance.sign(doc.xml, await signingOf(from)) };
+    };
+    const mb = (b: number) => (b / MB).toFixed(0);
+    const record = (
+      bridgeName: string,
+      op: string,
+      size: number,
+      m: { before: number; peak: number; ms: number },
+    ) =>
+      rows.push([
+        bridgeName,
+        op,
+        mb(size),
+        mb(m.before),
+        mb(m.peak),
+        mb(m.peak - m.before),
+        (m.ms / 1000).toFixed(1),
+      ]);
+
+    for (const [name, organId] of Object.entries(BRIDGES)) {
+      const creds = bridge(organId);
+      const up = await bigPackage(organId, G22, Date.now() % 1e9);
+      const size = Buffer.byteLength(up.xml);
+      const sent = await measured(pid, async () => {
+        if (name === 'axis')
+          return (await new AxisClient(base, creds.systemId, creds.secret).sendEdoc(up.xml)).status;
+        if (name === 'rest')
+          return String(
+            (
+              await fetch(`${base}/api/v1/documents`, {
+                method: 'POST',
+                body: up.xml,
+                headers: { authorization: `Bearer ${creds.token}` },
+              })
+            ).status,
+          );
+        const r = await soapCall(base, organId, creds.secret, 'SendEdoc', {
+          MessageType: 'edoc',
+          Package: Buffer.from(up.xml).toString('base64'),
+        });
+        return String(r?.['Outcome']);
+      });
+      if (!['OK', '202', 'accepted'].includes(sent.value))
+        throw new Error(`${name} send failed: ${sent.value}`);
+      record(name, 'send', size, sent);
+
+      const down = await bigPackage(G22, organId, (Date.now() % 1e9) + 1);
+      await g22.send(down.xml);
+      const docId = await waitForItem(base, name, organId, creds);
+      const fetched = await measured(pid, async () => fetchItem(base, name, organId, creds, docId));
+      if (fetched.value !== Buffer.byteLength(down.xml))
+        throw new Error(`${name} fetch returned ${fetched.value} bytes`);
+      record(name, 'fetch', fetched.value, fetched);
+    }
+  } finally {
+    await g22?.close();
+    bus.kill('SIGTERM');
+    await SigningPool.instance.close();
+    await responder.close();
+  }
+  console.log(
+    '\nBus process memory while a large package crosses each bridge (MB; RSS sampled every 10 ms)\n',
+  );
+  console.log(
+    formatTable(
+      ['bridge', 'operation', 'package', 'rss before', 'rss peak', 'peak − before', 'seconds'],
+      rows,
+    ),
+  );
+}
+
+/** A node-soap client of the bus's WSDL, signed in as the endpoint; `call` runs one operation. */
+async function soapCall(
+  base: string,
+  organId: string,
+  secret: string,
+  operation: string,
+  args: object,
+): Promise<Record<string, unknown> | null> {
+  const c = await soap.createClientAsync(`${base}/soap/edoc?wsdl`, { endpoint: `${base}/soap/edoc` });
+  c.setSecurity(new soap.WSSecurity(organId, secret, { passwordType: 'PasswordText', hasTimeStamp: false }));
+  const method = (c as unknown as Record<string, (a: object) => Promise<[Record<string, unknown> | null]>>)[
+    `${operation}Async`
+  ]!;
+  return (await method.call(c, args))[0];
+}
+
+async function waitForItem(
+  base: string,
+  name: string,
+  organId: string,
+  creds: IssuedBridgeCredentials,
+): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const ids = await listIds(base, name, organId, creds);
+    if (ids.length > 0) return ids[0]!;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`nothing reached ${organId}`);
+}
+
+async function listIds(
+  base: string,
+  name: string,
+  organId: string,
+  creds: IssuedBridgeCredentials,
+): Promise<string[]> {
+  if (name === 'axis') {
+    const r = await new AxisClient(base, creds.systemId, creds.secret).call<Array<{ docId: string }>>(
+      'getReceivedEdocList',
+      { messagetype: 'edoc', pollerid: 'bench' },
+    );
+    return (r.data ?? []).map((i) => i.docId);
+  }
+  if (name === 'rest') {
+    const r = await fetch(`${base}/api/v1/inbox?types=edoc&poller=bench`, {
+      headers: { authorization: `Bearer ${creds.token}` },
+    });
+    return ((await r.json()) as { items: Array<{ docId: string }> }).items.map((i) => i.docId);
+  }
+  const r = await soapCall(base, organId, creds.secret, 'GetReceivedEdocList', {
+    MessageType: 'edoc',
+    PollerId: 'bench',
+  });
+  return ((r?.['Item'] ?? []) as Array<{ DocId: string }>).map((i) => i.DocId);
+}
+
+async function fetchItem(
+  base: string,
+  name: string,
+  organId: string,
+  creds: IssuedBridgeCredentials,
+  docId: string,
+): Promise<number> {
+  if (name === 'axis') {
+    const r = await new AxisClient(base, creds.systemId, creds.secret).call<string>('getEdoc', {
+      docid: docId,
+    });
+    return Buffer.from(r.data, 'base64').length;
+  }
+  if (name === 'rest') {
+    const r = await fetch(`${base}/api/v1/inbox/${docId}`, {
+      headers: { authorization: `Bearer ${creds.token}` },
+    });
+    return (await r.arrayBuffer()).byteLength;
+  }
+  const r = await soapCall(base, organId, creds.secret, 'GetEdoc', { DocId: docId });
+  return Buffer.from((r?.['Package'] as string | undefined) ?? '', 'base64').length;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
