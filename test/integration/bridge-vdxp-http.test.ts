@@ -147,6 +147,20 @@ describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
     });
   });
 
+  it('hands over a package of several megabytes intact, streamed in pieces', async () => {
+    const pkg = documentPackage(G22, [H41], { attachmentBytes: 6 * 1024 * 1024 });
+    const sent = await g22.client.send(pkg.xml);
+    const busId = (await g22.receiptFor(sent.messageId, 30_000)).busId!;
+    await waitFor(
+      async () => (await listed(h41, 'edoc', { pollerid: 'big' })).find((i) => i.docId === busId),
+      'listed',
+    );
+    const fetched = await h41.call<string>('getEdoc', { docid: busId });
+    const bytes = Buffer.from(fetched.data, 'base64');
+    expect(bytes.length).toBeGreaterThan(8 * 1024 * 1024); // three pieces or more
+    expect(bytes.equals(sent.bytes)).toBe(true);
+  });
+
   it('serves the directory in both code forms', async () => {
     const q = await h41.call<Array<{ code: string; code102: string; name: string }>>('getAgenciesList');
     const qd20 = await h41.call<Array<{ code: string; code102: string }>>('getAgenciesListQD20');

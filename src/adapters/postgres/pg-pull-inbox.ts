@@ -5,6 +5,7 @@ import {
   PullInboxRepository,
   type PullItem,
   type PullListing,
+  type PullItemContent,
   type PullMessageType,
   type SettleOutcome,
   type SettleResult,
@@ -29,6 +30,8 @@ interface ItemRow {
   created_at: Date;
 }
 
+/** 3 MiB: a multiple of 3, so base64 of each piece concatenates into the base64 of the whole. */
+const READ_CHUNK = 3 * 1024 * 1024;
 const ITEM_COLUMNS = `id, message_type, package_id, receipt_id, headers, lane, state, fail_count, created_at`;
 const BODY_OF = `coalesce(p.body, (SELECT c.body FROM package_content c WHERE c.package_id = p.package_id),
                           (SELECT r.body FROM receipt r WHERE r.id = p.receipt_id))`;
@@ -79,14 +82,28 @@ export class PgPullInbox extends PullInboxRepository {
     return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(toItem);
   }
 
-  async fetch(endpoint: string, docId: string): Promise<{ item: PullItem; body: Uint8Array } | null> {
-    const row = await this.sql.one<ItemRow & { body: Buffer }>(
-      `SELECT p.${ITEM_COLUMNS.split(', ').join(', p.')}, ${BODY_OF} AS body
+  async fetch(endpoint: string, docId: string): Promise<PullItemContent | null> {
+    const row = await this.sql.one<ItemRow & { size: number }>(
+      `SELECT p.${ITEM_COLUMNS.split(', ').join(', p.')}, octet_length(${BODY_OF}) AS size
          FROM pull_item p
         WHERE p.endpoint = $1 AND (p.package_id = $2::uuid OR p.receipt_id = $2::uuid) AND p.state = 'pending'`,
       [endpoint, docId],
     );
-    return row ? { item: toItem(row), body: row.body } : null;
+    if (!row) return null;
+    const size = Number(row.size);
+    return { item: toItem(row), size, chunks: () => this.chunks(row.id, size) };
+  }
+
+  /** Reads the body a slice at a time (bytea comes as hex text: a whole 50 MB body would cost 150 MB). */
+  private async *chunks(id: string, size: number): AsyncIterable<Uint8Array> {
+    for (let offset = 0; offset < size; offset += READ_CHUNK) {
+      const part = await this.sql.one<{ part: Buffer }>(
+        `SELECT substring(${BODY_OF} FROM $2::int FOR $3::int) AS part FROM pull_item p WHERE p.id = $1::bigint`,
+        [id, offset + 1, READ_CHUNK],
+      );
+      if (!part) throw new Error(`pull item ${id} vanished while it was read`);
+      yield part.part;
+    }
   }
 
   async settle(

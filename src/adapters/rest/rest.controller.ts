@@ -25,6 +25,7 @@ import type { SubmissionOutcome } from '../../modules/routing/domain/submission-
 import { describeRefusal } from '../../modules/shared/reasons';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { readBody } from '../http/read-body';
+import { writeChunks } from '../http/stream-chunks';
 import { OPENAPI } from './openapi';
 
 const TRANSPORT = 'rest' as const;
@@ -99,10 +100,11 @@ export class RestController {
     if (!found.ok) throw new HttpException({ code: found.code, reason: found.reason }, 404);
     res
       .status(200)
-      .type(found.item.messageType === 'receipt' ? 'application/xml' : 'application/xml')
+      .type('application/xml')
+      .set('content-length', String(found.size))
       .set('x-edoc-message-type', found.item.messageType)
-      .set('x-edoc-bus-id', found.item.docId)
-      .end(Buffer.from(found.body.buffer, found.body.byteOffset, found.body.byteLength));
+      .set('x-edoc-bus-id', found.item.docId);
+    if (await writeChunks(res, found.chunks())) res.end();
   }
 
   @Post('v1/inbox/:docId/ack')

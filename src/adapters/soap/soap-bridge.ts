@@ -16,6 +16,7 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import { describeRefusal } from '../../modules/shared/reasons';
 import type { BusConfig } from '../config/bus-config';
 import { readBody } from '../http/read-body';
+import { collectChunks } from '../http/stream-chunks';
 import {
   AXIS_ERROR,
   axisCodeForBridgeRefusal,
@@ -205,7 +206,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
           return {
             DocId: docId,
             MessageType: found.item.messageType,
-            Package: Buffer.from(found.body).toString('base64'),
+            Package: (await collectChunks(found.chunks())).toString('base64'),
           };
         }),
         UpdateStatus: guarded('settle', async (args, organId, req) => {

@@ -22,6 +22,7 @@ import type { PullMessageType } from '../../modules/bridge/pull-inbox.repository
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { readUpload } from '../http/multipart-upload';
+import { writeChunks } from '../http/stream-chunks';
 import { agencyRow, receivedRow, sentRows, sendReply } from './axis-mapping';
 import { AXIS_ERROR, axisCodeForBridgeRefusal, fail, ok, type AxisReply } from './axis-reply';
 
@@ -141,18 +142,13 @@ export class AxisController {
       remote: remoteOf(req),
     });
     if (!found.ok) return void res.json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
-    // Written in pieces: a 50 MB package is never held a second time as one base64 string.
+    // Streamed: a 50 MB package is never held whole, nor as one base64 string.
     res.status(200).type('application/json');
     res.write(
       `{"status":"OK","ErrorCode":"0","ErrorDesc":"","docId":${JSON.stringify(docId)},"messageType":"${found.item.messageType}","data":"`,
     );
-    const body = Buffer.from(found.body.buffer, found.body.byteOffset, found.body.byteLength);
-    const CHUNK = 3 * 256 * 1024; // a multiple of 3: base64 pieces join without padding
-    for (let i = 0; i < body.length; i += CHUNK) {
-      if (!res.write(body.subarray(i, i + CHUNK).toString('base64')))
-        await new Promise((r) => res.once('drain', r));
-    }
-    res.end('"}');
+    // Pieces are multiples of 3 bytes: their base64 joins into the base64 of the whole.
+    if (await writeChunks(res, found.chunks(), (c) => c.toString('base64'))) res.end('"}');
   }
 
   @Post('updateStatus')

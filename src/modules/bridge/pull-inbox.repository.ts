@@ -31,6 +31,14 @@ export interface PullListing {
   now: Date;
 }
 
+/** An item's bytes, read piece by piece so a 50 MB package is never held whole by a fetch. */
+export interface PullItemContent {
+  item: PullItem;
+  size: number;
+  /** The bytes in order, in pieces whose length is a multiple of 3 (base64 pieces then join cleanly). */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
 export type SettleOutcome = 'done' | 'fail' | 'processing';
 
 export interface SettleResult {
@@ -49,7 +57,7 @@ export interface SettleResult {
 export abstract class PullInboxRepository {
   abstract list(listing: PullListing): Promise<PullItem[]>;
   /** The item and its bytes, only if it is this endpoint's and still pending. */
-  abstract fetch(endpoint: string, docId: string): Promise<{ item: PullItem; body: Uint8Array } | null>;
+  abstract fetch(endpoint: string, docId: string): Promise<PullItemContent | null>;
   abstract settle(
     endpoint: string,
     docId: string,

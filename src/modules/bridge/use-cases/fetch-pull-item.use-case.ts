@@ -5,10 +5,9 @@ import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
 import { BridgeRefusals } from '../bridge-credentials.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
-import { PullInboxRepository, type PullItem } from '../pull-inbox.repository';
+import { PullInboxRepository, type PullItemContent } from '../pull-inbox.repository';
 
-export type FetchPullItemResult =
-  { ok: true; item: PullItem; body: Uint8Array } | ({ ok: false } & BridgeRefusal);
+export type FetchPullItemResult = ({ ok: true } & PullItemContent) | ({ ok: false } & BridgeRefusal);
 
 /**
  * Hands a bridge endpoint one of its items. Fetching a document is its `delivered` moment in the
@@ -54,6 +53,6 @@ export class FetchPullItem {
         receivedAt: this.clock.now(),
       });
     }
-    return { ok: true, ...found };
+    return { ok: true, item: found.item, size: found.size, chunks: () => found.chunks() };
   }
 }
