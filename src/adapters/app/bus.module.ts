@@ -73,6 +73,7 @@ import { vhostOf } from '../rabbitmq-admin/management-client';
 import { InspectionPool } from '../workers/inspection-pool';
 import { AmqpRuntime } from './amqp-runtime';
 import { bridgeProviders } from './bridge.providers';
+import { AuditSealer, auditProviders } from './audit.providers';
 import { PgPullInbox } from '../postgres/pg-pull-inbox';
 import { AxisController } from '../vdxp-http/axis.controller';
 import { RestController } from '../rest/rest.controller';
@@ -134,6 +135,7 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
     private readonly getDocumentTrace: GetDocumentTrace,
     private readonly recordDeadLetter: RecordDeadLetter,
     @Inject(DeadlineSweeper) private readonly deadlines: DeadlineSweeper | null,
+    @Inject(AuditSealer) private readonly auditSealer: AuditSealer | null,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PackageInspection) private readonly inspection: InspectionPool,
     private readonly db: DataSource,
@@ -150,10 +152,12 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
       this.clock,
     );
     this.deadlines?.start();
+    this.auditSealer?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.deadlines?.stop();
+    await this.auditSealer?.stop();
     await this.amqp.stop();
     await this.inspection.close();
     await this.db.destroy();
@@ -235,6 +239,7 @@ export class BusModule {
         inject: [AmqpRuntime],
       },
       ...bridgeProviders(config),
+      ...auditProviders(config, options),
       {
         provide: DeadlineSweeper,
         useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/bus-config';
 import { busLogger, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
+import { registerAuditCommands } from './audit.commands';
 import { registerDeadLetterCommands } from './dlq.commands';
 import { registerEndpointCommands } from './endpoints.commands';
 import { registerPkiCommands } from './pki.commands';
@@ -43,6 +44,7 @@ registerEndpointCommands(program);
 registerPkiCommands(program);
 registerSendCommand(program);
 registerDeadLetterCommands(program);
+registerAuditCommands(program);
 registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch(reportAndExit);

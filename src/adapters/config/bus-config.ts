@@ -205,6 +205,20 @@ export class EnvironmentVariables {
   @Max(86_400)
   BRIDGE_LISTING_LEASE_SECONDS = 300;
 
+  /** How often recorded events are sealed into the audit hash chain. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  AUDIT_SEAL_INTERVAL_MS = 500;
+
+  /** How often the chain head is signed with the bus's key (a checkpoint auditors verify). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  AUDIT_CHECKPOINT_INTERVAL_MS = 60_000;
+
   /** Test-only: `kill-after-commit` (see src/adapters/app/fault-injection.ts). Never in production. */
   @IsIn(['', 'kill-after-commit'])
   FAULT_INJECTION: '' | 'kill-after-commit' = '';
@@ -236,6 +250,7 @@ export interface BusConfig {
   deadlines: { arrivalSeconds: number[]; decisionSeconds: number[]; sweepIntervalMs: number };
   breaker: { failures: number; pauseSeconds: number };
   faultInjection: EnvironmentVariables['FAULT_INJECTION'];
+  audit: { sealIntervalMs: number; checkpointIntervalMs: number };
   bridge: {
     secretsKeyFile: string;
     clockSkewSeconds: number;
@@ -303,6 +318,10 @@ export function loadConfig(
     },
     breaker: { failures: vars.BREAKER_FAILURES, pauseSeconds: vars.BREAKER_PAUSE_SECONDS },
     faultInjection: vars.FAULT_INJECTION,
+    audit: {
+      sealIntervalMs: vars.AUDIT_SEAL_INTERVAL_MS,
+      checkpointIntervalMs: vars.AUDIT_CHECKPOINT_INTERVAL_MS,
+    },
     bridge: {
       secretsKeyFile: vars.BRIDGE_SECRETS_KEY_FILE,
       clockSkewSeconds: vars.BRIDGE_CLOCK_SKEW_SECONDS,

@@ -7,12 +7,14 @@ import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-s
 import { Trust1732400000000 } from './migrations/1732400000000-trust';
 import { Lifecycle1732500000000 } from './migrations/1732500000000-lifecycle';
 import { Bridges1732600000000 } from './migrations/1732600000000-bridges';
+import { Audit1732700000000 } from './migrations/1732700000000-audit';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
   Trust1732400000000,
   Lifecycle1732500000000,
   Bridges1732600000000,
+  Audit1732700000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 
