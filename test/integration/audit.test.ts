@@ -135,4 +135,55 @@ describe('the audit trail', () => {
     expect(gap.stderr).toMatch(/FAILED: the chain segment has \d+ links, the manifest says \d+/);
     expect(gap.stderr).toMatch(/FAILED: chain record 3 is missing \(the next is 4\)/);
   });
+
+  describe('tampering in the table itself, as a superuser who disables the guards', () => {
+    const asSuperuser = async (sql: string) => {
+      await bus.query(`ALTER TABLE audit_log DISABLE TRIGGER USER`);
+      try {
+        await bus.query(sql);
+      } finally {
+        await bus.query(`ALTER TABLE audit_log ENABLE TRIGGER USER`);
+      }
+    };
+    // Each case edits a copy of the database's log, then restores it, so the cases stay independent.
+    const withTamperedTable = async (sql: string, expected: RegExp) => {
+      await bus.query(`CREATE TABLE IF NOT EXISTS audit_backup (LIKE audit_log)`);
+      await bus.query(`TRUNCATE audit_backup`);
+      await bus.query(`INSERT INTO audit_backup SELECT * FROM audit_log`);
+      try {
+        await asSuperuser(sql);
+        const out = mkdtempSync(join(dir, 'table-'));
+        await exportTo(out);
+        const r = await verify(out);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(expected);
+      } finally {
+        await asSuperuser(
+          `DELETE FROM audit_log WHERE seq <= (SELECT max(seq) FROM audit_backup); INSERT INTO audit_log SELECT * FROM audit_backup`,
+        );
+      }
+      expect((await verify(join(dir, 'all'))).status).toBe(0);
+    };
+
+    it('catches an entry altered in place', () =>
+      withTamperedTable(
+        `UPDATE audit_log SET actor = 'forged' WHERE seq = 2`,
+        /FAILED: entry 2 was altered/,
+      ));
+
+    it('catches an entry altered with its digest recomputed', () =>
+      withTamperedTable(
+        `UPDATE audit_log SET detail = '{}'::jsonb, entry_digest = sha256('x') WHERE seq = 2`,
+        /FAILED: chain record 2 was altered/,
+      ));
+
+    it('catches a deleted entry', () =>
+      withTamperedTable(`DELETE FROM audit_log WHERE seq = 3`, /FAILED: chain record 3 is missing/));
+
+    it('catches two entries swapped', () =>
+      withTamperedTable(
+        `UPDATE audit_log SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE seq IN (2, 3)`,
+        /FAILED: chain record 2 was altered/,
+      ));
+  });
 });
