@@ -74,6 +74,8 @@ import { InspectionPool } from '../workers/inspection-pool';
 import { AmqpRuntime } from './amqp-runtime';
 import { bridgeProviders } from './bridge.providers';
 import { AuditSealer, auditProviders } from './audit.providers';
+import { consoleProviders } from './console.providers';
+import { ConsoleController } from '../console-web/console.controller';
 import { PgPullInbox } from '../postgres/pg-pull-inbox';
 import { AxisController } from '../vdxp-http/axis.controller';
 import { RestController } from '../rest/rest.controller';
@@ -240,6 +242,7 @@ export class BusModule {
       },
       ...bridgeProviders(config),
       ...auditProviders(config, options),
+      ...consoleProviders(),
       {
         provide: DeadlineSweeper,
         useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>
@@ -259,7 +262,9 @@ export class BusModule {
     ];
     return {
       module: BusModule,
-      controllers: options.http ? [HealthController, MetricsController, AxisController, RestController] : [],
+      controllers: options.http
+        ? [HealthController, MetricsController, AxisController, RestController, ConsoleController]
+        : [],
       providers,
       exports: providers,
     };

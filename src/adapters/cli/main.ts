@@ -7,6 +7,7 @@ import { loadConfig } from '../config/bus-config';
 import { busLogger, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
 import { registerAuditCommands } from './audit.commands';
+import { registerUserCommands } from './users.commands';
 import { registerDeadLetterCommands } from './dlq.commands';
 import { registerEndpointCommands } from './endpoints.commands';
 import { registerPkiCommands } from './pki.commands';
@@ -45,6 +46,7 @@ registerPkiCommands(program);
 registerSendCommand(program);
 registerDeadLetterCommands(program);
 registerAuditCommands(program);
+registerUserCommands(program);
 registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch(reportAndExit);

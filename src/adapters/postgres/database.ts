@@ -8,6 +8,7 @@ import { Trust1732400000000 } from './migrations/1732400000000-trust';
 import { Lifecycle1732500000000 } from './migrations/1732500000000-lifecycle';
 import { Bridges1732600000000 } from './migrations/1732600000000-bridges';
 import { Audit1732700000000 } from './migrations/1732700000000-audit';
+import { Console1732800000000 } from './migrations/1732800000000-console';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   Lifecycle1732500000000,
   Bridges1732600000000,
   Audit1732700000000,
+  Console1732800000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

@@ -1,0 +1,398 @@
+import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { may, type ConsoleAction, type ConsoleSession } from '../../modules/console/domain/console-user';
+import { GetConsoleSession, LogIn, LogOut } from '../../modules/console/use-cases/console-auth.use-cases';
+import {
+  GetConsoleOverview,
+  GetDocumentTimeline,
+  SearchDeliveries,
+} from '../../modules/console/use-cases/console-views.use-cases';
+import { ListDeadLetters } from '../../modules/dead-letters/use-cases/list-dead-letters.use-case';
+import { RedeliverDeadLetter } from '../../modules/dead-letters/use-cases/redeliver-dead-letter.use-case';
+import {
+  ChangeEndpointStatus,
+  ChangeEndpointStatusCommand,
+} from '../../modules/registry/use-cases/change-endpoint-status.use-case';
+import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import { readBody } from '../http/read-body';
+import { esc, page, t, table, type Lang } from './html';
+
+const COOKIE = 'edoc_console';
+const PRIORITY = ['Thường', 'Khẩn', 'Thượng khẩn', 'Hỏa tốc', 'Hỏa tốc hẹn giờ'];
+
+function cookies(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+function langOf(req: Request, res: Response): Lang {
+  const asked = typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined;
+  if (asked === 'vi' || asked === 'en') {
+    res.cookie('edoc_lang', asked, { path: '/console', sameSite: 'strict', httpOnly: true });
+    return asked;
+  }
+  return cookies(req)['edoc_lang'] === 'en' ? 'en' : 'vi';
+}
+
+async function form(req: Request): Promise<URLSearchParams> {
+  const body = await readBody(req, 64 * 1024);
+  return new URLSearchParams(body.truncated ? '' : body.bytes.toString('utf8'));
+}
+
+const text = (q: unknown): string | null => (typeof q === 'string' && q.trim() !== '' ? q.trim() : null);
+
+/**
+ * The operator console at /console: server-rendered pages for people at a desk, Vietnamese first.
+ * Sessions are opaque cookies (HttpOnly, SameSite=Strict, Secure over HTTPS) whose hash is stored;
+ * every form carries the session's CSRF token; roles decide who may lock endpoints, redeliver or
+ * export. Actions go through the same use cases as the CLI, so they are recorded and audited.
+ */
+@Controller('console')
+export class ConsoleController {
+  constructor(
+    private readonly login: LogIn,
+    private readonly logout: LogOut,
+    private readonly sessions: GetConsoleSession,
+    private readonly overviewView: GetConsoleOverview,
+    private readonly search: SearchDeliveries,
+    private readonly timeline: GetDocumentTimeline,
+    private readonly endpoints: ListEndpoints,
+    private readonly changeStatus: ChangeEndpointStatus,
+    private readonly deadLetters: ListDeadLetters,
+    private readonly redeliver: RedeliverDeadLetter,
+  ) {}
+
+  @Get()
+  root(@Res() res: Response): void {
+    res.redirect(303, '/console/overview');
+  }
+
+  @Get('login')
+  loginPage(@Req() req: Request, @Res() res: Response): void {
+    const lang = langOf(req, res);
+    res.type('html').send(page(lang, t(lang, 'login'), loginForm(lang, null), null));
+  }
+
+  @Post('login')
+  async doLogin(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const lang = langOf(req, res);
+    const f = await form(req);
+    const result = await this.login.execute({
+      username: f.get('username') ?? '',
+      password: f.get('password') ?? '',
+      remote: req.socket.remoteAddress ?? null,
+    });
+    if (!result.ok) {
+      const message = t(lang, result.reason === 'locked' ? 'lockedLogin' : 'badLogin');
+      return void res
+        .status(401)
+        .type('html')
+        .send(page(lang, t(lang, 'login'), loginForm(lang, message), null));
+    }
+    res.cookie(COOKIE, result.sessionId, {
+      path: '/console',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure || req.headers['x-forwarded-proto'] === 'https',
+      expires: result.session.expiresAt,
+    });
+    res.redirect(303, '/console/overview');
+  }
+
+  @Post('logout')
+  async doLogout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const s = await this.session(req, res, true);
+    if (!s) return;
+    await this.logout.execute(cookies(req)[COOKIE] ?? '');
+    res.clearCookie(COOKIE, { path: '/console' });
+    res.redirect(303, '/console/login');
+  }
+
+  @Get('overview')
+  async overview(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const s = await this.session(req, res);
+    if (!s) return;
+    const lang = langOf(req, res);
+    const o = await this.overviewView.execute();
+    const max = Math.max(1, ...o.documentsPerHour.map((h) => h.documents));
+    const body = `
+      <h2>${t(lang, 'documentsPerHour')}</h2>
+      ${table(
+        [t(lang, 'time'), ''],
+        o.documentsPerHour.map((h) => [
+          esc(h.hour.toISOString().slice(0, 13) + ':00'),
+          `<span class="bar" style="width:${Math.round((200 * h.documents) / max)}px"></span> ${h.documents}`,
+        ]),
+      )}
+      <h2>${t(lang, 'outcomes')}</h2>
+      ${table(
+        ['', t(lang, 'reason'), '#'],
+        o.outcomes.map((x) => [esc(x.outcome), esc(x.reason ?? ''), String(x.count)]),
+      )}
+      <h2>${t(lang, 'backlog')}</h2>
+      ${table(
+        [t(lang, 'recipient'), t(lang, 'waiting'), t(lang, 'oldest'), t(lang, 'overdue')],
+        o.backlog.map((b) => [
+          esc(b.endpoint),
+          String(b.waiting),
+          b.oldestSeconds.toFixed(0),
+          String(b.overdue),
+        ]),
+      )}
+      <p>${t(lang, 'deadLetters')}: <strong id="dead-letters">${o.deadLetters}</strong> · ${t(lang, 'auditHead')}: ${o.auditHead ?? 0}</p>`;
+    res.type('html').send(page(lang, t(lang, 'overview'), body, s));
+  }
+
+  @Get('deliveries')
+  async deliveries(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query() q: Record<string, unknown>,
+  ): Promise<void> {
+    const s = await this.session(req, res);
+    if (!s) return;
+    const lang = langOf(req, res);
+    const date = (v: unknown) => {
+      const d = text(v) ? new Date(String(v)) : null;
+      return d && !Number.isNaN(d.getTime()) ? d : null;
+    };
+    const filter = {
+      documentId: text(q['documentId']),
+      sender: text(q['sender']),
+      recipient: text(q['recipient']),
+      state: text(q['state']),
+      subject: text(q['subject']),
+      priority:
+        text(q['priority']) !== null && /^[0-4]$/.test(String(q['priority'])) ? Number(q['priority']) : null,
+      from: date(q['from']),
+      to: date(q['to']),
+    };
+    const started = performance.now();
+    const result = await this.search.execute(filter, text(q['after']), 50);
+    const ms = performance.now() - started;
+    const field = (name: string, label: string) =>
+      `<label>${esc(label)} <input name="${name}" value="${esc(text(q[name]) ?? '')}"></label>`;
+    const params = new URLSearchParams(
+      Object.entries(q).filter(([k, v]) => k !== 'after' && typeof v === 'string') as Array<[string, string]>,
+    );
+    if (result.next) params.set('after', result.next);
+    const body = `
+      <form class="search" method="get" action="/console/deliveries">
+        ${field('documentId', t(lang, 'documentId'))}${field('subject', t(lang, 'subject'))}${field('sender', t(lang, 'sender'))}
+        ${field('recipient', t(lang, 'recipient'))}${field('state', t(lang, 'state'))}${field('priority', t(lang, 'priority'))}
+        ${field('from', 'from')}${field('to', 'to')}<button>${t(lang, 'search')}</button>
+      </form>
+      <p class="timing">${result.lines.length} · ${ms.toFixed(0)} ms</p>
+      ${table(
+        [
+          t(lang, 'time'),
+          t(lang, 'documentId'),
+          t(lang, 'subject'),
+          t(lang, 'sender'),
+          t(lang, 'recipient'),
+          t(lang, 'state'),
+          t(lang, 'priority'),
+        ],
+        result.lines.map((l) => [
+          esc(l.createdAt.toISOString()),
+          `<a href="/console/documents/${esc(l.busId)}">${esc(l.documentId)}</a>`,
+          esc(l.subject ?? ''),
+          esc(l.sender),
+          esc(l.recipient),
+          esc(l.state) + (l.overdue ? ` <strong class="error">${t(lang, 'overdue')}</strong>` : ''),
+          esc(PRIORITY[l.priority] ?? l.priority),
+        ]),
+      )}
+      ${result.next ? `<a rel="next" href="/console/deliveries?${esc(params.toString())}">${t(lang, 'next')}</a>` : ''}`;
+    res.type('html').send(page(lang, t(lang, 'deliveries'), body, s));
+  }
+
+  @Get('documents/:busId')
+  async document(@Req() req: Request, @Res() res: Response, @Param('busId') busId: string): Promise<void> {
+    const s = await this.session(req, res);
+    if (!s) return;
+    const lang = langOf(req, res);
+    const trace = await this.timeline.execute(busId);
+    if (!trace)
+      return void res
+        .status(404)
+        .type('html')
+        .send(page(lang, t(lang, 'timeline'), '<p>404</p>', s));
+    const body = `
+      <p><strong>${esc(trace.documentId)}</strong> — ${esc(trace.subject ?? '')}<br>
+      ${t(lang, 'sender')}: ${esc(trace.sender)} · ${t(lang, 'priority')}: ${esc(PRIORITY[trace.priority] ?? trace.priority)} · ${esc(trace.acceptedAt.toISOString())}
+      ${trace.relatedPackageId ? `<br>→ <a href="/console/documents/${esc(trace.relatedPackageId)}">${esc(trace.relatedPackageId)}</a>` : ''}</p>
+      ${trace.changes.map((c) => `<p>↳ <a href="/console/documents/${esc(c.busId)}">${esc(c.busId)}</a> (${c.businessDocType})</p>`).join('')}
+      ${trace.copies
+        .map(
+          (
+            c,
+          ) => `<h2 class="copy">${esc(c.recipient)}: ${esc(c.state)}${c.overdue ? ` <span class="error">${t(lang, 'overdue')}</span>` : ''}</h2>
+      ${table(
+        [t(lang, 'time'), 'event', 'status', 'source', t(lang, 'state'), 'flag'],
+        c.history.map((h) => [
+          esc(h.at.toISOString()),
+          esc(h.event),
+          esc(h.statusCode ?? ''),
+          esc(h.source),
+          esc(`${h.stateBefore ?? ''} → ${h.stateAfter ?? ''}`),
+          esc(h.flag ?? ''),
+        ]),
+      )}`,
+        )
+        .join('')}`;
+    res.type('html').send(page(lang, t(lang, 'timeline'), body, s));
+  }
+
+  @Get('endpoints')
+  async endpointList(@Req() req: Request, @Res() res: Response, @Query('done') done?: string): Promise<void> {
+    const s = await this.session(req, res);
+    if (!s) return;
+    const lang = langOf(req, res);
+    const { endpoints } = await this.endpoints.execute();
+    const canLock = may(s.role, 'endpoint.lock');
+    const body = `${done ? `<p class="ok">${t(lang, 'done')}</p>` : ''}${table(
+      ['', t(lang, 'name'), t(lang, 'transport'), t(lang, 'state'), t(lang, 'policy'), ''],
+      endpoints.map((e) => [
+        esc(e.organId),
+        esc(e.name),
+        esc(e.transport),
+        esc(e.status) + (e.statusReason ? ` (${esc(e.statusReason)})` : ''),
+        esc(e.signaturePolicy),
+        e.status === 'closed'
+          ? ''
+          : `<form method="post" action="/console/endpoints/${esc(e.organId)}/status" class="inline" data-endpoint="${esc(e.organId)}">
+          <input type="hidden" name="csrf" value="${esc(s.csrfToken)}">
+          <input type="hidden" name="action" value="${e.status === 'locked' ? 'unlock' : 'lock'}">
+          <input name="reason" placeholder="${t(lang, 'reason')}" required ${canLock ? '' : 'disabled'}>
+          <button>${t(lang, e.status === 'locked' ? 'unlock' : 'lock')}</button></form>`,
+      ]),
+    )}`;
+    res.type('html').send(page(lang, t(lang, 'endpoints'), body, s));
+  }
+
+  @Post('endpoints/:organId/status')
+  async endpointStatus(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('organId') organId: string,
+  ): Promise<void> {
+    const f = await form(req);
+    const s = await this.session(req, res, true, f, 'endpoint.lock');
+    if (!s) return;
+    const action = f.get('action') === 'unlock' ? 'unlock' : 'lock';
+    await this.changeStatus.execute(
+      ChangeEndpointStatusCommand.create({
+        code: organId,
+        action,
+        reason: f.get('reason') ?? '',
+        actor: `console:${s.username}`,
+      }),
+    );
+    res.redirect(303, '/console/endpoints?done=1');
+  }
+
+  @Get('dead-letters')
+  async deadLetterList(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query('done') done?: string,
+  ): Promise<void> {
+    const s = await this.session(req, res);
+    if (!s) return;
+    const lang = langOf(req, res);
+    const letters = await this.deadLetters.execute({ limit: 200 });
+    const canRedeliver = may(s.role, 'dead-letter.redeliver');
+    const body = `${done ? `<p class="ok">${t(lang, 'done')}</p>` : ''}${table(
+      [t(lang, 'time'), t(lang, 'queue'), 'type', t(lang, 'reason'), t(lang, 'redelivered'), ''],
+      letters.map((l) => [
+        esc(l.deadAt.toISOString()),
+        esc(l.queue),
+        esc(l.messageType ?? ''),
+        esc(l.reason),
+        String(l.redeliveries),
+        canRedeliver
+          ? `<form method="post" action="/console/dead-letters/${esc(l.id)}/redeliver" class="inline" data-letter="${esc(l.id)}">
+          <input type="hidden" name="csrf" value="${esc(s.csrfToken)}"><input name="reason" placeholder="${t(lang, 'reason')}" required>
+          <button>${t(lang, 'redeliver')}</button></form>`
+          : '',
+      ]),
+    )}`;
+    res.type('html').send(page(lang, t(lang, 'deadLetters'), body, s));
+  }
+
+  @Post('dead-letters/:id/redeliver')
+  async redeliverLetter(@Req() req: Request, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const f = await form(req);
+    const s = await this.session(req, res, true, f, 'dead-letter.redeliver');
+    if (!s) return;
+    const r = await this.redeliver.execute({
+      id,
+      actor: `console:${s.username}`,
+      reason: f.get('reason') ?? '',
+    });
+    if (r.outcome !== 'redelivered')
+      return void res
+        .status(409)
+        .type('html')
+        .send(
+          page(
+            langOf(req, res),
+            t(langOf(req, res), 'deadLetters'),
+            `<p class="error">${esc(r.outcome === 'not-found' ? '404' : r.why)}</p>`,
+            s,
+          ),
+        );
+    res.redirect(303, '/console/dead-letters?done=1');
+  }
+
+  /**
+   * The session of this request, or a redirect to the login page. For a form post, the CSRF token
+   * must match the session's, and the role must allow the action (403 otherwise).
+   */
+  private async session(
+    req: Request,
+    res: Response,
+    post = false,
+    body?: URLSearchParams,
+    action?: ConsoleAction,
+  ): Promise<ConsoleSession | null> {
+    const s = await this.sessions.execute(cookies(req)[COOKIE]);
+    const lang = langOf(req, res);
+    if (!s) {
+      res.redirect(303, '/console/login');
+      return null;
+    }
+    if (post) {
+      const f = body ?? (await form(req));
+      if (f.get('csrf') !== s.csrfToken) {
+        res
+          .status(403)
+          .type('html')
+          .send(page(lang, '403', '<p class="error">CSRF</p>', s));
+        return null;
+      }
+    }
+    if (action && !may(s.role, action)) {
+      res
+        .status(403)
+        .type('html')
+        .send(page(lang, '403', `<p class="error" id="forbidden">${t(lang, 'forbidden')}</p>`, s));
+      return null;
+    }
+    return s;
+  }
+}
+
+function loginForm(lang: Lang, error: string | null): string {
+  return `${error ? `<p class="error">${esc(error)}</p>` : ''}
+    <form method="post" action="/console/login">
+      <p><label>${t(lang, 'username')} <input name="username" autocomplete="username" required></label></p>
+      <p><label>${t(lang, 'password')} <input name="password" type="password" autocomplete="current-password" required></label></p>
+      <p><button>${t(lang, 'login')}</button></p>
+    </form>`;
+}

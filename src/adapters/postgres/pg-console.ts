@@ -1,0 +1,258 @@
+import type { DataSource } from 'typeorm';
+import {
+  ConsoleReadModel,
+  type ConsoleOverviewFigures,
+  type DeliveryLine,
+  type DeliverySearch,
+} from '../../modules/console/console-read-model';
+import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
+import type { ConsoleRole, ConsoleSession, ConsoleUser } from '../../modules/console/domain/console-user';
+import { Sql } from './sql';
+
+export class PgConsoleUsers extends ConsoleUserRepository {
+  private readonly sql: Sql;
+
+  constructor(db: DataSource) {
+    super();
+    this.sql = new Sql(db);
+  }
+
+  async find(username: string): Promise<ConsoleUser | null> {
+    const r = await this.sql.one<{
+      username: string;
+      password_hash: string;
+      role: ConsoleRole;
+      failed_attempts: number;
+      locked_until: Date | null;
+    }>(
+      `SELECT username, password_hash, role, failed_attempts, locked_until FROM console_user WHERE username = $1`,
+      [username],
+    );
+    return r
+      ? {
+          username: r.username,
+          passwordHash: r.password_hash,
+          role: r.role,
+          failedAttempts: r.failed_attempts,
+          lockedUntil: r.locked_until,
+        }
+      : null;
+  }
+
+  async save(u: { username: string; passwordHash: string; role: ConsoleRole }, at: Date): Promise<void> {
+    await this.sql.exec(
+      `INSERT INTO console_user (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
+         failed_attempts = 0, locked_until = NULL`,
+      [u.username, u.passwordHash, u.role, at],
+    );
+  }
+
+  async recordFailure(username: string, lockedUntil: Date | null): Promise<void> {
+    await this.sql.exec(
+      `UPDATE console_user SET failed_attempts = CASE WHEN $2::timestamptz IS NULL THEN failed_attempts + 1 ELSE 0 END,
+              locked_until = coalesce($2::timestamptz, locked_until) WHERE username = $1`,
+      [username, lockedUntil],
+    );
+  }
+
+  async recordSuccess(username: string): Promise<void> {
+    await this.sql.exec(
+      `UPDATE console_user SET failed_attempts = 0, locked_until = NULL WHERE username = $1`,
+      [username],
+    );
+  }
+
+  async recordLogin(e: {
+    at: Date;
+    username: string;
+    outcome: string;
+    remote: string | null;
+  }): Promise<void> {
+    await this.sql.exec(`INSERT INTO console_login (at, username, outcome, remote) VALUES ($1, $2, $3, $4)`, [
+      e.at,
+      e.username,
+      e.outcome,
+      e.remote,
+    ]);
+  }
+}
+
+export class PgConsoleSessions extends ConsoleSessionRepository {
+  private readonly sql: Sql;
+
+  constructor(db: DataSource) {
+    super();
+    this.sql = new Sql(db);
+  }
+
+  async create(idHash: string, s: ConsoleSession & { createdAt: Date }): Promise<void> {
+    await this.sql.exec(
+      `INSERT INTO console_session (id_hash, username, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [idHash, s.username, s.csrfToken, s.createdAt, s.expiresAt],
+    );
+  }
+
+  async find(idHash: string, now: Date): Promise<ConsoleSession | null> {
+    const r = await this.sql.one<{
+      username: string;
+      role: ConsoleRole;
+      csrf_token: string;
+      expires_at: Date;
+    }>(
+      `SELECT s.username, u.role, s.csrf_token, s.expires_at FROM console_session s
+         JOIN console_user u ON u.username = s.username
+        WHERE s.id_hash = $1 AND s.expires_at > $2 AND (u.locked_until IS NULL OR u.locked_until <= $2)`,
+      [idHash, now],
+    );
+    return r
+      ? { username: r.username, role: r.role, csrfToken: r.csrf_token, expiresAt: r.expires_at }
+      : null;
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.sql.exec(`DELETE FROM console_session WHERE id_hash = $1`, [idHash]);
+  }
+}
+
+export class PgConsoleReadModel extends ConsoleReadModel {
+  private readonly sql: Sql;
+
+  constructor(db: DataSource) {
+    super();
+    this.sql = new Sql(db);
+  }
+
+  async overview(now: Date): Promise<ConsoleOverviewFigures> {
+    const since = new Date(now.getTime() - 24 * 3_600_000);
+    const [perHour, outcomes, backlog, dead, head] = await Promise.all([
+      this.sql.rows<{ hour: Date; documents: number }>(
+        `SELECT date_trunc('hour', accepted_at) AS hour, count(*)::int AS documents FROM package
+          WHERE kind = 'edoc' AND accepted_at >= $1 GROUP BY 1 ORDER BY 1`,
+        [since],
+      ),
+      this.sql.rows<{ outcome: string; reason: string | null; count: number }>(
+        `SELECT outcome, reason_code AS reason, count(*)::int AS count FROM receipt
+          WHERE issued_at >= $1 AND outcome IN ('accepted', 'rejected') GROUP BY 1, 2 ORDER BY 3 DESC`,
+        [since],
+      ),
+      this.sql.rows<{ endpoint: string; waiting: number; oldest: number; overdue: number }>(
+        `SELECT recipient AS endpoint, count(*) FILTER (WHERE state = 'queued')::int AS waiting,
+                coalesce(extract(epoch FROM $1::timestamptz - min(created_at) FILTER (WHERE state = 'queued')), 0)::float AS oldest,
+                count(*) FILTER (WHERE overdue IS NOT NULL AND state IN ('queued', 'delivered', 'arrived'))::int AS overdue
+           FROM delivery WHERE state IN ('queued', 'delivered', 'arrived')
+          GROUP BY recipient ORDER BY 2 DESC, 1 LIMIT 100`,
+        [now],
+      ),
+      this.sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letter WHERE redelivered_at IS NULL`),
+      this.sql.one<{ seq: string }>(`SELECT seq FROM audit_head`),
+    ]);
+    return {
+      documentsPerHour: perHour,
+      outcomes,
+      backlog: backlog.map((b) => ({
+        endpoint: b.endpoint,
+        waiting: b.waiting,
+        oldestSeconds: b.oldest,
+        overdue: b.overdue,
+      })),
+      deadLetters: dead?.n ?? 0,
+      auditHead: head ? Number(head.seq) : null,
+    };
+  }
+
+  async searchDeliveries(
+    s: DeliverySearch,
+    after: string | null,
+    limit: number,
+  ): Promise<{ lines: DeliveryLine[]; next: string | null }> {
+    const cursor = decodeCursor(after);
+    const rows = await this.sql.rows<{
+      package_id: string;
+      document_id: string;
+      subject: string | null;
+      sender: string;
+      recipient: string;
+      state: string;
+      state_at: Date;
+      priority: number;
+      created_at: Date;
+      overdue: string | null;
+    }>(
+      `SELECT d.package_id, p.document_id, p.subject, p.sender, d.recipient, d.state, d.state_at, d.priority,
+              d.created_at, d.overdue
+         FROM delivery d JOIN package p ON p.id = d.package_id
+        WHERE ($1::text IS NULL OR p.document_id = $1)
+          AND ($2::text IS NULL OR p.sender = $2)
+          AND ($3::text IS NULL OR d.recipient = $3)
+          AND ($4::text IS NULL OR d.state = $4)
+          AND ($5::text IS NULL OR p.subject ILIKE '%' || $5 || '%')
+          AND ($6::int IS NULL OR d.priority = $6)
+          AND ($7::timestamptz IS NULL OR d.created_at >= $7)
+          AND ($8::timestamptz IS NULL OR d.created_at < $8)
+          AND ($9::timestamptz IS NULL OR (d.created_at, d.package_id, d.recipient) < ($9, $10::uuid, $11))
+        ORDER BY d.created_at DESC, d.package_id DESC, d.recipient DESC
+        LIMIT $12`,
+      [
+        s.documentId,
+        s.sender,
+        s.recipient,
+        s.state,
+        s.subject,
+        s.priority,
+        s.from,
+        s.to,
+        cursor?.at ?? null,
+        cursor?.packageId ?? null,
+        cursor?.recipient ?? null,
+        limit,
+      ],
+    );
+    const lines = rows.map((r) => ({
+      busId: r.package_id,
+      documentId: r.document_id,
+      subject: r.subject,
+      sender: r.sender,
+      recipient: r.recipient,
+      state: r.state,
+      stateAt: r.state_at,
+      priority: r.priority,
+      createdAt: r.created_at,
+      overdue: r.overdue,
+    }));
+    const last = lines[lines.length - 1];
+    return {
+      lines,
+      next: lines.length === limit && last ? encodeCursor(last.createdAt, last.busId, last.recipient) : null,
+    };
+  }
+
+  async senderOf(busId: string): Promise<string | null> {
+    const r = await this.sql.one<{ sender: string }>(
+      `SELECT sender FROM package WHERE id = $1 AND kind = 'edoc'`,
+      [busId],
+    );
+    return r?.sender ?? null;
+  }
+}
+
+function encodeCursor(at: Date, packageId: string, recipient: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), packageId, recipient])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | null): { at: Date; packageId: string; recipient: string } | null {
+  if (!cursor) return null;
+  try {
+    const [at, packageId, recipient] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string,
+      string,
+    ];
+    const date = new Date(at);
+    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(packageId) || typeof recipient !== 'string')
+      return null;
+    return { at: date, packageId, recipient };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { Clock } from '../../shared/clock';
+import { DomainRuleError } from '../../shared/errors';
+import { ConsoleSessionRepository, ConsoleUserRepository, PasswordHasher } from '../console.ports';
+import {
+  CONSOLE_ROLES,
+  LOCKOUT_AFTER,
+  LOCKOUT_MINUTES,
+  type ConsoleRole,
+  type ConsoleSession,
+} from '../domain/console-user';
+
+const SESSION_HOURS = 8;
+const DUMMY_HASH_PASSWORD = 'never-a-password';
+
+export function sessionIdHash(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('hex');
+}
+
+/** `edoc-bus users add`: creates a console user or resets its password and role. */
+@Injectable()
+export class AddConsoleUser {
+  constructor(
+    private readonly users: ConsoleUserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: { username: string; password: string; role: string }): Promise<void> {
+    if (!/^[a-z0-9._@-]{3,64}$/i.test(command.username))
+      throw new DomainRuleError('user-name', 'a user name is 3–64 letters, digits or . _ @ -');
+    if (!CONSOLE_ROLES.includes(command.role as ConsoleRole))
+      throw new DomainRuleError('user-role', `the role is one of ${CONSOLE_ROLES.join(', ')}`);
+    if (command.password.length < 12)
+      throw new DomainRuleError('user-password', 'a console password has at least 12 characters');
+    await this.users.save(
+      {
+        username: command.username,
+        passwordHash: await this.hasher.hash(command.password),
+        role: command.role as ConsoleRole,
+      },
+      this.clock.now(),
+    );
+  }
+}
+
+export type LogInResult =
+  | { ok: true; sessionId: string; session: ConsoleSession }
+  | { ok: false; reason: 'bad-credentials' | 'locked'; lockedUntil?: Date };
+
+/**
+ * Checks a password (always spending the same hashing work, known user or not), locks the account
+ * after repeated failures, records every attempt, and opens a session with its CSRF token.
+ */
+@Injectable()
+export class LogIn {
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly users: ConsoleUserRepository,
+    private readonly sessions: ConsoleSessionRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: {
+    username: string;
+    password: string;
+    remote: string | null;
+  }): Promise<LogInResult> {
+    const now = this.clock.now();
+    const user = await this.users.find(command.username);
+    const record = (outcome: string) =>
+      this.users.recordLogin({
+        at: now,
+        username: command.username.slice(0, 64),
+        outcome,
+        remote: command.remote,
+      });
+    if (user?.lockedUntil && user.lockedUntil > now) {
+      await record('locked');
+      return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil };
+    }
+    this.dummyHash ??= this.hasher.hash(DUMMY_HASH_PASSWORD);
+    const matches = await this.hasher.verify(command.password, user?.passwordHash ?? (await this.dummyHash));
+    if (!user || !matches) {
+      if (user) {
+        const failures = user.failedAttempts + 1;
+        const lock = failures >= LOCKOUT_AFTER ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null;
+        await this.users.recordFailure(user.username, lock);
+      }
+      await record('failed');
+      return { ok: false, reason: 'bad-credentials' };
+    }
+    await this.users.recordSuccess(user.username);
+    await record('succeeded');
+    const sessionId = randomBytes(32).toString('base64url');
+    const session: ConsoleSession = {
+      username: user.username,
+      role: user.role,
+      csrfToken: randomBytes(24).toString('base64url'),
+      expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000),
+    };
+    await this.sessions.create(sessionIdHash(sessionId), { ...session, createdAt: now });
+    return { ok: true, sessionId, session };
+  }
+}
+
+@Injectable()
+export class GetConsoleSession {
+  constructor(
+    private readonly sessions: ConsoleSessionRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(sessionId: string | undefined): Promise<ConsoleSession | null> {
+    if (!sessionId || sessionId.length > 100) return null;
+    return this.sessions.find(sessionIdHash(sessionId), this.clock.now());
+  }
+}
+
+@Injectable()
+export class LogOut {
+  constructor(private readonly sessions: ConsoleSessionRepository) {}
+
+  async execute(sessionId: string): Promise<void> {
+    await this.sessions.delete(sessionIdHash(sessionId));
+  }
+}

@@ -1,0 +1,193 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { cliEnv, runCli } from '../support/cli';
+import { waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
+import { TestBus, type Inbox } from '../support/test-bus';
+
+const G22 = '000.00.00.G22';
+const H41 = '000.00.00.H41';
+const H20 = '000.00.00.H20'; // its DMS fails until fixed: a dead letter to redeliver
+const H14 = '000.00.00.H14'; // locked by the admin
+const H49 = '000.00.00.H49'; // the auditor tries to lock it
+const PASSWORD = 'mật-khẩu-thử-nghiệm-2026';
+const SHOTS = resolve(__dirname, '../../test-output/console');
+
+/**
+ * The operator console in real headless Chromium: each role logs in, searches the delivery log,
+ * opens a timeline, locks an endpoint (admin) or is refused (auditor), redelivers a dead letter
+ * (operator); forged forms and password guessing are refused. Screenshots go to test-output/console.
+ */
+describe('the operator console in a browser', () => {
+  let bus: TestBus;
+  let browser: Browser;
+  let g22: Inbox;
+  let h20Fixed = false;
+  let documentId = '';
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    bus = await TestBus.start({ inboxDeliveryLimit: 2 });
+    await bus.seed();
+    g22 = await bus.inbox(G22);
+    const h41 = await bus.inbox(H41);
+    const h20 = await bus.inbox(H20, {
+      beforeStart: (inbox) =>
+        inbox.client.onDocument(async (d) => {
+          if (!h20Fixed) throw new Error('DMS storage full');
+          inbox.documents.push(d);
+        }),
+    });
+    const doc = documentPackage(G22, [H41, H20]);
+    documentId = doc.documentId;
+    await g22.receiptFor((await g22.client.send(doc.xml)).messageId);
+    await waitFor(() => h41.documents.length > 0, 'copy at H41');
+    await waitFor(async () => (await bus.query(`SELECT 1 FROM dead_letter`)).length > 0, 'dead letter');
+    for (const [user, role] of [
+      ['admin1', 'admin'],
+      ['oper1', 'operator'],
+      ['audit1', 'auditor'],
+    ] as const) {
+      const r = await runCli(['users', 'add', user, '--role', role, '--password', PASSWORD], cliEnv(bus));
+      expect(r).toMatchObject({ status: 0 });
+    }
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+    void h20;
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await bus?.close();
+  });
+
+  const as = async (user: string, password = PASSWORD): Promise<Page> => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${bus.httpBase()}/console/login`);
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button');
+    return page;
+  };
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('shows the overview, searches the delivery log and opens a timeline (admin)', async () => {
+    const page = await as('admin1');
+    await page.waitForURL(/\/console\/overview/);
+    await page.waitForSelector('#dead-letters');
+    expect(await page.textContent('#dead-letters')).toBe('1');
+    await shot(page, 'overview');
+
+    await page.click('text=Nhật ký chuyển phát');
+    await page.fill('input[name=documentId]', documentId);
+    await page.click('form.search button');
+    await page.waitForSelector(`a:has-text("${documentId}")`);
+    expect(await page.locator('tbody tr').count()).toBe(2); // one line per recipient
+    await shot(page, 'deliveries');
+
+    await page.click(`a:has-text("${documentId}")`);
+    await page.waitForSelector('h2.copy');
+    expect(await page.locator('h2.copy').allTextContents()).toEqual([
+      expect.stringContaining(H20),
+      expect.stringContaining(H41),
+    ]);
+    await shot(page, 'timeline');
+
+    await page.goto(`${bus.httpBase()}/console/overview?lang=en`);
+    expect(await page.textContent('header')).toContain('Delivery log');
+  });
+
+  it('lets an admin lock an endpoint with a reason, recorded with who did it', async () => {
+    const page = await as('admin1');
+    await page.goto(`${bus.httpBase()}/console/endpoints`);
+    const row = page.locator(`form[data-endpoint="${H14}"]`);
+    await row.locator('input[name=reason]').fill('Bảo trì hệ thống');
+    await row.locator('button').click();
+    await page.waitForSelector('p.ok');
+    await shot(page, 'endpoints');
+    const [endpoint] = await bus.query<{ status: string }>(
+      `SELECT status FROM endpoint WHERE organ_id = $1`,
+      [H14],
+    );
+    expect(endpoint!.status).toBe('locked');
+    const [change] = await bus.query<{ actor: string; reason: string }>(
+      `SELECT actor, reason FROM endpoint_change WHERE organ_id = $1 AND action = 'lock'`,
+      [H14],
+    );
+    expect(change).toEqual({ actor: 'console:admin1', reason: 'Bảo trì hệ thống' });
+  });
+
+  it('refuses the same to an auditor, even with a hand-made form', async () => {
+    const page = await as('audit1');
+    await page.goto(`${bus.httpBase()}/console/endpoints`);
+    const row = page.locator(`form[data-endpoint="${H49}"]`);
+    expect(await row.locator('input[name=reason]').isDisabled()).toBe(true);
+    // What a user could do in the browser's developer tools: enable the field and submit.
+    interface FormLike {
+      querySelector(selector: string): { disabled: boolean; value: string };
+      submit(): void;
+    }
+    await row.evaluate((node) => {
+      const form = node as unknown as FormLike;
+      const input = form.querySelector('input[name=reason]');
+      input.disabled = false;
+      input.value = 'thử';
+      form.submit();
+    });
+    await page.waitForSelector('#forbidden');
+    await shot(page, 'auditor-forbidden');
+    const [endpoint] = await bus.query<{ status: string }>(
+      `SELECT status FROM endpoint WHERE organ_id = $1`,
+      [H49],
+    );
+    expect(endpoint!.status).toBe('active');
+  });
+
+  it('lets an operator redeliver a dead letter with a reason', async () => {
+    h20Fixed = true;
+    const page = await as('oper1');
+    await page.goto(`${bus.httpBase()}/console/dead-letters`);
+    const form = page.locator('form[data-letter]').first();
+    await form.locator('input[name=reason]').fill('Đã mở rộng dung lượng');
+    await form.locator('button').click();
+    await page.waitForSelector('p.ok');
+    await shot(page, 'dead-letters');
+    const [r] = await bus.query<{ actor: string; reason: string }>(
+      `SELECT actor, reason FROM dead_letter_redelivery`,
+    );
+    expect(r).toEqual({ actor: 'console:oper1', reason: 'Đã mở rộng dung lượng' });
+  });
+
+  it('refuses a form without the session’s CSRF token, and locks an account after five wrong passwords', async () => {
+    const page = await as('admin1');
+    await page.waitForURL(/overview/);
+    const status = await page.evaluate(async (organ) => {
+      const r = await fetch(`/console/endpoints/${organ}/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'action=lock&reason=x&csrf=forged',
+      });
+      return r.status;
+    }, H49);
+    expect(status).toBe(403);
+
+    for (let i = 0; i < 5; i++) await as('oper1', 'wrong password!!');
+    const locked = await as('oper1'); // the right password, too late
+    expect(await locked.textContent('p.error')).toContain('tạm khóa');
+    await shot(locked, 'locked');
+    const logins = await bus.query<{ outcome: string }>(
+      `SELECT outcome FROM console_login WHERE username = 'oper1' ORDER BY id DESC LIMIT 6`,
+    );
+    expect(logins.map((l) => l.outcome)).toEqual([
+      'locked',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+    ]);
+  });
+});
