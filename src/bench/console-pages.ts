@@ -59,7 +59,7 @@ async function main(opts: { deliveries: string; keep?: boolean }): Promise<void>
   try {
     const sql = app.get(DataSource);
     await app.get(SeedEndpoints).execute();
-    const [have] = (await sql.query(`SELECT count(*)::int AS n FROM delivery`)) as Array<{ n: number }>;
+    const [have] = await sql.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM delivery`);
     if ((have?.n ?? 0) < deliveries) {
       console.log(
         `seeding ${deliveries.toLocaleString()} deliveries (${documents.toLocaleString()} documents)…`,
@@ -88,13 +88,17 @@ async function main(opts: { deliveries: string; keep?: boolean }): Promise<void>
     const median = async (path: string) => {
       const times: number[] = [];
       let html = '';
-      for (let i = 0; i < 5; i++) ({ ms: times[i]!, html } = await get(path));
+      for (let i = 0; i < 5; i++) {
+        const r = await get(path);
+        times.push(r.ms);
+        html = r.html;
+      }
       return { ms: times.sort((a, b) => a - b)[2]!, html };
     };
-    const [sample] = (await sql.query(
+    const [sample] = await sql.query<Array<{ id: string; document_id: string; sender: string }>>(
       `SELECT p.id, p.document_id, p.sender FROM package p ORDER BY p.id LIMIT 1 OFFSET $1`,
       [Math.floor(documents / 2)],
-    )) as Array<{ id: string; document_id: string; sender: string }>;
+    );
     const first = await median('/console/deliveries');
     const nextLink = /rel="next" href="([^"]+)"/.exec(first.html)?.[1]?.replace(/&amp;/g, '&');
     const pages: Array<[string, string]> = [
