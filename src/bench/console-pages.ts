@@ -126,7 +126,10 @@ async function main(opts: { deliveries: string; keep?: boolean }): Promise<void>
   }
 }
 
-/** Documents from random ministries to three provinces each, spread over a year, states mixed. */
+/**
+ * Documents from the ministries to three provinces each, one every 9 s back over a year; the last
+ * two days' copies in every state, older ones answered (the backlog is what is in flight).
+ */
 async function seed(url: string, documents: number): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -144,7 +147,12 @@ async function seed(url: string, documents: number): Promise<void> {
                   FROM d, e
                 RETURNING id, accepted_at, priority)
          INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at, priority)
-         SELECT p.id, r.id, r.id, (ARRAY['queued','delivered','arrived','accepted','completed'])[1 + (abs(hashtext(p.id::text || r.id)) % 5)],
+         SELECT p.id, r.id, r.id,
+                -- As on a real bus: the last two days' copies in every state, older ones answered.
+                CASE WHEN p.accepted_at > now() - interval '2 days'
+                     THEN (ARRAY['queued','delivered','arrived','accepted','completed'])[1 + (abs(hashtext(p.id::text || r.id)) % 5)]
+                     ELSE (ARRAY['accepted','assigned','processing','completed','completed','completed','rejected'])[1 + (abs(hashtext(p.id::text || r.id)) % 7)]
+                END,
                 p.accepted_at, p.accepted_at, p.priority
            FROM p CROSS JOIN LATERAL (
              SELECT DISTINCT e.ids[32 + ((abs(hashtext(p.id::text)) + k * 7) % 63)] AS id FROM e, generate_series(0, 2) k) r`,

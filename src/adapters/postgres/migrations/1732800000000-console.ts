@@ -44,13 +44,28 @@ export class Console1732800000000 implements MigrationInterface {
     await q.query(
       `CREATE TRIGGER console_login_audit AFTER INSERT ON console_login FOR EACH ROW EXECUTE FUNCTION audit_from_console_login()`,
     );
-    // The delivery log's searches: newest first, by sender, by recipient.
+    // The delivery log's searches: newest first, by sender, by recipient, by words of the subject.
     await q.query(`CREATE INDEX delivery_created_idx ON delivery (created_at DESC, package_id, recipient)`);
     await q.query(`CREATE INDEX package_sender_accepted_idx ON package (sender, accepted_at DESC)`);
     await q.query(`CREATE INDEX package_document_id_idx ON package (document_id)`);
+    await q.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
+    await q.query(`CREATE INDEX package_subject_trgm_idx ON package USING gin (subject gin_trgm_ops)`);
+    // The overview: the last day's receipts, and copies still unanswered (the backlog,
+    // small next to the history: its cost follows the backlog, not the ten years behind it).
+    await q.query(`CREATE INDEX receipt_issued_idx ON receipt (issued_at)`);
+    await q.query(
+      `CREATE INDEX delivery_unanswered_idx ON delivery (recipient, created_at) WHERE state IN ('queued', 'delivered', 'arrived')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    for (const index of [
+      'delivery_waiting_idx',
+      'receipt_issued_idx',
+      'package_accepted_idx',
+      'package_subject_trgm_idx',
+    ])
+      await q.query(`DROP INDEX IF EXISTS ${index}`);
     await q.query(`DROP INDEX IF EXISTS package_document_id_idx`);
     await q.query(`DROP INDEX IF EXISTS package_sender_accepted_idx`);
     await q.query(`DROP INDEX IF EXISTS delivery_created_idx`);
