@@ -161,6 +161,26 @@ describe('the operator console in a browser', () => {
     expect(r).toEqual({ actor: 'console:oper1', reason: 'Đã mở rộng dung lượng' });
   });
 
+  it('lets an auditor export the audit trail, which verifies offline; an operator may not', async () => {
+    const page = await as('audit1');
+    await page.goto(`${bus.httpBase()}/console/audit`);
+    await shot(page, 'audit');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#audit-export button')]);
+    const file = join(SHOTS, 'audit-export.jsonl');
+    await download.saveAs(file);
+    const verified = await runCli(['audit', 'verify', file], cliEnv(bus));
+    expect({ status: verified.status, stderr: verified.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(verified.stdout).toMatch(/^OK: [1-9]\d* entries/);
+    const [action] = await bus.query<{ username: string; action: string }>(
+      `SELECT username, action FROM console_action`,
+    );
+    expect(action).toEqual({ username: 'audit1', action: 'audit.export' });
+
+    const operator = await as('oper1');
+    await operator.goto(`${bus.httpBase()}/console/audit`);
+    await operator.waitForSelector('#forbidden');
+  });
+
   it('refuses a form without the session’s CSRF token, and locks an account after five wrong passwords', async () => {
     const page = await as('admin1');
     await page.waitForURL(/overview/);

@@ -17,6 +17,7 @@ import {
   GetDocumentTimeline,
   SearchDeliveries,
 } from '../../modules/console/use-cases/console-views.use-cases';
+import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
 import { ScryptPasswordHasher } from '../console-web/scrypt-hasher';
 import { PgConsoleReadModel, PgConsoleSessions, PgConsoleUsers } from '../postgres/pg-console';
 
@@ -45,5 +46,6 @@ export function consoleProviders(): Provider[] {
     GetConsoleOverview,
     SearchDeliveries,
     GetDocumentTimeline,
+    ExportAuditAsUser,
   ];
 }

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { verify as verifySignature, X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -55,6 +62,50 @@ function checkpointSignatureValid(c: SignedCheckpoint): boolean {
   } catch {
     return false;
   }
+}
+
+interface ReadExport {
+  manifest: AuditExportManifest;
+  entries: AuditEntry[];
+  links: ChainLink[];
+  checkpoints: SignedCheckpoint[];
+}
+
+const withDate = <T extends { at: string }>(x: T) => ({ ...x, at: new Date(x.at) });
+
+/** Reads an export: a directory (CLI) or one JSON Lines file (console download). */
+function readExport(path: string): ReadExport {
+  if (statSync(path).isFile()) {
+    const out: Partial<ReadExport> & { entries: AuditEntry[]; links: ChainLink[] } = {
+      entries: [],
+      links: [],
+    };
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const { type, ...rest } = JSON.parse(line) as { type: string } & Record<string, unknown>;
+      if (type === 'link') out.links.push(rest as unknown as ChainLink);
+      else if (type === 'entry') out.entries.push(withDate(rest as unknown as AuditEntry & { at: string }));
+      else if (type === 'checkpoints')
+        out.checkpoints = (rest['items'] as Array<SignedCheckpoint & { at: string }>).map(withDate);
+      else if (type === 'manifest') out.manifest = rest as unknown as AuditExportManifest;
+    }
+    if (!out.manifest || !out.checkpoints)
+      throw new InvalidCommandError('audit verify', ['the file has no manifest: it is cut short']);
+    return { manifest: out.manifest, entries: out.entries, links: out.links, checkpoints: out.checkpoints };
+  }
+  const read = (name: string) => readFileSync(join(path, name), 'utf8');
+  const lines = (name: string) =>
+    read(name)
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+  return {
+    manifest: JSON.parse(read(FILES.manifest)) as AuditExportManifest,
+    entries: lines(FILES.entries).map((l) => withDate(JSON.parse(l) as AuditEntry & { at: string })),
+    links: lines(FILES.chain).map((l) => JSON.parse(l) as ChainLink),
+    checkpoints: (JSON.parse(read(FILES.checkpoints)) as Array<SignedCheckpoint & { at: string }>).map(
+      withDate,
+    ),
+  };
 }
 
 /**
@@ -139,27 +190,12 @@ export function registerAuditCommands(program: Command): void {
     );
 
   audit
-    .command('verify <dir>')
-    .description('check an export offline: hash chain, entries against it, checkpoint signatures, counts')
+    .command('verify <export>')
+    .description(
+      'check an export offline (a directory from audit export, or the .jsonl file the console downloads): hash chain, entries, checkpoint signatures, counts',
+    )
     .action((dirArg: string) => {
-      const dir = resolve(dirArg);
-      const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-      const lines = (name: string) =>
-        read(name)
-          .split('\n')
-          .filter((l) => l.trim() !== '');
-      const manifest = JSON.parse(read(FILES.manifest)) as AuditExportManifest;
-      const entries = lines(FILES.entries).map((l) => {
-        const e = JSON.parse(l) as AuditEntry & { at: string };
-        return { ...e, at: new Date(e.at) };
-      });
-      const links = lines(FILES.chain).map((l) => JSON.parse(l) as ChainLink);
-      const checkpoints = (
-        JSON.parse(read(FILES.checkpoints)) as Array<SignedCheckpoint & { at: string }>
-      ).map((c) => ({
-        ...c,
-        at: new Date(c.at),
-      }));
+      const { manifest, entries, links, checkpoints } = readExport(resolve(dirArg));
       const result = verifyAuditExport(manifest, entries, links, checkpoints, checkpointSignatureValid);
       if (result.ok) {
         const signer = checkpoints[0]

@@ -7,6 +7,7 @@ import {
   GetDocumentTimeline,
   SearchDeliveries,
 } from '../../modules/console/use-cases/console-views.use-cases';
+import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
 import { ListDeadLetters } from '../../modules/dead-letters/use-cases/list-dead-letters.use-case';
 import { RedeliverDeadLetter } from '../../modules/dead-letters/use-cases/redeliver-dead-letter.use-case';
 import {
@@ -64,6 +65,7 @@ export class ConsoleController {
     private readonly changeStatus: ChangeEndpointStatus,
     private readonly deadLetters: ListDeadLetters,
     private readonly redeliver: RedeliverDeadLetter,
+    private readonly exportAudit: ExportAuditAsUser,
   ) {}
 
   @Get()
@@ -348,6 +350,62 @@ export class ConsoleController {
           ),
         );
     res.redirect(303, '/console/dead-letters?done=1');
+  }
+
+  @Get('audit')
+  async auditPage(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const s = await this.session(req, res, false, undefined, 'audit.export');
+    if (!s) return;
+    const lang = langOf(req, res);
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const now = new Date();
+    const body = `<form method="get" action="/console/audit/export" id="audit-export">
+      <label>from <input name="from" value="${day(new Date(now.getTime() - 30 * 86_400_000))}"></label>
+      <label>to <input name="to" value="${day(new Date(now.getTime() + 86_400_000))}"></label>
+      <label>${t(lang, 'recipient')} <input name="endpoint"></label>
+      <button>${t(lang, 'export')}</button></form>
+      <p>edoc-bus audit verify &lt;file&gt;</p>`;
+    res.type('html').send(page(lang, t(lang, 'audit'), body, s));
+  }
+
+  /** The export as one JSON Lines file: links, entries, checkpoints, then the manifest. */
+  @Get('audit/export')
+  async auditExport(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query() q: Record<string, unknown>,
+  ): Promise<void> {
+    const s = await this.session(req, res, false, undefined, 'audit.export');
+    if (!s) return;
+    const from = new Date(String(text(q['from']) ?? ''));
+    const to = new Date(String(text(q['to']) ?? ''));
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || !(from < to))
+      return void res.status(400).type('text').send('from and to are dates, from before to');
+    res
+      .status(200)
+      .type('application/x-ndjson')
+      .set(
+        'content-disposition',
+        `attachment; filename="edoc-bus-audit-${from.toISOString().slice(0, 10)}.jsonl"`,
+      );
+    const line = async (value: unknown) => {
+      if (!res.write(JSON.stringify(value) + '\n')) await new Promise((r) => res.once('drain', r));
+    };
+    const manifest = await this.exportAudit.execute(
+      s.username,
+      { from, to, endpoint: text(q['endpoint']), document: null },
+      {
+        links: async (page) => {
+          for (const l of page) await line({ type: 'link', ...l });
+        },
+        entries: async (page) => {
+          for (const e of page) await line({ type: 'entry', ...e });
+        },
+        checkpoints: async (all) => line({ type: 'checkpoints', items: all }),
+      },
+    );
+    await line({ type: 'manifest', ...manifest });
+    res.end();
   }
 
   /**

@@ -52,6 +52,8 @@ const WORDS = {
   queue: { vi: 'Hàng đợi', en: 'Queue' },
   redelivered: { vi: 'Đã gửi lại', en: 'Redelivered' },
   done: { vi: 'Đã thực hiện.', en: 'Done.' },
+  audit: { vi: 'Kiểm toán', en: 'Audit' },
+  export: { vi: 'Xuất dữ liệu kiểm toán', en: 'Export the audit trail' },
 } as const;
 
 export type Word = keyof typeof WORDS;
@@ -68,7 +70,7 @@ export function page(
 ): string {
   const other: Lang = lang === 'vi' ? 'en' : 'vi';
   const nav = user
-    ? `<nav><a href="/console/overview">${t(lang, 'overview')}</a> · <a href="/console/deliveries">${t(lang, 'deliveries')}</a> · <a href="/console/endpoints">${t(lang, 'endpoints')}</a> · <a href="/console/dead-letters">${t(lang, 'deadLetters')}</a>
+    ? `<nav><a href="/console/overview">${t(lang, 'overview')}</a> · <a href="/console/deliveries">${t(lang, 'deliveries')}</a> · <a href="/console/endpoints">${t(lang, 'endpoints')}</a> · <a href="/console/dead-letters">${t(lang, 'deadLetters')}</a> · <a href="/console/audit">${t(lang, 'audit')}</a>
       <span class="who">${esc(user.username)} (${esc(user.role)})</span>
       <form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${esc(user.csrfToken)}"><button>${t(lang, 'logout')}</button></form>
       <a href="?lang=${other}">${other.toUpperCase()}</a></nav>`

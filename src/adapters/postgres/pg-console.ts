@@ -63,6 +63,18 @@ export class PgConsoleUsers extends ConsoleUserRepository {
     );
   }
 
+  async recordAction(e: {
+    at: Date;
+    username: string;
+    action: string;
+    detail: Record<string, unknown>;
+  }): Promise<void> {
+    await this.sql.exec(
+      `INSERT INTO console_action (at, username, action, detail) VALUES ($1, $2, $3, $4::jsonb)`,
+      [e.at, e.username, e.action, JSON.stringify(e.detail)],
+    );
+  }
+
   async recordLogin(e: {
     at: Date;
     username: string;

@@ -13,6 +13,13 @@ export abstract class ConsoleUserRepository {
     outcome: string;
     remote: string | null;
   }): Promise<void>;
+  /** A console action that leaves no other record (an export); it goes to the audit log. */
+  abstract recordAction(event: {
+    at: Date;
+    username: string;
+    action: string;
+    detail: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 export abstract class ConsoleSessionRepository {

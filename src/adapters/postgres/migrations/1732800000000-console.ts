@@ -44,6 +44,24 @@ export class Console1732800000000 implements MigrationInterface {
     await q.query(
       `CREATE TRIGGER console_login_audit AFTER INSERT ON console_login FOR EACH ROW EXECUTE FUNCTION audit_from_console_login()`,
     );
+    await q.query(`
+      CREATE TABLE console_action (
+        id        bigserial PRIMARY KEY,
+        at        timestamptz NOT NULL,
+        username  text NOT NULL,
+        action    text NOT NULL,
+        detail    jsonb NOT NULL
+      )`);
+    await q.query(`
+      CREATE FUNCTION audit_from_console_action() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO audit_pending (at, kind, parties, package_id, actor, detail)
+        VALUES (NEW.at, 'console.' || NEW.action, '{}', NULL, NEW.username, NEW.detail);
+        RETURN NULL;
+      END $$`);
+    await q.query(
+      `CREATE TRIGGER console_action_audit AFTER INSERT ON console_action FOR EACH ROW EXECUTE FUNCTION audit_from_console_action()`,
+    );
     // The delivery log's searches: newest first, by sender, by recipient, by words of the subject.
     await q.query(`CREATE INDEX delivery_created_idx ON delivery (created_at DESC, package_id, recipient)`);
     await q.query(`CREATE INDEX package_sender_accepted_idx ON package (sender, accepted_at DESC)`);
@@ -69,6 +87,9 @@ export class Console1732800000000 implements MigrationInterface {
     await q.query(`DROP INDEX IF EXISTS package_document_id_idx`);
     await q.query(`DROP INDEX IF EXISTS package_sender_accepted_idx`);
     await q.query(`DROP INDEX IF EXISTS delivery_created_idx`);
+    await q.query(`DROP TRIGGER IF EXISTS console_action_audit ON console_action`);
+    await q.query(`DROP FUNCTION IF EXISTS audit_from_console_action()`);
+    await q.query(`DROP TABLE IF EXISTS console_action`);
     await q.query(`DROP TRIGGER IF EXISTS console_login_audit ON console_login`);
     await q.query(`DROP FUNCTION IF EXISTS audit_from_console_login()`);
     for (const t of ['console_login', 'console_session', 'console_user'])
