@@ -110,6 +110,10 @@ describe('the REST bridge (/api/v1)', () => {
     expect((await inbox(token20, '?types=edoc&poller=a')).map((i) => i.docId)).not.toContain(busId);
     const bad = await api(`/inbox/${busId}/ack`, token20, { method: 'POST', body: '{"outcome":"maybe"}' });
     expect(bad.status).toBe(400);
+    const [badRecorded] = await bus.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bridge_refusal WHERE transport = 'rest' AND code = 'BAD_REQUEST'`,
+    );
+    expect(badRecorded!.n).toBe(1); // refused calls are recorded, whatever was wrong with them
 
     const sent = (await (await api('/sent', token20)).json()) as { documents: Array<{ copies: unknown[] }> };
     expect(sent.documents.length).toBeGreaterThanOrEqual(1);

@@ -1,15 +1,6 @@
 import busboy from 'busboy';
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-export interface Upload {
-  /** At most `maxBytes + 1` bytes: one more than allowed tells the package use case it is too large. */
-  bytes: Buffer;
-  truncated: boolean;
-  /** SHA-256 hex of everything the client sent (all of it, even past the cap). */
-  sha256: string;
-  totalBytes: number;
-}
+import { readBody, type Upload } from './read-body';
 
 /**
  * Reads the one file part `field` of a multipart request as it streams in: the bytes are kept
@@ -34,30 +25,7 @@ export function readUpload(req: IncomingMessage, field: string, maxBytes: number
         stream.resume();
         return;
       }
-      found = new Promise<Upload>((done, fail) => {
-        const hash = createHash('sha256');
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        let total = 0;
-        stream.on('data', (chunk: Buffer) => {
-          hash.update(chunk);
-          total += chunk.length;
-          if (kept <= maxBytes) {
-            const take = chunk.subarray(0, maxBytes + 1 - kept);
-            chunks.push(take);
-            kept += take.length;
-          }
-        });
-        stream.on('error', fail);
-        stream.on('end', () =>
-          done({
-            bytes: Buffer.concat(chunks, kept),
-            truncated: total > maxBytes,
-            sha256: hash.digest('hex'),
-            totalBytes: total,
-          }),
-        );
-      });
+      found = readBody(stream, maxBytes);
     });
     parser.on('error', reject);
     parser.on('close', () => {

@@ -1,18 +1,27 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { Upload } from './multipart-upload';
+import type { Readable } from 'node:stream';
+
+export interface Upload {
+  /** At most `maxBytes + 1` bytes: one more than allowed tells the package use case it is too large. */
+  bytes: Buffer;
+  truncated: boolean;
+  /** SHA-256 hex of everything the client sent (all of it, even past the cap). */
+  sha256: string;
+  totalBytes: number;
+}
 
 /**
- * Reads a raw request body as it streams in, keeping at most `maxBytes + 1` bytes (the package use
- * case then refuses it as too large, with a receipt) and hashing all of it.
+ * Reads a stream (a raw request body, one multipart part) as it comes in, keeping at most
+ * `maxBytes + 1` bytes and hashing all of it: an oversize upload costs no memory beyond the cap,
+ * and the package use case still refuses it as too large, with a receipt.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Upload> {
+export function readBody(stream: Readable, maxBytes: number): Promise<Upload> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     const chunks: Buffer[] = [];
     let kept = 0;
     let total = 0;
-    req.on('data', (chunk: Buffer) => {
+    stream.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       total += chunk.length;
       if (kept <= maxBytes) {
@@ -21,8 +30,8 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Upload
         kept += take.length;
       }
     });
-    req.on('error', reject);
-    req.on('end', () =>
+    stream.on('error', reject);
+    stream.on('end', () =>
       resolve({
         bytes: Buffer.concat(chunks, kept),
         truncated: total > maxBytes,

@@ -11,7 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { PullMessageType } from '../../modules/bridge/pull-inbox.repository';
+import { PULL_MESSAGE_TYPES, type PullMessageType } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticateBearer } from '../../modules/bridge/use-cases/authenticate-bearer.use-case';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
@@ -29,7 +29,7 @@ import { writeChunks } from '../http/stream-chunks';
 import { OPENAPI } from './openapi';
 
 const TRANSPORT = 'rest' as const;
-const TYPES: PullMessageType[] = ['edoc', 'status', 'receipt'];
+const TYPES = PULL_MESSAGE_TYPES;
 
 /**
  * The modern bridge: `/api/v1/…`, bearer token per endpoint, packages as raw `application/xml`,
@@ -111,16 +111,15 @@ export class RestController {
   async ack(@Req() req: Request, @Param('docId') docId: string): Promise<unknown> {
     const organId = await this.caller(req, 'ack');
     const outcome = await ackOutcome(req);
-    if (outcome !== 'done' && outcome !== 'fail' && outcome !== 'processing')
-      throw new HttpException({ code: 'BAD_REQUEST', reason: 'outcome: done, fail or processing' }, 400);
     const r = await this.settleItem.execute({
       transport: TRANSPORT,
       endpoint: organId,
       docId,
-      outcome,
+      outcome: typeof outcome === 'string' ? outcome : '',
       remote: remoteOf(req),
     });
-    if (!r.ok) throw new HttpException({ code: r.code, reason: r.reason }, 404);
+    if (!r.ok)
+      throw new HttpException({ code: r.code, reason: r.reason }, r.code === 'BAD_REQUEST' ? 400 : 404);
     return { docId, state: r.state, failCount: r.failCount };
   }
 
@@ -160,10 +159,9 @@ export class RestController {
       transport: TRANSPORT,
       organId,
       claimedFrom: null,
-      declaredKind: kind,
-      body: upload.bytes,
+      messageType: kind,
+      upload,
       signedFileHash: null,
-      receivedFileHash: upload.sha256,
       remote: remoteOf(req),
     });
     if (!result.ok) throw new HttpException({ code: result.code, reason: result.reason }, 400);

@@ -4,7 +4,7 @@ import type { Application, NextFunction, Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as soap from 'soap';
-import type { PullMessageType } from '../../modules/bridge/pull-inbox.repository';
+import { pullTypesNamed } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
@@ -140,18 +140,13 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
     EdocService: {
       EdocPort: {
         SendEdoc: guarded('send', async (args, organId, req) => {
-          const kind = (text(args['MessageType']) ?? 'edoc').toLowerCase();
-          if (kind !== 'edoc' && kind !== 'status')
-            return refused('BAD_REQUEST', 'MessageType must be edoc or status');
-          const body = Buffer.from(text(args['Package']) ?? '', 'base64');
           const result = await submit.execute({
             transport: TRANSPORT,
             organId,
             claimedFrom: null,
-            declaredKind: kind,
-            body,
+            messageType: text(args['MessageType']),
+            upload: { bytes: Buffer.from(text(args['Package']) ?? '', 'base64'), sha256: null },
             signedFileHash: null,
-            receivedFileHash: '',
             remote: req?.socket.remoteAddress ?? null,
           });
           if (!result.ok) return refused(result.code, result.reason);
@@ -167,14 +162,9 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
           };
         }),
         GetReceivedEdocList: guarded('list', async (args, organId) => {
-          const wanted = (text(args['MessageType']) ?? 'edoc').toLowerCase();
-          const types: PullMessageType[] =
-            wanted === 'all'
-              ? ['edoc', 'status', 'receipt']
-              : [(['edoc', 'status', 'receipt'].includes(wanted) ? wanted : 'edoc') as PullMessageType];
           const page = await listItems.execute({
             endpoint: organId,
-            types,
+            types: pullTypesNamed(text(args['MessageType'])),
             poller: text(args['PollerId']),
             after: text(args['After']),
             limit: Number(text(args['PageSize']) ?? 100),
@@ -210,15 +200,12 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
           };
         }),
         UpdateStatus: guarded('settle', async (args, organId, req) => {
-          const status = (text(args['Status']) ?? '').toLowerCase();
-          if (status !== 'done' && status !== 'fail' && status !== 'processing')
-            return refused('BAD_REQUEST', 'Status must be done, fail or processing');
           const docId = text(args['DocId']) ?? '';
           const r = await settleItem.execute({
             transport: TRANSPORT,
             endpoint: organId,
             docId,
-            outcome: status,
+            outcome: text(args['Status']) ?? '',
             remote: req?.socket.remoteAddress ?? null,
           });
           if (!r.ok) return refused(r.code, r.reason);

@@ -16,9 +16,12 @@ import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.us
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { SettlePullItem } from '../../modules/bridge/use-cases/settle-pull-item.use-case';
 import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-documents.use-case';
-import { SubmitFromBridge } from '../../modules/bridge/use-cases/submit-from-bridge.use-case';
+import {
+  SubmitFromBridge,
+  type SubmitFromBridgeCommand,
+} from '../../modules/bridge/use-cases/submit-from-bridge.use-case';
 import { AuthenticateAxisCall } from '../../modules/bridge/use-cases/authenticate-axis-call.use-case';
-import type { PullMessageType } from '../../modules/bridge/pull-inbox.repository';
+import { pullTypesNamed } from '../../modules/bridge/pull-inbox.repository';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { readUpload } from '../http/multipart-upload';
@@ -74,27 +77,22 @@ export class AxisController {
       return void res.json(caller.reply);
     }
     const p = caller.parameters;
-    let upload;
+    let upload: SubmitFromBridgeCommand['upload'];
     try {
-      upload = await readUpload(req, 'file_doc', this.config.xmlLimits.maxBytes);
+      const read = await readUpload(req, 'file_doc', this.config.xmlLimits.maxBytes);
+      upload = read ?? { problem: 'the package goes in the multipart part file_doc' };
     } catch (error) {
-      return void res.json(fail(AXIS_ERROR.badFile, `not a multipart upload: ${String(error)}`));
+      upload = {
+        problem: `not a multipart upload: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
-    if (!upload)
-      return void res.json(fail(AXIS_ERROR.badFile, 'the package goes in the multipart part file_doc'));
-    const messageType = (p['messagetype'] ?? 'edoc').toLowerCase();
-    if (messageType !== 'edoc' && messageType !== 'status')
-      return void res.json(
-        fail(AXIS_ERROR.badFile, `messagetype must be edoc or status, not ${messageType}`),
-      );
     const result = await this.submit.execute({
       transport: TRANSPORT,
       organId: caller.organId,
       claimedFrom: p['from'] ?? null,
-      declaredKind: messageType,
-      body: upload.bytes,
+      messageType: p['messagetype'] ?? null,
+      upload,
       signedFileHash: p['hash-file'] ?? null,
-      receivedFileHash: upload.sha256,
       remote: remoteOf(req),
     });
     if (!result.ok) return void res.json(fail(axisCodeForBridgeRefusal(result.code), result.reason));
@@ -107,18 +105,9 @@ export class AxisController {
     const caller = await this.caller(req, 'getReceivedEdocList');
     if (!caller.ok) return caller.reply;
     const p = caller.parameters;
-    const wanted = (p['messagetype'] ?? 'edoc').toLowerCase();
-    const types: PullMessageType[] =
-      wanted === 'all'
-        ? ['edoc', 'status', 'receipt']
-        : wanted === 'status'
-          ? ['status']
-          : wanted === 'receipt'
-            ? ['receipt']
-            : ['edoc'];
     const page = await this.listItems.execute({
       endpoint: caller.organId,
-      types,
+      types: pullTypesNamed(p['messagetype'] ?? null),
       poller: p['pollerid'] ?? null,
       after: p['after'] ?? null,
       limit: Number(p['pagesize'] ?? 100),
@@ -156,14 +145,11 @@ export class AxisController {
   async updateStatus(@Req() req: Request): Promise<AxisReply> {
     const caller = await this.caller(req, 'updateStatus');
     if (!caller.ok) return caller.reply;
-    const status = (caller.parameters['status'] ?? '').toLowerCase();
-    if (status !== 'done' && status !== 'fail' && status !== 'processing')
-      return fail(AXIS_ERROR.badFile, 'status must be done, fail or processing');
     const r = await this.settleItem.execute({
       transport: TRANSPORT,
       endpoint: caller.organId,
       docId: caller.parameters['docid'] ?? '',
-      outcome: status,
+      outcome: caller.parameters['status'] ?? '',
       remote: remoteOf(req),
     });
     if (!r.ok) return fail(axisCodeForBridgeRefusal(r.code), r.reason);

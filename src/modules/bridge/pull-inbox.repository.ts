@@ -1,6 +1,15 @@
 import type { Lane } from '../routing/submission.repository';
 
 export type PullMessageType = 'edoc' | 'status' | 'receipt';
+export const PULL_MESSAGE_TYPES: readonly PullMessageType[] = ['edoc', 'status', 'receipt'];
+
+/** The axis `messagetype` of a listing: one type, or `all`; unset or unknown lists documents, as the axis does. */
+export function pullTypesNamed(name: string | null): PullMessageType[] {
+  const wanted = (name ?? 'edoc').toLowerCase();
+  if (wanted === 'all') return [...PULL_MESSAGE_TYPES];
+  return PULL_MESSAGE_TYPES.includes(wanted as PullMessageType) ? [wanted as PullMessageType] : ['edoc'];
+}
+
 export type PullItemState = 'pending' | 'done' | 'withdrawn' | 'dead';
 
 /** One entry of a bridge endpoint's inbox as a listing shows it. */

@@ -12,6 +12,8 @@ import { PullInboxRepository, type SettleOutcome, type SettleResult } from '../p
  * `processing` keeps it reserved for a while longer, `fail` makes it available again and, at the
  * fail limit, sends it to the dead letters for an operator.
  */
+const OUTCOMES: readonly SettleOutcome[] = ['done', 'fail', 'processing'];
+
 @Injectable()
 export class SettlePullItem {
   constructor(
@@ -25,27 +27,43 @@ export class SettlePullItem {
     transport: TransportName;
     endpoint: string;
     docId: string;
-    outcome: SettleOutcome;
+    /** `done`, `fail` or `processing` as the call says; anything else is refused. */
+    outcome: string;
     remote: string | null;
   }): Promise<({ ok: true } & SettleResult) | ({ ok: false } & BridgeRefusal)> {
     const now = this.clock.now();
+    const outcome = command.outcome.toLowerCase() as SettleOutcome;
+    if (!OUTCOMES.includes(outcome)) {
+      const reason = 'the status is done, fail or processing';
+      await this.record(command, now, 'BAD_REQUEST', reason);
+      return { ok: false, code: 'BAD_REQUEST', reason };
+    }
     const result = isUuid(command.docId)
-      ? await this.inbox.settle(command.endpoint, command.docId, command.outcome, now, {
+      ? await this.inbox.settle(command.endpoint, command.docId, outcome, now, {
           failLimit: this.settings.failLimit,
           leaseSeconds: this.settings.listingLeaseSeconds,
         })
       : { found: false };
     if (result.found) return { ok: true, ...result };
     const reason = `no document ${command.docId.slice(0, 100)} waiting for ${command.endpoint}`;
+    await this.record(command, now, 'NOT_FOUND', reason);
+    return { ok: false, code: 'NOT_FOUND', reason };
+  }
+
+  private async record(
+    command: { transport: TransportName; endpoint: string; outcome: string; remote: string | null },
+    at: Date,
+    code: BridgeRefusal['code'],
+    reason: string,
+  ): Promise<void> {
     await this.refusals.record({
-      at: now,
+      at,
       transport: command.transport,
-      operation: `settle:${command.outcome}`,
+      operation: `settle:${command.outcome.slice(0, 20)}`,
       claimed: command.endpoint,
-      code: 'NOT_FOUND',
+      code,
       reason,
       remote: command.remote,
     });
-    return { ok: false, code: 'NOT_FOUND', reason };
   }
 }

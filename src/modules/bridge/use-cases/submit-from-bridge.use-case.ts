@@ -14,21 +14,24 @@ export interface SubmitFromBridgeCommand {
   organId: string;
   /** The sender the call names (axis header `from`), if it names one. */
   claimedFrom: string | null;
-  declaredKind: PackageKind | null;
-  body: Uint8Array;
+  /** `edoc` or `status` as the call says (anything else is refused); `null`: a document. */
+  messageType: string | null;
+  /** The package as it arrived (with its SHA-256 hex, if the transport hashed it), or why there is none. */
+  upload: { bytes: Uint8Array; sha256: string | null } | { problem: string };
   /** SHA-256 hex of the uploaded bytes as the client signed it (axis `hash-file`), if any. */
   signedFileHash: string | null;
-  /** SHA-256 hex of what arrived. */
-  receivedFileHash: string;
   remote: string | null;
 }
+
+const KINDS: readonly PackageKind[] = ['edoc', 'status'];
 
 export type SubmitFromBridgeResult =
   { ok: true; outcome: SubmissionOutcome } | ({ ok: false } & BridgeRefusal);
 
 /**
- * A package uploaded by a polling endpoint: the call must name its own organ and carry the file
- * it signed; then it is one more submission like any other (same checks, same receipts).
+ * A package uploaded by a polling endpoint: the call must carry a package of a known kind, name
+ * its own organ and carry the file it signed; then it is one more submission like any other (same
+ * checks, same receipts). Every call refused here is recorded, whichever bridge it came through.
  */
 @Injectable()
 export class SubmitFromBridge {
@@ -52,6 +55,13 @@ export class SubmitFromBridge {
       });
       return { ok: false as const, code, reason };
     };
+    if ('problem' in command.upload) return refuse('BAD_REQUEST', command.upload.problem);
+    const kind = (command.messageType ?? 'edoc').toLowerCase() as PackageKind;
+    if (!KINDS.includes(kind))
+      return refuse(
+        'BAD_REQUEST',
+        `the message type is edoc or status, not ${command.messageType?.slice(0, 50)}`,
+      );
     if (command.claimedFrom !== null) {
       const claimed = canonicalOrganCode(command.claimedFrom) ?? command.claimedFrom;
       if (claimed !== command.organId)
@@ -60,15 +70,16 @@ export class SubmitFromBridge {
           `from ${command.claimedFrom} is not the authenticated ${command.organId}`,
         );
     }
-    if (command.signedFileHash !== null && command.signedFileHash.toLowerCase() !== command.receivedFileHash)
+    const { bytes, sha256 } = command.upload;
+    if (command.signedFileHash !== null && command.signedFileHash.toLowerCase() !== sha256)
       return refuse('BAD_REQUEST', 'the uploaded file is not the one whose hash-file was signed');
     const outcome = await this.submit.execute({
       transport: command.transport,
       authenticatedSender: command.organId,
-      declaredKind: command.declaredKind,
+      declaredKind: kind,
       transportMessageId: null,
       possiblyRedelivered: false,
-      body: command.body,
+      body: bytes,
       receivedAt: now,
     });
     return { ok: true, outcome };
