@@ -1,30 +1,49 @@
-import { writeFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { EdocBusClient } from '../adapters/amqp/sdk';
 import { sampleDocument } from '../adapters/cli/sample-documents';
 import { SigningPool } from '../adapters/workers/signing-pool';
-import type { ProducerReport, ProducerTask } from './bench-protocol';
+import { inRun, recipientsOf, type ProducerReport, type ProducerTask } from './bench-protocol';
 import { ResourceSampler } from './resources';
+
+/** Packages signed before the clock starts; beyond this, signing runs ahead of sending in chunks. */
+const PREPARED_UP_FRONT = 4000;
+const CHUNK = 500;
+
+interface Prepared {
+  client: EdocBusClient;
+  documentId: string;
+  recipients: number;
+  body: Buffer;
+}
 
 /**
  * A benchmark producer: one SDK client per sending endpoint, documents sent with a bounded number
- * of unconfirmed sends (or at a fixed rate); waits for every receipt.
+ * of unconfirmed sends (or at a fixed rate); waits for every receipt. The senders' own inboxes
+ * are consumed too: broadcasts reach them.
  */
 async function main(): Promise<void> {
-  const task = JSON.parse(process.argv[2] ?? '{}') as ProducerTask;
+  Logger.overrideLogger(['error', 'warn']); // no line per connection: the report is the output
+  const task = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ProducerTask;
   const sampler = new ResourceSampler();
   const clients = await Promise.all(
-    task.senders.map((s) => EdocBusClient.connect({ url: s.url, autoArrivedStatus: false })),
+    task.senders.map((s) => EdocBusClient.connect({ url: s.url, autoArrivedStatus: false, prefetch: 64 })),
   );
   const report: ProducerReport = {
     sent: [],
     receipts: [],
+    copies: [],
+    duplicatesDropped: 0,
     firstSendAt: 0,
     lastSendAt: 0,
     cpuSeconds: 0,
     peakRssBytes: 0,
   };
   const receiptsByMessage = new Map<string, string>();
-  for (const client of clients) {
+  const seen = new Set<string>();
+  for (const [k, client] of clients.entries()) {
+    const organId = task.senders[k]!.organId;
     client.onReceipt((r) => {
       const documentId = r.correlationId ? receiptsByMessage.get(r.correlationId) : undefined;
       report.receipts.push({
@@ -35,74 +54,112 @@ async function main(): Promise<void> {
         at: Date.now(),
       });
     });
+    client.onDocument((doc) => {
+      const key = `${doc.busId}|${organId}`;
+      if (seen.has(key)) {
+        report.duplicatesDropped++; // a redelivery of the same bus id: dropped, as a DMS would
+        return;
+      }
+      seen.add(key);
+      report.copies.push({
+        documentId: doc.documentId,
+        busId: doc.busId,
+        recipient: organId,
+        at: Date.now(),
+      });
+    });
     await client.start();
   }
 
-  // Packages are prepared and signed before the clock starts: the producer must not be the bottleneck.
-  const signer = new SigningPool(2);
-  const unsigned = Array.from({ length: task.documents }, (_, i) => {
-    const sender = task.senders[i % task.senders.length]!;
-    const to = pick(task.recipients, task.recipientsPerDocument, i);
-    const doc = sampleDocument({
-      from: { organId: sender.organId, name: sender.organId },
-      to: to.map((organId) => ({ organId, name: organId })),
-      number: Number(task.runId) * 100_000 + i,
-      attachmentBytes: Math.max(1024, Math.round((task.packageBytes - 6000) * 0.75)),
-      priority: i % 10 === 0 ? 1 : 0,
-    });
-    return { client: clients[i % clients.length]!, sender, documentId: doc.documentId, xml: doc.xml };
-  });
-  const packages = await Promise.all(
-    unsigned.map(async (p) => ({
-      client: p.client,
-      documentId: p.documentId,
-      body: Buffer.from(p.sender.signing ? await signer.sign(p.xml, p.sender.signing) : p.xml),
-    })),
-  );
-  await signer.close();
+  const signer = new SigningPool(task.documents > PREPARED_UP_FRONT ? 1 : 2);
+  const prepare = async (from: number, to: number): Promise<Prepared[]> =>
+    Promise.all(
+      Array.from({ length: to - from }, async (_, k) => {
+        const i = from + k;
+        const sender = task.senders[i % task.senders.length]!;
+        const to = recipientsOf(i, task.mix, sender.organId, task.endpoints);
+        const doc = sampleDocument({
+          from: { organId: sender.organId, name: sender.organId },
+          to: to.map((organId) => ({ organId, name: organId })),
+          number: task.firstNumber + i,
+          attachmentBytes: Math.max(1024, Math.round((task.packageBytes - 6000) * 0.75)),
+          priority: i % 10 === 0 ? 1 : 0, // 10 % urgent
+        });
+        const xml = sender.signing ? await signer.sign(doc.xml, sender.signing) : doc.xml;
+        return {
+          client: clients[i % clients.length]!,
+          documentId: doc.documentId,
+          recipients: to.length,
+          body: Buffer.from(xml),
+        };
+      }),
+    );
+  // Packages are signed before the clock starts (the producer must not be the bottleneck); long
+  // runs keep signing a bounded distance ahead of sending instead of holding everything.
+  const queue: Prepared[] = await prepare(0, Math.min(task.documents, PREPARED_UP_FRONT));
+  let preparedUpTo = queue.length;
+  const topUp = (async () => {
+    while (preparedUpTo < task.documents) {
+      if (queue.length > PREPARED_UP_FRONT) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const to = Math.min(task.documents, preparedUpTo + CHUNK);
+      queue.push(...(await prepare(preparedUpTo, to)));
+      preparedUpTo = to;
+    }
+  })();
+  const take = async (): Promise<Prepared> => {
+    while (queue.length === 0) await new Promise((r) => setTimeout(r, 5));
+    return queue.shift()!;
+  };
 
   report.firstSendAt = Date.now();
-  let next = 0;
-  const sendOne = async (p: (typeof packages)[number]) => {
+  const sendOne = async (p: Prepared) => {
     const at = Date.now();
-    const { messageId } = await p.client.send(p.body, { sign: false });
+    // Known before sending: the receipt may overtake the publisher confirm.
+    const messageId = randomUUID();
     receiptsByMessage.set(messageId, p.documentId);
-    report.sent.push({ documentId: p.documentId, at });
+    await p.client.send(p.body, { sign: false, messageId });
+    report.sent.push({ documentId: p.documentId, at, recipients: p.recipients });
   };
   if (task.rate > 0) {
     const interval = 1000 / task.rate;
     const inFlight = new Set<Promise<void>>();
-    for (let i = 0; i < packages.length; i++) {
-      const due = report.firstSendAt + i * interval;
-      const wait = due - Date.now();
+    for (let i = 0; i < task.documents; i++) {
+      const wait = report.firstSendAt + i * interval - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const p = sendOne(packages[i]!);
+      const p = sendOne(await take());
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
     await Promise.all(inFlight);
   } else {
+    let started = 0;
     await Promise.all(
       Array.from({ length: task.window }, async () => {
-        while (next < packages.length) await sendOne(packages[next++]!);
+        while (started < task.documents) {
+          started++;
+          await sendOne(await take());
+        }
       }),
     );
   }
   report.lastSendAt = Date.now();
+  await topUp;
+  await signer.close();
 
-  const deadline = Date.now() + 120_000;
-  while (report.receipts.length < task.documents && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
+  const deadline = Date.now() + 180_000;
+  const run = { firstNumber: task.firstNumber, documents: task.documents };
+  const done = () =>
+    new Set(report.receipts.filter((r) => r.documentId).map((r) => r.documentId)).size >= task.documents &&
+    report.copies.filter((c) => inRun(c.documentId, run)).length >= task.expectedCopies;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const r of report.receipts) if (!r.documentId) r.documentId = '?';
   report.cpuSeconds = sampler.cpuSeconds();
   report.peakRssBytes = sampler.peakRss();
   writeFileSync(task.out, JSON.stringify(report));
   await Promise.all(clients.map((c) => c.close()));
-}
-
-function pick<T>(items: T[], count: number, seed: number): T[] {
-  const start = (seed * 7) % items.length;
-  return Array.from({ length: Math.min(count, items.length) }, (_, k) => items[(start + k) % items.length]!);
 }
 
 main().catch((error) => {

@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { EdocBusClient } from '../adapters/amqp/sdk';
-import type { RecipientReport, RecipientTask } from './bench-protocol';
+import { inRun, type RecipientReport, type RecipientTask } from './bench-protocol';
 import { ResourceSampler } from './resources';
 
 /** A benchmark recipient: one SDK client per receiving endpoint; records when each copy arrived. */
 async function main(): Promise<void> {
-  const task = JSON.parse(process.argv[2] ?? '{}') as RecipientTask;
+  Logger.overrideLogger(['error', 'warn']); // no line per connection: the report is the output
+  const task = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RecipientTask;
   const sampler = new ResourceSampler();
   const report: RecipientReport = { copies: [], duplicatesDropped: 0, cpuSeconds: 0, peakRssBytes: 0 };
   const seen = new Set<string>();
@@ -31,8 +33,10 @@ async function main(): Promise<void> {
   }
   process.send?.('ready');
   const deadline = Date.now() + task.timeoutMs;
-  while (report.copies.length < task.expectedCopies && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  // Only this run's copies count toward the end: a copy an earlier run left unacknowledged may
+  // be redelivered here (it is recorded, and the analysis sets it aside).
+  const ours = () => report.copies.filter((c) => inRun(c.documentId, task.run)).length;
+  while (ours() < task.expectedCopies && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   report.cpuSeconds = sampler.cpuSeconds();
   report.peakRssBytes = sampler.peakRss();
   writeFileSync(task.out, JSON.stringify(report));

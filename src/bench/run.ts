@@ -1,69 +1,270 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import 'reflect-metadata';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { envOf, freshEnvironment, waitForReady } from './environment';
-import { verificationBench, type RateFigure } from './verification';
-import { openBusContext, busLogger } from '../adapters/app/bootstrap';
-import { endpointAmqpUrl } from '../adapters/cli/credentials';
 import { formatTable } from '../adapters/cli/table';
 import { loadConfig } from '../adapters/config/bus-config';
-import { PkiResponder } from '../adapters/pki/pki-responder';
-import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
-import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
-import type { ProducerReport, ProducerTask, RecipientReport, RecipientTask } from './bench-protocol';
-import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
+import type { RecipientMix } from './bench-protocol';
+import { BusBench, WARM_UP_MS, type BusRunSpec, type RunResult } from './bus-run';
+import { barChartSvg, svgToPng } from './chart';
+import { summarizeProfiles } from './profile-summary';
+import { runRaw } from './raw-baseline';
+import { verificationBench, type RateFigure } from './verification';
 
 /**
- * `npm run bench`: the whole bus measured from the outside. The bus runs as its own process
- * (`edoc-bus serve`) on a fresh database and vhost; producers and recipients are separate
- * processes using the SDK, as real DMSs would. Reports documents/s, submit-to-inbox latency,
- * CPU and peak RSS per process, and fails loudly if any document is not delivered exactly once
- * to each recipient or a receipt is missing.
+ * `npm run bench`: the whole bus measured from the outside, against a bare RabbitMQ forwarder
+ * measured in the same run on the same quorum queues.
+ *
+ * 1. raw baseline: producer → raw.in → forwarder (3 confirmed publishes, then ack) → 3 queues → sink;
+ * 2. the bus (`edoc-bus serve`, its own process) on a fresh database and vhost: signed packages
+ *    from the test PKI, the national mix of recipients, 10 % urgent, every check on; producers
+ *    and recipients are separate processes using the SDK;
+ * 3. documents/s as the median of `--runs` closed-loop runs, then submit→inbox latency open loop
+ *    at half of each one's median maximum, and the ratio bus / raw;
+ * 4. a sweep over recipients per document, package size and bus processes (table + chart).
+ * Every run checks that each document reached each recipient exactly once and that every receipt
+ * came back; the benchmark fails loudly otherwise.
  */
 const root = resolve(__dirname, '..', '..');
 const outDir = join(root, 'bench-output');
 
 interface Options {
   only?: 'verify' | 'bus';
-  seconds: string;
-  runs: string;
   documents: string;
-  recipients: string;
+  runs: string;
+  mix: string;
   size: string;
   window: string;
-  rate: string;
   senders: string;
+  seconds: string;
+  sweep: boolean;
+  soakMinutes?: string;
 }
 
 const program = new Command('bench')
-  .option('--documents <n>', 'documents per run', '2000')
-  .option('--recipients <n>', 'recipients per document', '3')
+  .option('--documents <n>', 'documents per throughput run', '2000')
+  .option('--runs <n>', 'runs per throughput figure (the median is reported)', '3')
+  .option(
+    '--mix <mix>',
+    'recipients per document: mixed (1/3/10 + a broadcast per thousand) or a number',
+    'mixed',
+  )
   .option('--size <bytes>', 'package size', '20480')
   .option('--window <n>', 'unconfirmed sends in flight (closed loop)', '64')
-  .option('--rate <docs/s>', 'open-loop rate instead of the window (0 = closed loop)', '0')
   .option('--senders <n>', 'sending endpoints', '10')
-  .option('--only <part>', 'verify (signature verification rates) or bus (end-to-end throughput)')
-  .option('--seconds <s>', 'length of each measured run (verification)', '5')
-  .option('--runs <n>', 'measured runs per figure (the median is reported)', '3')
+  .option('--seconds <s>', 'length of each signature-verification run', '5')
+  .option('--only <part>', 'verify (signature verification only) or bus (skip verification rates)')
+  .option('--no-sweep', 'skip the sweep over recipients, sizes and bus processes')
+  .option('--soak-minutes <m>', 'instead: one open-loop run at half load for this long, bus RSS sampled')
   .action(async (opts: Options) => {
-    if (opts.only !== 'bus')
-      printVerification(await verificationBench(outDir, Number(opts.seconds), Number(opts.runs)));
+    mkdirSync(outDir, { recursive: true });
+    if (opts.only !== 'bus' && !opts.soakMinutes)
+      printVerification(await verificationBench(outDir, Number(opts.seconds), 3));
     if (opts.only === 'verify') return;
-    const result = await runBus(opts);
-    printResult(opts, result);
-    if (!result.verified) process.exitCode = 1;
+    const ok = opts.soakMinutes ? await soak(opts) : await compare(opts);
+    if (!ok) {
+      console.error('\nBENCHMARK FAILED: the bus lost, duplicated or refused documents (see above).');
+      process.exitCode = 1;
+    }
   });
+
+const mixOf = (m: string): RecipientMix => (m === 'mixed' ? 'mixed' : Number(m));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function compare(opts: Options): Promise<boolean> {
+  const base = loadConfig();
+  const documents = Number(opts.documents);
+  const runs = Number(opts.runs);
+  const size = Number(opts.size);
+  rmSync(join(outDir, 'profiles'), { recursive: true, force: true });
+  const bench = await BusBench.prepare(root, outDir, base, Number(opts.senders));
+  const rawUrl = new URL(base.amqpUrl);
+  rawUrl.pathname = '/edoc-bench';
+  const all: Array<{ label: string; result: RunResult }> = [];
+  const record = (label: string, result: RunResult) => {
+    all.push({ label, result });
+    console.log(
+      `  ${label}: ${result.docsPerSecond.toFixed(1)} docs/s, p50/p99 ${result.steady.p50}/${result.steady.p99} ms${result.verified ? '' : ` — NOT VERIFIED: ${result.problems.join('; ')}`}`,
+    );
+    return result;
+  };
+  try {
+    console.log(`\nraw forwarder and bus, ${runs} closed-loop runs each (${documents} documents)…`);
+    const rawRuns: RunResult[] = [];
+    const busRuns: RunResult[] = [];
+    const busSpec: BusRunSpec = {
+      documents,
+      mix: mixOf(opts.mix),
+      packageBytes: size,
+      window: Number(opts.window),
+      rate: 0,
+      busProcesses: 1,
+    };
+    // Interleaved, so a burst of load from elsewhere on the machine hits both alike.
+    for (let r = 0; r < runs; r++) {
+      rawRuns.push(
+        record(
+          `raw ${r + 1}`,
+          await runRaw(rawUrl.toString(), outDir, { documents, size, fanout: 3, window: 64, rate: 0 }),
+        ),
+      );
+      busRuns.push(record(`bus ${r + 1}`, await bench.run(busSpec)));
+    }
+    const rawMax = median(rawRuns.map((r) => r.docsPerSecond));
+    const busMax = median(busRuns.map((r) => r.docsPerSecond));
+    console.log(`\nlatency at half of each maximum (open loop)…`);
+    const rawHalf = record(
+      `raw at ${(rawMax / 2).toFixed(0)}/s`,
+      await runRaw(rawUrl.toString(), outDir, {
+        documents: Math.round(rawMax * 30),
+        size,
+        fanout: 3,
+        window: 0,
+        rate: rawMax / 2,
+      }),
+    );
+    const busHalf = record(
+      `bus at ${(busMax / 2).toFixed(0)}/s`,
+      // A minute at half load: the first WARM_UP_MS (start-up transient) are reported apart.
+      await bench.run({ ...busSpec, documents: Math.round(busMax * 30), rate: busMax / 2 }),
+    );
+    printComparison(rawRuns, busRuns, rawHalf, busHalf, rawMax, busMax, opts);
+
+    const sweep: Array<{
+      label: string;
+      recipients: string;
+      size: number;
+      processes: number;
+      result: RunResult;
+    }> = [];
+    if (opts.sweep) {
+      console.log(`\nsweep…`);
+      const copiesPerRun = 6000;
+      for (const recipients of [1, 3, 10, bench.endpointCount]) {
+        const n = Math.max(60, Math.min(documents, Math.round(copiesPerRun / recipients)));
+        const label = `${recipients} recipient${recipients > 1 ? 's' : ''}, 20 KB`;
+        sweep.push({
+          label,
+          recipients: String(recipients === bench.endpointCount ? `${recipients - 1} (all)` : recipients),
+          size: 20_480,
+          processes: 1,
+          result: record(
+            label,
+            await bench.run({ ...busSpec, documents: n, mix: recipients, packageBytes: 20_480 }),
+          ),
+        });
+      }
+      for (const [bytes, n] of [
+        [1_048_576, 200],
+        [20 * 1_048_576, 20],
+      ] as const) {
+        const label = `3 recipients, ${bytes >= 1_048_576 ? `${bytes / 1_048_576} MB` : '20 KB'}`;
+        sweep.push({
+          label,
+          recipients: '3',
+          size: bytes,
+          processes: 1,
+          result: record(
+            label,
+            await bench.run({
+              ...busSpec,
+              documents: n,
+              mix: 3,
+              packageBytes: bytes,
+              window: Math.max(2, Math.min(64, Math.floor((64 * 1_048_576) / bytes / 4))),
+            }),
+          ),
+        });
+      }
+      for (const processes of [1, 2]) {
+        const label = `mixed, 20 KB, ${processes} bus process${processes > 1 ? 'es' : ''}`;
+        sweep.push({
+          label,
+          recipients: 'mixed',
+          size: 20_480,
+          processes,
+          result: record(label, await bench.run({ ...busSpec, busProcesses: processes })),
+        });
+      }
+      printSweep(sweep, rawMax);
+    }
+    if (process.env.BENCH_CPU_PROFILE)
+      console.log(
+        `\nbus CPU profiles (self time; BENCH_CPU_PROFILE=1)${summarizeProfiles(join(outDir, 'profiles'))}`,
+      );
+    writeFileSync(
+      join(outDir, 'bench-latest.json'),
+      JSON.stringify(
+        { at: new Date().toISOString(), machine: machine(), rawMax, busMax, runs: all },
+        null,
+        2,
+      ),
+    );
+    return all.every((r) => r.result.verified);
+  } finally {
+    await bench.close();
+  }
+}
+
+async function soak(opts: Options): Promise<boolean> {
+  const base = loadConfig();
+  const minutes = Number(opts.soakMinutes);
+  const bench = await BusBench.prepare(root, outDir, base, Number(opts.senders));
+  try {
+    const busSpec: BusRunSpec = {
+      documents: 1000,
+      mix: mixOf(opts.mix),
+      packageBytes: Number(opts.size),
+      window: Number(opts.window),
+      rate: 0,
+      busProcesses: 1,
+    };
+    const max = (await bench.run(busSpec)).docsPerSecond;
+    const rate = max / 2;
+    console.log(`\nsoak: ${minutes} min open loop at ${rate.toFixed(0)} docs/s (half of ${max.toFixed(0)})…`);
+    const r = await bench.run({ ...busSpec, documents: Math.round(rate * minutes * 60), rate }, 10_000);
+    const series = r.rssSeries ?? [];
+    // Past the first minute (warm-up: worker heaps, caches), compare the first and last fifth.
+    const settled = series.slice(6);
+    const fifth = Math.max(1, Math.floor(settled.length / 5));
+    const early = median(settled.slice(0, fifth));
+    const late = median(settled.slice(-fifth));
+    console.log(
+      formatTable(
+        ['figure', 'value'],
+        [
+          ['documents', String(r.documents)],
+          ['documents/s', r.docsPerSecond.toFixed(1)],
+          ['latency p50 / p95 / p99 (ms)', `${r.latencies.p50} / ${r.latencies.p95} / ${r.latencies.p99}`],
+          ['bus RSS after warm-up, first fifth (median MB)', early.toFixed(0)],
+          ['bus RSS, last fifth (median MB)', late.toFixed(0)],
+          ['change', `${(((late - early) / early) * 100).toFixed(1)} % (target ± 10 %)`],
+          ['bus RSS samples (MB, every 10 s)', series.map((x) => x.toFixed(0)).join(' ')],
+          [
+            'every document to every recipient exactly once',
+            r.verified ? 'yes' : `NO — ${r.problems.join('; ')}`,
+          ],
+        ],
+      ),
+    );
+    return r.verified;
+  } finally {
+    await bench.close();
+  }
+}
+
+function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+}
 
 function printVerification(figures: RateFigure[]): void {
   const ref = (name: string) => figures.find((f) => f.name.startsWith(name))?.median ?? NaN;
   const xmlCrypto = ref('xml-crypto');
   const xmlsec = ref('libxmlsec1');
-  console.log(
-    `\nSignature verification, per core (median of runs; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg()[0]?.toFixed(2)})\n`,
-  );
+  console.log(`\nSignature verification, per core (median of runs; ${machine()})\n`);
   console.log(
     formatTable(
       ['', 'verifications/s', 'runs', '× xml-crypto', '× libxmlsec1', 'what'],
@@ -79,245 +280,130 @@ function printVerification(figures: RateFigure[]): void {
   );
 }
 
-interface BusRunResult {
-  documents: number;
-  seconds: number;
-  docsPerSecond: number;
-  latencies: { p50: number; p95: number; p99: number; max: number };
-  verified: boolean;
-  problems: string[];
-  processes: Array<{ name: string; cpuSeconds: number; peakRssMb: number }>;
-  stages?: Record<string, number>;
-  machineBusy?: number;
-}
+const cpuCell = (p: { cpuSeconds: number; peakRssMb: number }, seconds: number) =>
+  `${((p.cpuSeconds / seconds) * 100).toFixed(0)} %${Number.isNaN(p.peakRssMb) ? '' : `, ${p.peakRssMb.toFixed(0)} MB`}`;
 
-async function runBus(opts: Options): Promise<BusRunResult> {
-  mkdirSync(outDir, { recursive: true });
-  const runId = String(Math.floor(Date.now() / 1000) % 100_000);
-  const base = loadConfig();
-  const config = await freshEnvironment(base, runId);
-  // The bus checks every signature: a test PKI with its OCSP/CRL responder, in this process.
-  const responder = new PkiResponder(null);
-  const pkiPort = await responder.listen(0);
-  const pki = await TestPki.create(`http://127.0.0.1:${pkiPort}`);
-  responder.attach(pki);
-  const pkiDir = join(outDir, 'pki');
-  await pki.write(pkiDir);
-  const documents = Number(opts.documents);
-  const perDocument = Number(opts.recipients);
-
-  // Registry and broker users, through the bus's own use cases.
-  const admin = await openBusContext(
-    { ...config, logLevel: 'error' },
-    busLogger({ ...config, logLevel: 'error' }, false),
-  );
-  await admin.get(SeedEndpoints).execute();
-  const endpoints = (await admin.get(ProvisionEndpoints).execute({ codes: [], actor: 'bench' }))
-    .filter((c) => c.transport === 'amqp')
-    .map((c) => ({ organId: c.organId, url: endpointAmqpUrl(config.amqpUrl, c) }));
-  await admin.close();
-  const senders = await Promise.all(
-    endpoints
-      .filter((e) => /\.G\d\d$/.test(e.organId))
-      .slice(0, Number(opts.senders))
-      .map(async (e) => {
-        const issued = await pki.issueEndpoint(e.organId);
-        return {
-          ...e,
-          signing: {
-            keyPem: await privateKeyPem(issued.keys.privateKey),
-            certificatePem: issued.certificate.toString('pem'),
-          },
-        };
-      }),
-  );
-  const recipients = endpoints.filter((e) => /\.H\d\d$/.test(e.organId));
-
-  const profile = process.env.BENCH_CPU_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}/profiles`] : [];
-  const bus = spawn(process.execPath, [...profile, join(root, 'dist/adapters/cli/main.js'), 'serve'], {
-    env: {
-      ...process.env,
-      ...envOf(config),
-      LOG_LEVEL: 'warn',
-      TRUST_ANCHORS: join(pkiDir, 'trust-anchors.pem'),
-      TRUST_INTERMEDIATES: join(pkiDir, 'intermediates.pem'),
-      BUS_SIGNING_KEY: join(pkiDir, 'bus.key'),
-      BUS_SIGNING_CERT: join(pkiDir, 'bus.crt'),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitForReady(config.port);
-
-  const recipientTask: RecipientTask = {
-    recipients,
-    expectedCopies: documents * Math.min(perDocument, recipients.length),
-    out: join(outDir, `recipients-${runId}.json`),
-    timeoutMs: 300_000,
-  };
-  const recipientProcess = fork(join(__dirname, 'recipient.js'), [JSON.stringify(recipientTask)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  await new Promise<void>((r) => recipientProcess.once('message', () => r()));
-
-  const producerTask: ProducerTask = {
-    senders,
-    recipients: recipients.map((r) => r.organId),
-    documents,
-    recipientsPerDocument: perDocument,
-    packageBytes: Number(opts.size),
-    window: Number(opts.window),
-    rate: Number(opts.rate),
-    runId,
-    out: join(outDir, `producer-${runId}.json`),
-  };
-  const busCpuBefore = procStat(bus.pid!)?.cpuSeconds ?? 0;
-  const rabbitPids = pidsNamed(/^beam\.smp$/);
-  const pgPids = pidsNamed(/^postgres$/);
-  const rabbitBefore = groupCpuSeconds(rabbitPids);
-  const pgBefore = groupCpuSeconds(pgPids);
-  const machineBefore = machineTicks();
-  let busPeakRss = 0;
-  const watch = setInterval(
-    () => (busPeakRss = Math.max(busPeakRss, procStat(bus.pid!)?.rssBytes ?? 0)),
-    200,
-  );
-  const producerProcess = fork(join(__dirname, 'producer.js'), [JSON.stringify(producerTask)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  await Promise.all([exited(producerProcess), exited(recipientProcess)]);
-  clearInterval(watch);
-  const busCpu = (procStat(bus.pid!)?.cpuSeconds ?? 0) - busCpuBefore;
-  const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
-  const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
-  const machineAfter = machineTicks();
-  const machineBusy = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total);
-  const stages = await stageMeans(config.port);
-  bus.kill('SIGTERM');
-  await exited(bus);
-  await responder.close();
-
-  const produced = JSON.parse(readFileSync(producerTask.out, 'utf8')) as ProducerReport;
-  const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;
-  const result = analyse(produced, received, documents, perDocument, [
-    { name: 'bus', cpuSeconds: busCpu, peakRssMb: busPeakRss / 1e6 },
-    { name: 'producer', cpuSeconds: produced.cpuSeconds, peakRssMb: produced.peakRssBytes / 1e6 },
-    { name: 'recipients', cpuSeconds: received.cpuSeconds, peakRssMb: received.peakRssBytes / 1e6 },
-    { name: 'rabbitmq (beam.smp)', cpuSeconds: rabbitCpu, peakRssMb: NaN },
-    { name: 'postgres (all backends)', cpuSeconds: pgCpu, peakRssMb: NaN },
-  ]);
-  return { ...result, stages, machineBusy };
-}
-
-/** Mean time per submission stage, from the bus's own Prometheus histogram. */
-async function stageMeans(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const sums: Record<string, number> = {};
-  const counts: Record<string, number> = {};
-  for (const m of text.matchAll(/^edoc_stage_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
-    (m[1] === 'sum' ? sums : counts)[m[2]!] = Number(m[3]);
-  }
-  return Object.fromEntries(Object.keys(counts).map((k) => [k, ((sums[k] ?? 0) / (counts[k] || 1)) * 1000]));
-}
-
-function analyse(
-  produced: ProducerReport,
-  received: RecipientReport,
-  documents: number,
-  perDocument: number,
-  processes: BusRunResult['processes'],
-): BusRunResult {
-  const problems: string[] = [];
-  const sentAt = new Map(produced.sent.map((s) => [s.documentId, s.at]));
-  const accepted = produced.receipts.filter((r) => r.outcome === 'accepted');
-  if (produced.sent.length !== documents) problems.push(`sent ${produced.sent.length} of ${documents}`);
-  if (accepted.length !== documents)
-    problems.push(
-      `${accepted.length} accepted receipts for ${documents} documents (${produced.receipts.length - accepted.length} other)`,
-    );
-  const copiesPerDocument = new Map<string, Set<string>>();
-  for (const c of received.copies) {
-    const set = copiesPerDocument.get(c.busId) ?? new Set<string>();
-    if (set.has(c.recipient)) problems.push(`${c.busId} reached ${c.recipient} twice`);
-    set.add(c.recipient);
-    copiesPerDocument.set(c.busId, set);
-  }
-  for (const r of accepted) {
-    if ((copiesPerDocument.get(r.busId ?? '')?.size ?? 0) !== perDocument)
-      problems.push(
-        `document ${r.busId} reached ${copiesPerDocument.get(r.busId ?? '')?.size ?? 0} of ${perDocument} recipients`,
-      );
-  }
-  const latencies = received.copies
-    .map((c) => c.at - (sentAt.get(c.documentId) ?? c.at))
-    .sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  const lastArrival = Math.max(...received.copies.map((c) => c.at));
-  const seconds = (lastArrival - produced.firstSendAt) / 1000;
-  return {
-    documents,
-    seconds,
-    docsPerSecond: documents / seconds,
-    latencies: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN },
-    verified: problems.length === 0,
-    problems: problems.slice(0, 20),
-    processes,
-  };
-}
-
-function printResult(opts: Options, r: BusRunResult): void {
-  const mode =
-    Number(opts.rate) > 0 ? `open loop at ${opts.rate} docs/s` : `closed loop, ${opts.window} in flight`;
+function printComparison(
+  rawRuns: RunResult[],
+  busRuns: RunResult[],
+  rawHalf: RunResult,
+  busHalf: RunResult,
+  rawMax: number,
+  busMax: number,
+  opts: Options,
+): void {
   console.log(
-    `\nedoc-bus benchmark — ${r.documents} documents × ${opts.recipients} recipients, ~${Math.round(Number(opts.size) / 1024)} KB, ${mode}`,
+    `\nedoc-bus vs a bare RabbitMQ forwarder — ~${Math.round(Number(opts.size) / 1024)} KB, quorum queues, ${opts.mix} recipients (raw: 3)\n${machine()}\n`,
   );
-  console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before/after ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
-  );
+  const lat = (r: RunResult) =>
+    `${r.steady.p50} / ${r.steady.p95} / ${r.steady.p99} (with start-up: p99 ${r.latencies.p99})`;
+  const busProcesses = busRuns[Math.floor(busRuns.length / 2)]!.processes;
+  const rawProcesses = rawRuns[Math.floor(rawRuns.length / 2)]!.processes;
   console.log(
     formatTable(
-      ['figure', 'value'],
+      ['', 'raw forwarder', 'edoc-bus', 'bus / raw'],
       [
-        ['documents/s (first send → last copy in an inbox)', r.docsPerSecond.toFixed(1)],
-        ['copies/s', (r.docsPerSecond * Number(opts.recipients)).toFixed(1)],
         [
-          'submit→inbox latency p50 / p95 / p99 / max (ms)',
-          `${r.latencies.p50} / ${r.latencies.p95} / ${r.latencies.p99} / ${r.latencies.max}`,
+          'documents/s (median; runs)',
+          `${rawMax.toFixed(0)} (${rawRuns.map((r) => r.docsPerSecond.toFixed(0)).join(' ')})`,
+          `${busMax.toFixed(1)} (${busRuns.map((r) => r.docsPerSecond.toFixed(0)).join(' ')})`,
+          (busMax / rawMax).toFixed(3),
         ],
-        ...r.processes.map(
-          (p) =>
-            [
-              `${p.name}: CPU (% of one core)${Number.isNaN(p.peakRssMb) ? '' : ', peak RSS'}`,
-              `${((p.cpuSeconds / r.seconds) * 100).toFixed(0)} %${Number.isNaN(p.peakRssMb) ? '' : `, ${p.peakRssMb.toFixed(0)} MB`}`,
-            ] as [string, string],
-        ),
         [
-          'machine busy (all cores)',
-          r.machineBusy === undefined ? '?' : `${(r.machineBusy * 100).toFixed(0)} %`,
+          'copies per document (mean)',
+          (rawRuns[0]!.copies / rawRuns[0]!.documents).toFixed(2),
+          (busRuns[0]!.copies / busRuns[0]!.documents).toFixed(2),
+          '',
+        ],
+        [
+          `submit→inbox p50 / p95 / p99 ms at half load, after ${WARM_UP_MS / 1000} s`,
+          `${lat(rawHalf)} at ${(rawMax / 2).toFixed(0)}/s`,
+          `${lat(busHalf)} at ${(busMax / 2).toFixed(0)}/s`,
+          '',
+        ],
+        [
+          'CPU (% of a core), peak RSS',
+          rawProcesses
+            .map((p) => `${p.name} ${cpuCell(p, rawRuns[1]?.seconds ?? rawRuns[0]!.seconds)}`)
+            .join('; '),
+          busProcesses
+            .map((p) => `${p.name} ${cpuCell(p, busRuns[1]?.seconds ?? busRuns[0]!.seconds)}`)
+            .join('; '),
+          '',
+        ],
+        [
+          'machine busy',
+          `${(rawRuns[0]!.machineBusy * 100).toFixed(0)} %`,
+          `${(busRuns[0]!.machineBusy * 100).toFixed(0)} %`,
+          '',
         ],
         [
           'bus stages, mean ms',
-          Object.entries(r.stages ?? {})
+          '',
+          Object.entries(busRuns[0]!.stages ?? {})
             .map(([k, v]) => `${k} ${v.toFixed(1)}`)
             .join(', '),
+          '',
         ],
         [
-          'every document to every recipient exactly once, every receipt',
-          r.verified ? 'yes' : `NO — ${r.problems.join('; ')}`,
+          'every copy exactly once, every receipt',
+          rawRuns.every((r) => r.verified) ? 'yes' : 'NO',
+          [...busRuns, busHalf].every((r) => r.verified) ? 'yes' : 'NO',
+          '',
         ],
       ],
     ),
   );
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once('exit', (code) => r(code)));
+function printSweep(
+  sweep: Array<{ label: string; recipients: string; size: number; processes: number; result: RunResult }>,
+  rawMax: number,
+): void {
+  const rows = sweep.map((s) => [
+    s.recipients,
+    s.size >= 1_048_576 ? `${s.size / 1_048_576} MB` : `${Math.round(s.size / 1024)} KB`,
+    String(s.processes),
+    String(s.result.documents),
+    s.result.docsPerSecond.toFixed(1),
+    (s.result.copies / s.result.seconds).toFixed(0),
+    `${s.result.latencies.p50} / ${s.result.latencies.p99}`,
+    s.result.processes
+      .filter((p) => p.name.startsWith('bus'))
+      .map((p) => cpuCell(p, s.result.seconds))
+      .join('; '),
+    s.result.verified ? 'yes' : 'NO',
+  ]);
+  const headers = [
+    'recipients',
+    'size',
+    'bus processes',
+    'documents',
+    'docs/s',
+    'copies/s',
+    'p50 / p99 ms (closed loop)',
+    'bus CPU, peak RSS',
+    'exactly once',
+  ];
+  const table = formatTable(headers, rows);
+  console.log(`\nsweep (closed loop; raw forwarder median ${rawMax.toFixed(0)} docs/s)\n\n${table}`);
+  const md = [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+  writeFileSync(join(outDir, 'sweep.md'), `Sweep on ${machine()}, ${new Date().toISOString()}\n\n${md}\n`);
+  const svg = barChartSvg(
+    'edoc-bus copies/s by recipients, size and processes',
+    sweep.map((s) => ({ label: s.label, value: s.result.copies / s.result.seconds })),
+    'copies/s',
+  );
+  writeFileSync(join(outDir, 'sweep.svg'), svg);
+  const png = svgToPng(join(outDir, 'sweep.svg'), join(outDir, 'sweep.png'));
+  console.log(`\nwritten: bench-output/sweep.md, sweep.svg${png ? ', sweep.png' : ' (no chromium: no PNG)'}`);
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
-void writeFileSync;

@@ -153,4 +153,23 @@ describe('the SOAP bridge (/soap/edoc)', () => {
     });
     expect(res.status).toBe(413);
   });
+
+  it('records envelopes it cannot read, as well as oversized ones', async () => {
+    const res = await fetch(`${bus.httpBase()}/soap/edoc`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: 'this is not an envelope <<<',
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    const rows = await waitFor(async () => {
+      const r = await bus.query<{ reason: string }>(
+        `SELECT reason FROM bridge_refusal WHERE transport = 'soap' AND operation = 'unreadable' ORDER BY id`,
+      );
+      return r.length >= 2 ? r : undefined;
+    }, 'both recorded');
+    expect(rows.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^body over \d+ bytes$/),
+      expect.stringMatching(/^the SOAP envelope could not be read/),
+    ]);
+  });
 });

@@ -77,6 +77,13 @@ describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
     ]);
     expect(await listed(h41, 'edoc', { pollerid: 'dms-2' })).toEqual([]); // reserved for dms-1
     expect(await listed(h41, 'edoc', { pollerid: 'dms-1' })).toHaveLength(1); // still dms-1's
+    // The SDK's counters see it (reserved or not) and reserve nothing.
+    expect(await h41.call('countReceiveEdoc')).toMatchObject({ ErrorCode: '0', data: 1 });
+    expect(await h41.call('countReceiveStatus')).toMatchObject({ ErrorCode: '0', data: 0 });
+    expect(await h14.call('countReceiveEdoc')).toMatchObject({ ErrorCode: '0', data: 0 });
+    const downloaded = await h41.download(busId);
+    expect(Buffer.isBuffer(downloaded) && downloaded.toString()).toContain(pkg.documentId);
+    expect(await h14.download(busId)).toMatchObject({ ErrorCode: '21' }); // not H14's
 
     const fetched = await h41.call<string>('getEdoc', { docid: busId });
     expect(fetched.status).toBe('OK');

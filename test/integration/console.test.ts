@@ -30,6 +30,8 @@ describe('the operator console in a browser', () => {
     mkdirSync(SHOTS, { recursive: true });
     bus = await TestBus.start({ inboxDeliveryLimit: 2 });
     await bus.seed();
+    // G22 signs with a certificate that runs out in 30 days: the overview's expiry watch shows it.
+    await bus.trust.pki.issueEndpoint(G22, 'Văn phòng Chính phủ', 30 * 86_400_000);
     g22 = await bus.inbox(G22);
     const h41 = await bus.inbox(H41);
     const h20 = await bus.inbox(H20, {
@@ -79,6 +81,19 @@ describe('the operator console in a browser', () => {
     await page.waitForURL(/\/console\/overview/);
     await page.waitForSelector('#dead-letters');
     expect(await page.textContent('#dead-letters')).toBe('1');
+    expect(await page.locator('#documents-per-hour rect').count()).toBe(24);
+    expect(await page.locator('#documents-per-hour title').allTextContents()).toContainEqual(
+      expect.stringMatching(/— 1$/),
+    );
+    const expiring = await page.locator('#expiring-certificates tbody tr').allTextContents();
+    expect(expiring).toContainEqual(
+      expect.stringMatching(new RegExp(`^${G22.replace(/\./g, '\\.')} — .*signer`)),
+    );
+    expect(expiring.join('\n')).not.toContain(H41); // only certificates the bus has accepted packages under
+    // The test PKI's responder answered the OCSP queries for G22's chain: healthy, nothing on grace.
+    const sources = page.locator('#revocation-sources tbody tr');
+    expect(await sources.count()).toBeGreaterThan(0);
+    expect(await sources.first().locator('td').nth(4).textContent()).toBe('0');
     await shot(page, 'overview');
 
     await page.click('text=Nhật ký chuyển phát');

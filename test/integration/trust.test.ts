@@ -285,6 +285,12 @@ describe('trust: revocation evidence when the OCSP responder and CRLs are down',
     expect(stale.body.toString()).toMatch(
       /<Flag>revocation evidence for .* is stale \(\d+ s old; responder unavailable, within the grace period\)<\/Flag>/,
     );
+    // The operators see it: the responder and the CRL addresses failing, certificates on grace.
+    const sources = await bus.query<{ method: string; failures_in_a_row: number; last_error: string }>(
+      `SELECT method, failures_in_a_row, last_error FROM revocation_source WHERE method = 'ocsp'`,
+    );
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.every((s) => s.failures_in_a_row > 0 && s.last_error.length > 0)).toBe(true);
 
     await sleep(3500); // beyond nextUpdate + grace
     const refused = await send();
@@ -293,5 +299,9 @@ describe('trust: revocation evidence when the OCSP responder and CRLs are down',
 
     await bus.trust.restartResponder();
     expect((await send()).outcome).toBe('accepted');
+    const healed = await bus.query<{ failures_in_a_row: number }>(
+      `SELECT failures_in_a_row FROM revocation_source WHERE method = 'ocsp'`,
+    );
+    expect(healed.some((s) => s.failures_in_a_row === 0)).toBe(true);
   });
 });

@@ -23,6 +23,8 @@ export interface RelaySettings extends TopologyLimits {
 export interface PullInboxSink {
   isPullEndpoint(organId: string): Promise<boolean>;
   accept(messages: PendingMessage[], at: Date): Promise<void>;
+  /** Endpoints that read a broker inbox: declared at start so the first burst does not wait. */
+  brokerEndpoints?(): Promise<string[]>;
 }
 
 /** A message that is not worth an outbox row: the reply to a question the asker repeats if it is lost. */
@@ -50,7 +52,7 @@ export interface TransientMessage {
 export class OutboxRelay extends OutboxDispatcher {
   private readonly logger = new Logger('outbox-relay');
   private adminChannel: Channel | null = null;
-  private readonly declaredInboxes = new Set<string>();
+  private readonly declaredInboxes = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
   private confirmed: string[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
@@ -76,6 +78,22 @@ export class OutboxRelay extends OutboxDispatcher {
   async start(): Promise<void> {
     await this.connection.onConnect((model) => this.openAdminChannel(model));
     this.scheduleSweep(0);
+  }
+
+  /**
+   * Declares every broker inbox in the background, a few at a time, so that a backlog waiting at
+   * start-up (after a restart or a crash) is not held behind one declaration per endpoint.
+   */
+  async prewarm(): Promise<void> {
+    const organs = (await this.pull?.brokerEndpoints?.().catch(() => [])) ?? [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < organs.length && !this.stopped) {
+          await this.ensureInbox(organs[next++]!, 'normal').catch(() => undefined);
+        }
+      }),
+    );
   }
 
   dispatch(messages: PendingMessage[]): void {
@@ -197,13 +215,25 @@ export class OutboxRelay extends OutboxDispatcher {
       .catch((error: unknown) => this.logger.warn(`could not release deferred rows: ${String(error)}`));
   }
 
+  /**
+   * Declares an endpoint's inbox once per connection. Concurrent first publishes to the same
+   * endpoint share one declaration: without that, a burst after start-up (a backlog, a restart
+   * after a crash) queued one declaration per message on the admin channel and held every copy
+   * back for seconds.
+   */
   private async ensureInbox(organId: string, lane: Lane): Promise<string> {
     const name = inboxQueue(organId, lane);
-    if (this.declaredInboxes.has(organId)) return name;
-    const channel = this.adminChannel;
-    if (!channel) throw new Error('not connected to the broker');
-    await declareInbox(channel, organId, this.settings);
-    this.declaredInboxes.add(organId);
+    let declared = this.declaredInboxes.get(organId);
+    if (!declared) {
+      const channel = this.adminChannel;
+      if (!channel) throw new Error('not connected to the broker');
+      declared = declareInbox(channel, organId, this.settings);
+      this.declaredInboxes.set(organId, declared);
+      declared.catch(() => {
+        if (this.declaredInboxes.get(organId) === declared) this.declaredInboxes.delete(organId);
+      });
+    }
+    await declared;
     return name;
   }
 

@@ -97,6 +97,9 @@ export class AmqpRuntime {
     await this.connect(this.publisherConnection);
     await this.relay.start();
     if (this.roles.ingress) {
+      void this.relay
+        .prewarm()
+        .catch((error: unknown) => this.logger.warn(`inbox pre-declaration: ${String(error)}`));
       this.consumers = this.createConsumers(useCases, clock);
       for (const consumer of this.consumers) await consumer.start();
       await this.connect(this.consumerConnection);

@@ -6,6 +6,8 @@ import { PullInboxRepository } from '../../modules/bridge/pull-inbox.repository'
 import { AuthenticateAxisCall } from '../../modules/bridge/use-cases/authenticate-axis-call.use-case';
 import { AuthenticateBearer } from '../../modules/bridge/use-cases/authenticate-bearer.use-case';
 import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
+import { CountPullItems } from '../../modules/bridge/use-cases/count-pull-items.use-case';
+import { RecordUnreadableCall } from '../../modules/bridge/use-cases/record-unreadable-call.use-case';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
 import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-documents.use-case';
@@ -39,8 +41,10 @@ export const BRIDGE_USE_CASES = [
   AuthenticateAxisCall,
   AuthenticateBearer,
   AuthenticatePassword,
+  RecordUnreadableCall,
   SubmitFromBridge,
   ListPullItems,
+  CountPullItems,
   FetchPullItem,
   SettlePullItem,
   ListSentDocuments,

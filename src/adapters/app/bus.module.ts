@@ -220,7 +220,12 @@ export class BusModule {
       { provide: SubmissionMetrics, useExisting: BusMetrics },
       {
         provide: AmqpRuntime,
-        useFactory: (store: PgOutboxStore, directory: Directory, pull: PgPullInbox) =>
+        useFactory: (
+          store: PgOutboxStore,
+          directory: Directory,
+          pull: PgPullInbox,
+          endpoints: EndpointRepository,
+        ) =>
           new AmqpRuntime(
             config,
             store,
@@ -228,9 +233,13 @@ export class BusModule {
             {
               isPullEndpoint: async (organId) => (await directory.endpoint(organId))?.transport === 'bridge',
               accept: (messages, at) => pull.accept(messages, at),
+              brokerEndpoints: async () =>
+                (await endpoints.findAll())
+                  .filter((e) => e.transport === 'amqp' && e.status !== 'closed')
+                  .map((e) => e.organId),
             },
           ),
-        inject: [PgOutboxStore, Directory, PgPullInbox],
+        inject: [PgOutboxStore, Directory, PgPullInbox, EndpointRepository],
       },
       {
         provide: OutboxDispatcher,
@@ -242,7 +251,7 @@ export class BusModule {
       },
       ...bridgeProviders(config),
       ...auditProviders(config, options),
-      ...consoleProviders(),
+      ...consoleProviders(config),
       {
         provide: DeadlineSweeper,
         useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>

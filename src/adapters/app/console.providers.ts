@@ -1,6 +1,10 @@
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ConsoleReadModel } from '../../modules/console/console-read-model';
+import {
+  ConfiguredCertificates,
+  ConsoleReadModel,
+  type ConfiguredCertificate,
+} from '../../modules/console/console-read-model';
 import {
   ConsoleSessionRepository,
   ConsoleUserRepository,
@@ -18,11 +22,29 @@ import {
   SearchDeliveries,
 } from '../../modules/console/use-cases/console-views.use-cases';
 import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
+import { certificateFacts, derFromPem } from '../../modules/trust/pki/certificate-facts';
+import type { BusConfig } from '../config/bus-config';
 import { ScryptPasswordHasher } from '../console-web/scrypt-hasher';
 import { PgConsoleReadModel, PgConsoleSessions, PgConsoleUsers } from '../postgres/pg-console';
 
-export function consoleProviders(): Provider[] {
+/** The trust anchors, issuing CAs and the bus's own certificate, read once from the configuration. */
+function configuredCertificates(config: BusConfig): ConfiguredCertificate[] {
+  const facts = (pem: string, source: ConfiguredCertificate['source']) =>
+    derFromPem(pem).map((der) => {
+      const f = certificateFacts(der);
+      return { source, subject: f.subject, organId: f.organId, notAfter: new Date(f.notAfter) };
+    });
   return [
+    ...facts(config.trust.anchorsPem, 'trust-anchor'),
+    ...facts(config.trust.intermediatesPem, 'intermediate'),
+    ...(config.busSigning ? facts(config.busSigning.certPem, 'bus').slice(0, 1) : []),
+  ];
+}
+
+export function consoleProviders(config: BusConfig): Provider[] {
+  const configured = configuredCertificates(config);
+  return [
+    { provide: ConfiguredCertificates, useValue: { list: () => configured } },
     {
       provide: ConsoleUserRepository,
       useFactory: (db: DataSource) => new PgConsoleUsers(db),

@@ -16,7 +16,7 @@ import {
 } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { readBody } from '../http/read-body';
-import { esc, page, t, table, type Lang } from './html';
+import { esc, hourlyChart, isoMinute, page, t, table, type Lang } from './html';
 
 const COOKIE = 'edoc_console';
 const PRIORITY = ['Thường', 'Khẩn', 'Thượng khẩn', 'Hỏa tốc', 'Hỏa tốc hẹn giờ'];
@@ -120,16 +120,9 @@ export class ConsoleController {
     if (!s) return;
     const lang = langOf(req, res);
     const o = await this.overviewView.execute();
-    const max = Math.max(1, ...o.documentsPerHour.map((h) => h.documents));
     const body = `
       <h2>${t(lang, 'documentsPerHour')}</h2>
-      ${table(
-        [t(lang, 'time'), ''],
-        o.documentsPerHour.map((h) => [
-          esc(h.hour.toISOString().slice(0, 13) + ':00'),
-          `<span class="bar" style="width:${Math.round((200 * h.documents) / max)}px"></span> ${h.documents}`,
-        ]),
-      )}
+      ${hourlyChart(o.documentsPerHour, Date.now())}
       <h2>${t(lang, 'outcomes')}</h2>
       ${table(
         ['', t(lang, 'reason'), '#'],
@@ -145,6 +138,49 @@ export class ConsoleController {
           String(b.overdue),
         ]),
       )}
+      <h2>${t(lang, 'expiring')}</h2>
+      ${
+        o.expiringCertificates.length === 0
+          ? `<p class="ok">${t(lang, 'noneExpiring')}</p>`
+          : table(
+              [t(lang, 'certificate'), t(lang, 'kind'), t(lang, 'expires'), t(lang, 'lastSeen')],
+              o.expiringCertificates.map((c) => [
+                esc(c.organId ? `${c.organId} — ${c.subject}` : c.subject),
+                esc(c.source),
+                `<span class="${c.notAfter.getTime() < Date.now() ? 'error' : ''}">${esc(isoMinute(c.notAfter))}</span>`,
+                c.lastSeen ? esc(isoMinute(c.lastSeen)) : '',
+              ]),
+              'expiring-certificates',
+            )
+      }
+      <h2>${t(lang, 'revocationHealth')}</h2>
+      ${
+        o.revocationSources.length === 0
+          ? `<p>${t(lang, 'noSources')}</p>`
+          : table(
+              [
+                'URL',
+                '',
+                t(lang, 'lastSuccess'),
+                t(lang, 'lastFailure'),
+                t(lang, 'failuresInARow'),
+                t(lang, 'certificates'),
+                t(lang, 'onGrace'),
+              ],
+              o.revocationSources.map((r) => [
+                esc(r.url),
+                esc(r.method.toUpperCase()),
+                r.lastSuccessAt ? esc(isoMinute(r.lastSuccessAt)) : '',
+                r.lastFailureAt
+                  ? `<span class="error">${esc(isoMinute(r.lastFailureAt))}: ${esc(r.lastError ?? '')}</span>`
+                  : '',
+                `<span class="${r.failuresInARow > 0 ? 'error' : 'ok'}">${r.failuresInARow}</span>`,
+                String(r.certificates),
+                `<span class="${r.onGrace > 0 ? 'error' : ''}">${r.onGrace}</span>`,
+              ]),
+              'revocation-sources',
+            )
+      }
       <p>${t(lang, 'deadLetters')}: <strong id="dead-letters">${o.deadLetters}</strong> · ${t(lang, 'auditHead')}: ${o.auditHead ?? 0}</p>`;
     res.type('html').send(page(lang, t(lang, 'overview'), body, s));
   }

@@ -54,6 +54,19 @@ const WORDS = {
   done: { vi: 'Đã thực hiện.', en: 'Done.' },
   audit: { vi: 'Kiểm toán', en: 'Audit' },
   export: { vi: 'Xuất dữ liệu kiểm toán', en: 'Export the audit trail' },
+  expiring: { vi: 'Chứng thư số hết hạn trong 60 ngày', en: 'Certificates expiring within 60 days' },
+  certificate: { vi: 'Chứng thư số', en: 'Certificate' },
+  kind: { vi: 'Loại', en: 'Kind' },
+  expires: { vi: 'Hết hạn', en: 'Expires' },
+  lastSeen: { vi: 'Dùng lần cuối', en: 'Last used' },
+  noneExpiring: { vi: 'Không có chứng thư số nào sắp hết hạn.', en: 'No certificate expires soon.' },
+  revocationHealth: { vi: 'Nguồn kiểm tra thu hồi (OCSP/CRL)', en: 'Revocation sources (OCSP/CRL)' },
+  lastSuccess: { vi: 'Thành công lần cuối', en: 'Last success' },
+  lastFailure: { vi: 'Lỗi lần cuối', en: 'Last failure' },
+  failuresInARow: { vi: 'Lỗi liên tiếp', en: 'Failures in a row' },
+  certificates: { vi: 'Chứng thư', en: 'Certificates' },
+  onGrace: { vi: 'Đang dùng thời gian ân hạn', en: 'On grace period' },
+  noSources: { vi: 'Chưa truy vấn nguồn nào.', en: 'No source queried yet.' },
 } as const;
 
 export type Word = keyof typeof WORDS;
@@ -86,8 +99,38 @@ th{background:#f3f3f3}.inline{display:inline}.bar{background:#8b1a1a;height:12px
 </style></head><body><header><strong>${t(lang, 'title')}</strong>${nav}</header><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
 }
 
-export function table(headers: string[], rows: string[][]): string {
-  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+export function table(headers: string[], rows: string[][], id?: string): string {
+  return `<table${id ? ` id="${esc(id)}"` : ''}><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
+}
+
+export function isoMinute(d: Date): string {
+  return d.toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/**
+ * Documents per hour over the last 24 hours as an inline SVG bar chart: server-rendered, no
+ * script, readable without the network; empty hours are drawn as gaps, not skipped.
+ */
+export function hourlyChart(perHour: Array<{ hour: Date; documents: number }>, nowMs: number): string {
+  const hourMs = 3_600_000;
+  const last = Math.floor(nowMs / hourMs) * hourMs;
+  const counts = new Map(perHour.map((h) => [h.hour.getTime(), h.documents]));
+  const hours = Array.from({ length: 24 }, (_, i) => last - (23 - i) * hourMs);
+  const max = Math.max(1, ...hours.map((h) => counts.get(h) ?? 0));
+  const [w, h, left, bottom] = [24 * 28, 160, 48, 20];
+  const bars = hours
+    .map((at, i) => {
+      const n = counts.get(at) ?? 0;
+      const bh = Math.round(((h - bottom - 10) * n) / max);
+      const x = left + i * 28;
+      const label = new Date(at).toISOString().slice(11, 13);
+      return `<g><title>${esc(new Date(at).toISOString().slice(0, 13))}:00 — ${n}</title><rect x="${x + 3}" y="${h - bottom - bh}" width="22" height="${bh}" fill="#8b1a1a"/>${i % 3 === 0 ? `<text x="${x + 14}" y="${h - 5}" font-size="10" text-anchor="middle">${label}h</text>` : ''}</g>`;
+    })
+    .join('');
+  return `<svg id="documents-per-hour" role="img" width="${w + left}" height="${h}" viewBox="0 0 ${w + left} ${h}" xmlns="http://www.w3.org/2000/svg">
+<line x1="${left}" y1="${h - bottom}" x2="${w + left}" y2="${h - bottom}" stroke="#999"/>
+<text x="${left - 6}" y="14" font-size="10" text-anchor="end">${max}</text><text x="${left - 6}" y="${h - bottom}" font-size="10" text-anchor="end">0</text>
+${bars}</svg>`;
 }

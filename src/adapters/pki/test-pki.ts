@@ -116,7 +116,8 @@ export class TestPki {
     return /\.A\d\d$/.test(organId) ? { name: 'party', ca: this.party } : { name: 'state', ca: this.state };
   }
 
-  async issueEndpoint(organId: string, name = organId): Promise<Issued> {
+  /** The endpoint's signing certificate (issued once, then reused); `lifetimeMs` only counts at first issue. */
+  async issueEndpoint(organId: string, name = organId, lifetimeMs = 2 * YEAR): Promise<Issued> {
     const existing = this.endpoints.get(organId);
     if (existing) return existing;
     const { name: caName, ca } = this.issuerFor(organId);
@@ -126,7 +127,7 @@ export class TestPki {
       RSA,
       signingExtensions(ca, caName, this.manifest.baseUrl),
       Date.now(),
-      2 * YEAR,
+      lifetimeMs,
     );
     this.endpoints.set(organId, issued);
     return issued;

@@ -9,6 +9,7 @@ import { Lifecycle1732500000000 } from './migrations/1732500000000-lifecycle';
 import { Bridges1732600000000 } from './migrations/1732600000000-bridges';
 import { Audit1732700000000 } from './migrations/1732700000000-audit';
 import { Console1732800000000 } from './migrations/1732800000000-console';
+import { CertificateHealth1732900000000 } from './migrations/1732900000000-certificate-health';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   Bridges1732600000000,
   Audit1732700000000,
   Console1732800000000,
+  CertificateHealth1732900000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

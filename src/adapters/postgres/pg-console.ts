@@ -1,13 +1,14 @@
 import type { DataSource } from 'typeorm';
 import {
   ConsoleReadModel,
-  type ConsoleOverviewFigures,
   type DeliveryLine,
   type DeliverySearch,
 } from '../../modules/console/console-read-model';
 import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
 import type { ConsoleRole, ConsoleSession, ConsoleUser } from '../../modules/console/domain/console-user';
 import { Sql } from './sql';
+
+type OverviewFromDatabase = Awaited<ReturnType<ConsoleReadModel['overview']>>;
 
 export class PgConsoleUsers extends ConsoleUserRepository {
   private readonly sql: Sql;
@@ -135,9 +136,9 @@ export class PgConsoleReadModel extends ConsoleReadModel {
     this.sql = new Sql(db);
   }
 
-  async overview(now: Date): Promise<ConsoleOverviewFigures> {
+  async overview(now: Date, expiryHorizon: Date): Promise<OverviewFromDatabase> {
     const since = new Date(now.getTime() - 24 * 3_600_000);
-    const [perHour, outcomes, backlog, dead, head] = await Promise.all([
+    const [perHour, outcomes, backlog, dead, head, signers, sources] = await Promise.all([
       this.sql.rows<{ hour: Date; documents: number }>(
         `SELECT date_trunc('hour', accepted_at) AS hour, count(*)::int AS documents FROM package
           WHERE kind = 'edoc' AND accepted_at >= $1 GROUP BY 1 ORDER BY 1`,
@@ -158,6 +159,32 @@ export class PgConsoleReadModel extends ConsoleReadModel {
       ),
       this.sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letter WHERE redelivered_at IS NULL`),
       this.sql.one<{ seq: string }>(`SELECT seq FROM audit_head`),
+      // Signers used in the last 90 days whose organ has no later certificate valid past the horizon.
+      this.sql.rows<{ subject: string; organ_id: string | null; not_after: Date; last_seen: Date }>(
+        `SELECT c.subject, c.organ_id, c.not_after, c.last_seen FROM signer_certificate c
+          WHERE c.not_after < $2 AND c.last_seen > $1::timestamptz - interval '90 days'
+            AND NOT EXISTS (SELECT 1 FROM signer_certificate n
+                             WHERE n.organ_id = c.organ_id AND n.not_after >= $2)
+          ORDER BY c.not_after LIMIT 200`,
+        [now, expiryHorizon],
+      ),
+      this.sql.rows<{
+        url: string;
+        method: 'ocsp' | 'crl';
+        last_success_at: Date | null;
+        last_failure_at: Date | null;
+        last_error: string | null;
+        failures_in_a_row: number;
+        certificates: number;
+        on_grace: number;
+      }>(
+        `SELECT s.url, s.method, s.last_success_at, s.last_failure_at, s.last_error, s.failures_in_a_row,
+                count(e.fingerprint)::int AS certificates,
+                count(e.fingerprint) FILTER (WHERE e.next_update < $1)::int AS on_grace
+           FROM revocation_source s LEFT JOIN revocation_evidence e ON e.url = s.url
+          GROUP BY s.url ORDER BY s.failures_in_a_row DESC, s.url LIMIT 100`,
+        [now],
+      ),
     ]);
     return {
       documentsPerHour: perHour,
@@ -170,6 +197,23 @@ export class PgConsoleReadModel extends ConsoleReadModel {
       })),
       deadLetters: dead?.n ?? 0,
       auditHead: head ? Number(head.seq) : null,
+      expiringSigners: signers.map((c) => ({
+        source: 'signer' as const,
+        subject: c.subject,
+        organId: c.organ_id,
+        notAfter: c.not_after,
+        lastSeen: c.last_seen,
+      })),
+      revocationSources: sources.map((r) => ({
+        url: r.url,
+        method: r.method,
+        lastSuccessAt: r.last_success_at,
+        lastFailureAt: r.last_failure_at,
+        lastError: r.last_error,
+        failuresInARow: r.failures_in_a_row,
+        certificates: r.certificates,
+        onGrace: r.on_grace,
+      })),
     };
   }
 

@@ -82,6 +82,15 @@ export class PgPullInbox extends PullInboxRepository {
     return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(toItem);
   }
 
+  async countPending(endpoint: string, types: PullMessageType[]): Promise<number> {
+    const row = await this.sql.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pull_item
+        WHERE endpoint = $1 AND state = 'pending' AND message_type = ANY($2::text[])`,
+      [endpoint, types],
+    );
+    return row?.n ?? 0;
+  }
+
   async fetch(endpoint: string, docId: string): Promise<PullItemContent | null> {
     const row = await this.sql.one<ItemRow & { size: number }>(
       `SELECT p.${ITEM_COLUMNS.split(', ').join(', p.')}, octet_length(${BODY_OF}) AS size

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RevocationEvidence } from '../../modules/trust/revocation/revocation';
-import { RevocationStore } from '../../modules/trust/revocation/revocation-ports';
+import {
+  RevocationStore,
+  type RevocationSourceOutcome,
+} from '../../modules/trust/revocation/revocation-ports';
 import { Sql } from './sql';
 
 @Injectable()
@@ -55,6 +58,19 @@ export class PgRevocationStore extends RevocationStore {
         e.nextUpdate,
         e.fetchedAt,
       ],
+    );
+  }
+
+  async noteSource(o: RevocationSourceOutcome): Promise<void> {
+    await this.sql.exec(
+      o.error === null
+        ? `INSERT INTO revocation_source AS s (url, method, last_success_at) VALUES ($1, $2, $3)
+           ON CONFLICT (url) DO UPDATE SET last_success_at = $3, failures_in_a_row = 0`
+        : `INSERT INTO revocation_source AS s (url, method, last_failure_at, last_error, failures_in_a_row)
+           VALUES ($1, $2, $3, $4, 1)
+           ON CONFLICT (url) DO UPDATE SET last_failure_at = $3, last_error = $4,
+             failures_in_a_row = s.failures_in_a_row + 1`,
+      o.error === null ? [o.url, o.method, o.at] : [o.url, o.method, o.at, o.error.slice(0, 500)],
     );
   }
 }

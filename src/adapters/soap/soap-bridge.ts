@@ -12,6 +12,7 @@ import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-docu
 import { SettlePullItem } from '../../modules/bridge/use-cases/settle-pull-item.use-case';
 import { SubmitFromBridge } from '../../modules/bridge/use-cases/submit-from-bridge.use-case';
 import type { BridgeRefusalCode } from '../../modules/bridge/domain/bridge-refusal';
+import { RecordUnreadableCall } from '../../modules/bridge/use-cases/record-unreadable-call.use-case';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { describeRefusal } from '../../modules/shared/reasons';
 import type { BusConfig } from '../config/bus-config';
@@ -73,6 +74,11 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
   const settleItem = get(SettlePullItem);
   const listSent = get(ListSentDocuments);
   const listEndpoints = get(ListEndpoints);
+  const recordUnreadable = get(RecordUnreadableCall);
+  const unreadable = (reason: string, remote: string | null) =>
+    recordUnreadable
+      .execute({ transport: TRANSPORT, reason, remote })
+      .catch((error: unknown) => logger.warn(`could not record a refused SOAP call: ${String(error)}`));
   // base64 grows a package by a third; the envelope adds a little.
   const maxBody = Math.ceil((config.xmlLimits.maxBytes * 4) / 3) + 256 * 1024;
 
@@ -84,11 +90,13 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
       return void res.status(415).end('compressed SOAP bodies are not accepted');
     readBody(req, maxBody).then(
       (body) => {
-        if (body.truncated)
+        if (body.truncated) {
+          void unreadable(`body over ${maxBody} bytes`, req.socket.remoteAddress ?? null);
           return void res
             .status(413)
             .type('text/xml')
             .end(soapFaultXml(`${AXIS_ERROR.badFile} TOO_LARGE: over ${maxBody} bytes`));
+        }
         (req as Request & { body: Buffer }).body = body.bytes;
         next();
       },
@@ -265,8 +273,12 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
           ? reject(error instanceof Error ? error : new Error('the WSDL could not be loaded'))
           : resolvePromise(),
     });
+    // node-soap reports an envelope it cannot read (not XML, no Body, unknown operation) here,
+    // after answering with a fault: record it like every other refused call.
     server.log = (type: string, data: unknown) => {
-      if (type === 'error') logger.warn(String(data));
+      if (type !== 'error') return;
+      logger.warn(String(data));
+      void unreadable(`the SOAP envelope could not be read: ${String(data)}`, null);
     };
   });
 }

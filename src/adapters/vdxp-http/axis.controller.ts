@@ -1,6 +1,7 @@
 import {
   Catch,
   Controller,
+  Get,
   HttpCode,
   Inject,
   Logger,
@@ -12,6 +13,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { CountPullItems } from '../../modules/bridge/use-cases/count-pull-items.use-case';
 import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { SettlePullItem } from '../../modules/bridge/use-cases/settle-pull-item.use-case';
@@ -65,6 +67,7 @@ export class AxisController {
     private readonly settleItem: SettlePullItem,
     private readonly listSent: ListSentDocuments,
     private readonly listEndpoints: ListEndpoints,
+    private readonly countItems: CountPullItems,
     @Inject(BUS_CONFIG) private readonly config: BusConfig,
   ) {}
 
@@ -138,6 +141,53 @@ export class AxisController {
     );
     // Pieces are multiples of 3 bytes: their base64 joins into the base64 of the whole.
     if (await writeChunks(res, found.chunks(), (c) => c.toString('base64'))) res.end('"}');
+  }
+
+  /** The SDK's counters: how many documents (or statuses) wait; nothing is reserved. */
+  @Get('countReceiveEdoc')
+  @Post('countReceiveEdoc')
+  @HttpCode(200)
+  async countReceiveEdoc(@Req() req: Request): Promise<AxisReply> {
+    return this.count(req, 'countReceiveEdoc', 'edoc');
+  }
+
+  @Get('countReceiveStatus')
+  @Post('countReceiveStatus')
+  @HttpCode(200)
+  async countReceiveStatus(@Req() req: Request): Promise<AxisReply> {
+    return this.count(req, 'countReceiveStatus', 'status');
+  }
+
+  /** The package itself as a stream of bytes (getEdoc wraps it in base64 JSON); same rules as getEdoc. */
+  @Get('downloadEdoc')
+  @Post('downloadEdoc')
+  async downloadEdoc(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const caller = await this.caller(req, 'downloadEdoc');
+    if (!caller.ok) return void res.status(200).json(caller.reply);
+    const docId = caller.parameters['docid'] ?? '';
+    const found = await this.fetchItem.execute({
+      transport: TRANSPORT,
+      endpoint: caller.organId,
+      docId,
+      remote: remoteOf(req),
+    });
+    if (!found.ok) return void res.status(200).json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
+    res
+      .status(200)
+      .type('application/xml')
+      .setHeader('content-length', String(found.size))
+      .setHeader('content-disposition', `attachment; filename="${docId.replace(/[^\w.-]/g, '_')}.edxml"`);
+    if (await writeChunks(res, found.chunks(), (c) => c)) res.end();
+  }
+
+  private async count(req: Request, operation: string, messageType: 'edoc' | 'status'): Promise<AxisReply> {
+    const caller = await this.caller(req, operation);
+    if (!caller.ok) return caller.reply;
+    const n = await this.countItems.execute({
+      endpoint: caller.organId,
+      types: pullTypesNamed(messageType),
+    });
+    return ok(n);
   }
 
   @Post('updateStatus')

@@ -65,6 +65,8 @@ export interface SettleResult {
  */
 export abstract class PullInboxRepository {
   abstract list(listing: PullListing): Promise<PullItem[]>;
+  /** How many items of these types wait for the endpoint (reserved or not); reserves nothing. */
+  abstract countPending(endpoint: string, types: PullMessageType[]): Promise<number>;
   /** The item and its bytes, only if it is this endpoint's and still pending. */
   abstract fetch(endpoint: string, docId: string): Promise<PullItemContent | null>;
   abstract settle(

@@ -28,11 +28,55 @@ export interface ConsoleOverviewFigures {
   backlog: Array<{ endpoint: string; waiting: number; oldestSeconds: number; overdue: number }>;
   deadLetters: number;
   auditHead: number | null;
+  /** Certificates that expire before the horizon: signers in use, trust anchors, CAs, the bus's own. */
+  expiringCertificates: ExpiringCertificate[];
+  revocationSources: RevocationSourceHealth[];
+}
+
+export interface ExpiringCertificate {
+  source: 'signer' | 'trust-anchor' | 'intermediate' | 'bus';
+  subject: string;
+  organId: string | null;
+  notAfter: Date;
+  /** When the bus last accepted a package signed with it (signers only). */
+  lastSeen: Date | null;
+}
+
+export interface RevocationSourceHealth {
+  url: string;
+  method: 'ocsp' | 'crl';
+  lastSuccessAt: Date | null;
+  lastFailureAt: Date | null;
+  lastError: string | null;
+  failuresInARow: number;
+  /** Certificates whose last good answer came from here… */
+  certificates: number;
+  /** …and of those, how many are past nextUpdate, standing on the grace period. */
+  onGrace: number;
+}
+
+/** A certificate the bus is configured with (not learnt from traffic). */
+export interface ConfiguredCertificate {
+  source: 'trust-anchor' | 'intermediate' | 'bus';
+  subject: string;
+  organId: string | null;
+  notAfter: Date;
+}
+
+/** Port: the certificates in the bus's configuration, for the expiry watch. */
+export abstract class ConfiguredCertificates {
+  abstract list(): ConfiguredCertificate[];
 }
 
 /** Port: the console's read side (indexed, keyset-paginated queries). */
 export abstract class ConsoleReadModel {
-  abstract overview(now: Date): Promise<ConsoleOverviewFigures>;
+  /** Everything but the configured certificates; signers expiring before `expiryHorizon` and still in use. */
+  abstract overview(
+    now: Date,
+    expiryHorizon: Date,
+  ): Promise<
+    Omit<ConsoleOverviewFigures, 'expiringCertificates'> & { expiringSigners: ExpiringCertificate[] }
+  >;
   abstract searchDeliveries(
     search: DeliverySearch,
     after: string | null,

@@ -66,6 +66,15 @@ export class AxisClient {
     return (await res.json()) as AxisReply<T>;
   }
 
+  /** downloadEdoc: the package as raw bytes (streamed by the bus); an axis error reply otherwise. */
+  async download(docid: string): Promise<Buffer | AxisReply> {
+    const res = await fetch(`${this.baseUrl}/downloadEdoc`, { headers: this.signedHeaders({ docid }) });
+    if (res.status !== 200) throw new Error(`downloadEdoc: HTTP ${res.status} ${await res.text()}`);
+    if ((res.headers.get('content-type') ?? '').includes('application/json'))
+      return (await res.json()) as AxisReply;
+    return Buffer.from(await res.arrayBuffer());
+  }
+
   async sendEdoc(
     file: Buffer | string,
     options: { from?: string; messagetype?: 'edoc' | 'status'; hashOf?: Buffer | string } = {},

@@ -76,6 +76,11 @@ export class RevocationChecker {
     return p;
   }
 
+  /** Source health is for operators: failing to record it must never change a verdict. */
+  private async note(url: string, method: 'ocsp' | 'crl', at: Date, error: string | null): Promise<void> {
+    await this.store.noteSource({ url, method, at, error }).catch(() => undefined);
+  }
+
   private async fetchFresh(
     cert: CertificateFacts,
     issuer: CertificateFacts,
@@ -90,18 +95,22 @@ export class RevocationChecker {
           'application/ocsp-request',
         );
         const answer = await readOcspResponse(body, cert.der, issuer.der, now);
+        await this.note(url, 'ocsp', now, typeof answer === 'string' ? answer : null);
         if (typeof answer === 'string') problems.push(`OCSP ${url}: ${answer}`);
         else if (answer.status !== 'unknown') return evidence(cert, 'ocsp', url, answer, now);
         else problems.push(`OCSP ${url}: status unknown`);
       } catch (error) {
+        await this.note(url, 'ocsp', now, message(error));
         problems.push(`OCSP ${url}: ${message(error)}`);
       }
     }
     for (const url of cert.crlUrls) {
       try {
         const cached = this.crls.get(url);
-        const body = cached && cached.nextUpdate > now.getTime() ? cached.body : await this.fetcher.get(url);
+        const fresh = !(cached && cached.nextUpdate > now.getTime());
+        const body = fresh ? await this.fetcher.get(url) : cached.body;
         const answer = await readCrl(body, cert.der, issuer.der, now);
+        if (fresh) await this.note(url, 'crl', now, typeof answer === 'string' ? answer : null);
         if (typeof answer === 'string') {
           problems.push(`CRL ${url}: ${answer}`);
           continue;
@@ -109,6 +118,7 @@ export class RevocationChecker {
         this.crls.set(url, { body, nextUpdate: answer.nextUpdate.getTime() });
         return evidence(cert, 'crl', url, answer, now);
       } catch (error) {
+        await this.note(url, 'crl', now, message(error));
         problems.push(`CRL ${url}: ${message(error)}`);
       }
     }

@@ -10,6 +10,16 @@ export abstract class RevocationFetcher {
 export abstract class RevocationStore {
   abstract load(fingerprint: string): Promise<RevocationEvidence | null>;
   abstract save(evidence: RevocationEvidence): Promise<void>;
+  /** How a fetch from one OCSP responder or CRL address went: the operators' view of its health. */
+  abstract noteSource(outcome: RevocationSourceOutcome): Promise<void>;
+}
+
+export interface RevocationSourceOutcome {
+  url: string;
+  method: 'ocsp' | 'crl';
+  at: Date;
+  /** Null when the source gave a usable, correctly signed answer. */
+  error: string | null;
 }
 
 /** Settings of revocation checking, from the validated configuration. */

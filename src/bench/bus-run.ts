@@ -1,0 +1,403 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBusContext, busLogger } from '../adapters/app/bootstrap';
+import { endpointAmqpUrl } from '../adapters/cli/credentials';
+import type { BusConfig } from '../adapters/config/bus-config';
+import { PkiResponder } from '../adapters/pki/pki-responder';
+import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
+import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
+import {
+  recipientsOf,
+  type CopyArrival,
+  type EndpointAccess,
+  type ProducerReport,
+  type ProducerTask,
+  type RecipientMix,
+  type RecipientReport,
+  type RecipientTask,
+} from './bench-protocol';
+import { envOf, freshEnvironment, waitForReady } from './environment';
+import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
+
+export interface ProcessFigure {
+  name: string;
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+export interface RunResult {
+  documents: number;
+  copies: number;
+  /** Copies the plan called for (documents × their recipients). */
+  expectedCopies: number;
+  /** Copies that reached a recipient under a second bus id (must be 0). */
+  duplicateIds: number;
+  /** Copies redelivered under an id the recipient had already seen (allowed; the SDK drops them). */
+  redeliveriesDropped: number;
+  seconds: number;
+  docsPerSecond: number;
+  latencies: { p50: number; p95: number; p99: number; max: number };
+  /** The same for documents sent after the first WARM_UP_MS (the bus's start-up left out). */
+  steady: { p50: number; p95: number; p99: number; max: number };
+  verified: boolean;
+  problems: string[];
+  processes: ProcessFigure[];
+  machineBusy: number;
+  stages?: Record<string, number>;
+  /** Bus RSS samples (MB) every few seconds, for the soak's flatness check. */
+  rssSeries?: number[];
+}
+
+/** What the chaos suite may do to the bus processes of a run. */
+export interface BusProcesses {
+  readonly count: number;
+  kill(k: number, signal?: NodeJS.Signals): Promise<void>;
+  restart(k: number): Promise<void>;
+}
+
+export interface BusRunSpec {
+  documents: number;
+  mix: RecipientMix;
+  packageBytes: number;
+  window: number;
+  rate: number;
+  busProcesses: number;
+}
+
+/** The bus's environment for a whole benchmark: a fresh database and vhost, a test PKI, 95 endpoints. */
+export class BusBench {
+  private runs = 0;
+  private nextNumber = (Math.floor(Date.now() / 1000) % 100_000) * 10_000;
+
+  private constructor(
+    private readonly root: string,
+    private readonly outDir: string,
+    private readonly config: BusConfig,
+    private readonly responder: PkiResponder,
+    private readonly pkiDir: string,
+    private readonly endpoints: EndpointAccess[],
+    private readonly senders: EndpointAccess[],
+  ) {}
+
+  /** `endpointLimit`: carry traffic between this many endpoints only (senders first, then provinces). */
+  static async prepare(
+    root: string,
+    outDir: string,
+    base: BusConfig,
+    senderCount: number,
+    endpointLimit = Infinity,
+  ): Promise<BusBench> {
+    const config = await freshEnvironment(base, 'bus');
+    // The bus checks every signature: a test PKI with its OCSP/CRL responder, in this process.
+    const responder = new PkiResponder(null);
+    const pki = await TestPki.create(`http://127.0.0.1:${await responder.listen(0)}`);
+    responder.attach(pki);
+    const pkiDir = join(outDir, 'pki');
+    await pki.write(pkiDir);
+    const quiet = { ...config, logLevel: 'error' as const };
+    const admin = await openBusContext(quiet, busLogger(quiet, false));
+    await admin.get(SeedEndpoints).execute();
+    const endpoints = (await admin.get(ProvisionEndpoints).execute({ codes: [], actor: 'bench' }))
+      .filter((c) => c.transport === 'amqp')
+      .map((c) => ({ organId: c.organId, url: endpointAmqpUrl(config.amqpUrl, c) }))
+      .sort((a, b) => a.organId.localeCompare(b.organId));
+    await admin.close();
+    const senderIds = new Set(
+      endpoints
+        .filter((e) => /\.G\d\d$/.test(e.organId))
+        .slice(0, senderCount)
+        .map((e) => e.organId),
+    );
+    const used = [
+      ...endpoints.filter((e) => senderIds.has(e.organId)),
+      ...endpoints
+        .filter((e) => !senderIds.has(e.organId))
+        .slice(0, Math.max(0, endpointLimit - senderIds.size)),
+    ].sort((a, b) => a.organId.localeCompare(b.organId));
+    const senders = await Promise.all(
+      used
+        .filter((e) => senderIds.has(e.organId))
+        .map(async (e) => {
+          const issued = await pki.issueEndpoint(e.organId);
+          return {
+            ...e,
+            signing: {
+              keyPem: await privateKeyPem(issued.keys.privateKey),
+              certificatePem: issued.certificate.toString('pem'),
+            },
+          };
+        }),
+    );
+    return new BusBench(root, outDir, config, responder, pkiDir, used, senders);
+  }
+
+  get endpointCount(): number {
+    return this.endpoints.length;
+  }
+
+  async close(): Promise<void> {
+    await this.responder.close();
+  }
+
+  /** The bench's database (for the chaos suite's checks of what was stored). */
+  get databaseUrl(): string {
+    return this.config.databaseUrl;
+  }
+
+  /** Environment for the CLI against the bench's bus (audit export and verify). */
+  cliEnv(): Record<string, string> {
+    return { ...envOf(this.config), LOG_LEVEL: 'warn', ...this.pkiEnv() };
+  }
+
+  /**
+   * One run. `disturb`, when given, runs alongside the load with control over the bus processes
+   * (the chaos suite kills and restarts them, or the broker, or the database, meanwhile).
+   */
+  async run(
+    spec: BusRunSpec,
+    soakSampleMs = 0,
+    disturb?: (buses: BusProcesses, done: () => boolean) => Promise<void>,
+    beforeStop?: () => Promise<void>,
+  ): Promise<RunResult> {
+    const runNo = ++this.runs;
+    const organs = this.endpoints.map((e) => e.organId);
+    const senderIds = new Set(this.senders.map((s) => s.organId));
+    // The plan is deterministic: count the copies each side must see before starting.
+    let toSenders = 0;
+    let toOthers = 0;
+    for (let i = 0; i < spec.documents; i++) {
+      const sender = this.senders[i % this.senders.length]!.organId;
+      for (const r of recipientsOf(i, spec.mix, sender, organs)) {
+        if (senderIds.has(r)) toSenders++;
+        else toOthers++;
+      }
+    }
+
+    const buses = Array.from({ length: spec.busProcesses }, (_, k) => this.startBus(this.config.port + k));
+    const control: BusProcesses = {
+      count: buses.length,
+      kill: async (k, signal = 'SIGKILL') => {
+        buses[k]!.kill(signal);
+        await exited(buses[k]!);
+      },
+      restart: async (k) => {
+        buses[k] = this.startBus(this.config.port + k);
+        await waitForReady(this.config.port + k);
+      },
+    };
+    await Promise.all(buses.map((_, k) => waitForReady(this.config.port + k)));
+
+    // Consecutive ranges per run: document numbers never repeat within a benchmark.
+    const firstNumber = this.nextNumber;
+    this.nextNumber += spec.documents;
+    const recipientTask: RecipientTask = {
+      recipients: this.endpoints.filter((e) => !senderIds.has(e.organId)),
+      run: { firstNumber, documents: spec.documents },
+      expectedCopies: toOthers,
+      out: join(this.outDir, `recipients-${runNo}.json`),
+      timeoutMs: 600_000,
+    };
+    const recipientProcess = forkWithTask(join(__dirname, 'recipient.js'), recipientTask, this.outDir, runNo);
+    await new Promise<void>((r) => recipientProcess.once('message', () => r()));
+
+    const producerTask: ProducerTask = {
+      senders: this.senders,
+      endpoints: organs,
+      documents: spec.documents,
+      mix: spec.mix,
+      packageBytes: spec.packageBytes,
+      window: spec.window,
+      rate: spec.rate,
+      firstNumber,
+      expectedCopies: toSenders,
+      out: join(this.outDir, `producer-${runNo}.json`),
+    };
+    const cpuBefore = buses.map((b) => procStat(b.pid!)?.cpuSeconds ?? 0);
+    const rabbitPids = pidsNamed(/^beam\.smp$/);
+    const pgPids = pidsNamed(/^postgres$/);
+    const rabbitBefore = groupCpuSeconds(rabbitPids);
+    const pgBefore = groupCpuSeconds(pgPids);
+    const machineBefore = machineTicks();
+    const peaks = buses.map(() => 0);
+    const rssSeries: number[] = [];
+    const watch = setInterval(() => {
+      buses.forEach((b, k) => (peaks[k] = Math.max(peaks[k]!, procStat(b.pid!)?.rssBytes ?? 0)));
+    }, 200);
+    const soak = soakSampleMs
+      ? setInterval(() => rssSeries.push((procStat(buses[0]!.pid!)?.rssBytes ?? 0) / 1e6), soakSampleMs)
+      : undefined;
+    const producerProcess = forkWithTask(join(__dirname, 'producer.js'), producerTask, this.outDir, runNo);
+    let finished = false;
+    const loadDone = Promise.all([exited(producerProcess), exited(recipientProcess)]).then(
+      () => (finished = true),
+    );
+    await Promise.all([loadDone, disturb?.(control, () => finished)]);
+    clearInterval(watch);
+    if (soak) clearInterval(soak);
+    const busCpu = buses.map((b, k) => (procStat(b.pid!)?.cpuSeconds ?? 0) - cpuBefore[k]!);
+    const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
+    const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
+    const machineAfter = machineTicks();
+    const stages = await stageMeans(this.config.port);
+    await beforeStop?.();
+    for (const b of buses) b.kill('SIGTERM');
+    await Promise.all(buses.map(exited));
+    if (producerProcess.exitCode !== 0 || recipientProcess.exitCode !== 0)
+      throw new Error(
+        `producer or recipients failed (exit ${producerProcess.exitCode}, ${recipientProcess.exitCode})`,
+      );
+
+    const produced = JSON.parse(readFileSync(producerTask.out, 'utf8')) as ProducerReport;
+    const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;
+    const result = analyse(produced, [...received.copies, ...produced.copies], spec.documents);
+    return {
+      ...result,
+      redeliveriesDropped: received.duplicatesDropped + produced.duplicatesDropped,
+      processes: [
+        ...busCpu.map((cpu, k) => ({
+          name: buses.length > 1 ? `bus ${k + 1}` : 'bus',
+          cpuSeconds: cpu,
+          peakRssMb: peaks[k]! / 1e6,
+        })),
+        { name: 'producer', cpuSeconds: produced.cpuSeconds, peakRssMb: produced.peakRssBytes / 1e6 },
+        { name: 'recipients', cpuSeconds: received.cpuSeconds, peakRssMb: received.peakRssBytes / 1e6 },
+        { name: 'rabbitmq (beam.smp)', cpuSeconds: rabbitCpu, peakRssMb: NaN },
+        { name: 'postgres (all backends)', cpuSeconds: pgCpu, peakRssMb: NaN },
+      ],
+      machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
+      stages,
+      rssSeries,
+    };
+  }
+
+  private startBus(port: number): ChildProcess {
+    const profile = process.env.BENCH_CPU_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(this.outDir, 'profiles')}`]
+      : [];
+    return spawn(process.execPath, [...profile, join(this.root, 'dist/adapters/cli/main.js'), 'serve'], {
+      env: { ...process.env, ...envOf({ ...this.config, port }), LOG_LEVEL: 'warn', ...this.pkiEnv() },
+      stdio: ['ignore', 'ignore', process.env.BENCH_BUS_LOG ? 'inherit' : 'ignore'],
+    });
+  }
+
+  private pkiEnv(): Record<string, string> {
+    return {
+      TRUST_ANCHORS: join(this.pkiDir, 'trust-anchors.pem'),
+      TRUST_INTERMEDIATES: join(this.pkiDir, 'intermediates.pem'),
+      BUS_SIGNING_KEY: join(this.pkiDir, 'bus.key'),
+      BUS_SIGNING_CERT: join(this.pkiDir, 'bus.crt'),
+    };
+  }
+}
+
+/** Tasks travel as files: a long run's plan does not fit in a command line. */
+export function forkWithTask(
+  script: string,
+  task: unknown,
+  outDir: string,
+  runNo: number | string,
+): ChildProcess {
+  const file = join(outDir, `task-${String(runNo)}-${script.replace(/.*\//, '')}.json`);
+  writeFileSync(file, JSON.stringify(task));
+  return fork(script, [file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** Mean time per submission stage (ms), from the bus's own Prometheus histogram. */
+async function stageMeans(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sums: Record<string, number> = {};
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^edoc_stage_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    (m[1] === 'sum' ? sums : counts)[m[2]!] = Number(m[3]);
+  }
+  return Object.fromEntries(Object.keys(counts).map((k) => [k, ((sums[k] ?? 0) / (counts[k] || 1)) * 1000]));
+}
+
+/**
+ * The benchmark's own honesty check: every document accepted, every copy in every recipient's
+ * inbox exactly once by bus id, every receipt back at its sender. Latency is submit → inbox.
+ */
+function analyse(
+  produced: ProducerReport,
+  arrivals: CopyArrival[],
+  documents: number,
+): Omit<RunResult, 'processes' | 'machineBusy' | 'redeliveriesDropped'> {
+  const problems: string[] = [];
+  const sent = new Map(produced.sent.map((s) => [s.documentId, s]));
+  // A copy an earlier run's recipient took but did not acknowledge (it was stopping, or the broker
+  // went away) is redelivered to this run's: correct at-least-once behaviour, not this run's copy.
+  const copies = arrivals.filter((c) => sent.has(c.documentId));
+  // After a crash a receipt may come twice (same bus id): count documents, not receipts.
+  const accepted = [
+    ...new Map(
+      produced.receipts.filter((r) => r.outcome === 'accepted').map((r) => [r.documentId, r]),
+    ).values(),
+  ];
+  const idsPerDocument = new Map<string, Set<string>>();
+  for (const r of produced.receipts.filter((x) => x.outcome === 'accepted'))
+    idsPerDocument.set(r.documentId, (idsPerDocument.get(r.documentId) ?? new Set()).add(r.busId ?? ''));
+  for (const [documentId, ids] of idsPerDocument)
+    if (ids.size > 1) problems.push(`${documentId} accepted under ${ids.size} bus ids`);
+  if (produced.sent.length !== documents) problems.push(`sent ${produced.sent.length} of ${documents}`);
+  if (accepted.length !== documents)
+    problems.push(
+      `${accepted.length} accepted receipts for ${documents} documents (${produced.receipts.length - accepted.length} other: ${[
+        ...new Set(produced.receipts.filter((r) => r.outcome !== 'accepted').map((r) => r.reason)),
+      ].join(', ')})`,
+    );
+  let duplicateIds = 0;
+  const perDocument = new Map<string, Set<string>>();
+  const idsPerCopy = new Map<string, Set<string>>();
+  for (const c of copies) {
+    const key = `${c.documentId}|${c.recipient}`;
+    idsPerCopy.set(key, (idsPerCopy.get(key) ?? new Set()).add(c.busId));
+    if (idsPerCopy.get(key)!.size === 2) {
+      duplicateIds++;
+      problems.push(`${key} delivered under two bus ids`);
+    }
+    const set = perDocument.get(c.busId) ?? new Set<string>();
+    if (set.has(c.recipient)) problems.push(`${c.busId} reached ${c.recipient} twice`);
+    set.add(c.recipient);
+    perDocument.set(c.busId, set);
+  }
+  for (const r of accepted) {
+    const expected = sent.get(r.documentId)?.recipients ?? -1;
+    const got = perDocument.get(r.busId ?? '')?.size ?? 0;
+    if (got !== expected) problems.push(`document ${r.busId} reached ${got} of ${expected} recipients`);
+  }
+  const latencies = copies.map((c) => c.at - (sent.get(c.documentId)?.at ?? c.at)).sort((a, b) => a - b);
+  const steadyFrom = produced.firstSendAt + WARM_UP_MS;
+  const afterWarmUp = copies
+    .filter((c) => (sent.get(c.documentId)?.at ?? 0) >= steadyFrom)
+    .map((c) => c.at - sent.get(c.documentId)!.at)
+    .sort((a, b) => a - b);
+  const lastArrival = Math.max(...copies.map((c) => c.at));
+  const seconds = (lastArrival - produced.firstSendAt) / 1000;
+  return {
+    documents,
+    copies: new Set(copies.map((c) => `${c.busId}|${c.recipient}`)).size,
+    expectedCopies: produced.sent.reduce((n, x) => n + x.recipients, 0),
+    duplicateIds,
+    seconds,
+    docsPerSecond: documents / seconds,
+    latencies: percentiles(latencies),
+    steady: percentiles(afterWarmUp.length > 0 ? afterWarmUp : latencies),
+    verified: problems.length === 0,
+    problems: problems.slice(0, 20),
+  };
+}
+
+/** Latency of documents sent in the first seconds of a run includes the bus's start-up (JIT, caches, inbox declarations). */
+export const WARM_UP_MS = 15_000;
+
+export function percentiles(sorted: number[]): RunResult['latencies'] {
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import * as amqp from 'amqplib';
+import { ResourceSampler } from './resources';
+
+/**
+ * The raw baseline the bus is compared with: the skeleton of a forwarder and nothing else. One
+ * process per role, as the bus's producers, bus and recipients are:
+ *
+ *   producer  → quorum queue raw.in (persistent, confirmed, bounded window or fixed rate)
+ *   forwarder → consumes raw.in, republishes each message to 3 durable quorum queues on a confirm
+ *               channel, acks the input only once all 3 copies are confirmed
+ *   sink      → consumes the 3 output queues, records when each copy arrived
+ *
+ * No parsing, no signature, no database: what is left is the broker's cost of carrying a 20 KB
+ * document to 3 recipients durably, which no bus on this broker can beat.
+ */
+export interface RawTask {
+  url: string;
+  documents: number;
+  size: number;
+  fanout: number;
+  window: number;
+  rate: number;
+  out: string;
+}
+
+export interface RawReport {
+  firstSendAt: number;
+  /** Arrival time and latency (ms) of each copy, by message number and output queue. */
+  copies: Array<{ n: number; queue: number; at: number; latency: number }>;
+  cpuSeconds: number;
+  peakRssBytes: number;
+}
+
+export const RAW_IN = 'raw.in';
+export const rawOut = (k: number) => `raw.out.${k}`;
+const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+
+async function producer(task: RawTask, ch: amqp.ConfirmChannel, report: RawReport): Promise<void> {
+  const body = randomBytes(task.size);
+  const sendOne = (n: number) =>
+    new Promise<void>((resolve, reject) =>
+      ch.publish(
+        '',
+        RAW_IN,
+        body,
+        { persistent: true, messageId: String(n), timestamp: Date.now(), headers: { sentAt: Date.now() } },
+        (error) => (error ? reject(error as Error) : resolve()),
+      ),
+    );
+  report.firstSendAt = Date.now();
+  if (task.rate > 0) {
+    const inFlight = new Set<Promise<void>>();
+    for (let n = 0; n < task.documents; n++) {
+      const wait = report.firstSendAt + (n * 1000) / task.rate - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const p = sendOne(n);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+    await Promise.all(inFlight);
+  } else {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: task.window }, async () => {
+        while (next < task.documents) await sendOne(next++);
+      }),
+    );
+  }
+}
+
+async function forwarder(task: RawTask, conn: amqp.ChannelModel): Promise<void> {
+  const input = await conn.createChannel();
+  const output = await conn.createConfirmChannel();
+  await input.prefetch(64);
+  let done = 0;
+  await input.consume(RAW_IN, (msg) => {
+    if (!msg) return;
+    void Promise.all(
+      Array.from(
+        { length: task.fanout },
+        (_, k) =>
+          new Promise<void>((resolve, reject) =>
+            output.publish('', rawOut(k), msg.content, { ...msg.properties, persistent: true }, (error) =>
+              error ? reject(error as Error) : resolve(),
+            ),
+          ),
+      ),
+    ).then(
+      () => {
+        input.ack(msg);
+        done++;
+      },
+      () => input.nack(msg, false, true),
+    );
+  });
+  while (done < task.documents) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function sink(task: RawTask, conn: amqp.ChannelModel, report: RawReport): Promise<void> {
+  const ch = await conn.createChannel();
+  await ch.prefetch(64);
+  for (let k = 0; k < task.fanout; k++) {
+    await ch.consume(rawOut(k), (msg) => {
+      if (!msg) return;
+      const at = Date.now();
+      const sentAt = Number(msg.properties.headers?.sentAt ?? at);
+      report.copies.push({ n: Number(msg.properties.messageId), queue: k, at, latency: at - sentAt });
+      ch.ack(msg);
+    });
+  }
+  process.send?.('ready');
+  const deadline = Date.now() + 600_000;
+  while (report.copies.length < task.documents * task.fanout && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+}
+
+async function main(): Promise<void> {
+  const role = process.argv[2];
+  const task = JSON.parse(process.argv[3] ?? '{}') as RawTask;
+  const sampler = new ResourceSampler();
+  const conn = await amqp.connect(task.url);
+  const report: RawReport = { firstSendAt: 0, copies: [], cpuSeconds: 0, peakRssBytes: 0 };
+  if (role === 'producer') await producer(task, await conn.createConfirmChannel(), report);
+  else if (role === 'forwarder') {
+    process.send?.('ready');
+    await forwarder(task, conn);
+  } else if (role === 'sink') await sink(task, conn, report);
+  else throw new Error(`unknown role ${role}`);
+  report.cpuSeconds = sampler.cpuSeconds();
+  report.peakRssBytes = sampler.peakRss();
+  writeFileSync(`${task.out}.${role}.json`, JSON.stringify(report));
+  await conn.close();
+}
+
+/** Declares (and empties) the baseline's queues: the same quorum type the bus uses. */
+export async function declareRawQueues(url: string, fanout: number): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  for (const q of [RAW_IN, ...Array.from({ length: fanout }, (_, k) => rawOut(k))]) {
+    await ch.assertQueue(q, QUORUM);
+    await ch.purgeQueue(q);
+  }
+  await conn.close();
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
