@@ -79,11 +79,20 @@ describe('readiness and graceful shutdown', () => {
     // Take the bus's right to its vhost away and drop its connections: it cannot reconnect.
     expect((await api(`/permissions/${vhost}/${busUser}`, { method: 'DELETE' })).ok).toBe(true);
     try {
-      const connections = (await (await api(`/vhosts/${vhost}/connections`)).json()) as Array<{
-        name: string;
-        user: string;
-      }>;
-      for (const c of connections.filter((c) => c.user === busUser))
+      // The management API lists connections with a few seconds' delay (statistics interval).
+      const connections = await waitFor(
+        async () => {
+          const all = (await (await api(`/vhosts/${vhost}/connections`)).json()) as Array<{
+            name: string;
+            user: string;
+          }>;
+          const ours = all.filter((c) => c.user === busUser);
+          return ours.length >= 2 ? ours : undefined;
+        },
+        'the bus connections listed',
+        20_000,
+      );
+      for (const c of connections)
         await api(`/connections/${encodeURIComponent(c.name)}`, { method: 'DELETE' });
       const down = await waitFor(async () => {
         const r = await ready();

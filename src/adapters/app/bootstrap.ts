@@ -2,6 +2,7 @@ import {
   ConsoleLogger,
   type INestApplication,
   type INestApplicationContext,
+  type LoggerService,
   type LogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -18,7 +19,7 @@ export function busLogger(config: BusConfig, json = process.stdout.isTTY !== tru
   });
 }
 
-/** The serving bus: HTTP (health, metrics) and the ingress consumer, shutting down cleanly on SIGTERM. */
+/** The serving bus: HTTP (health, metrics, bridges, console) and the ingress consumer. */
 export async function startBus(config: BusConfig, logger = busLogger(config)): Promise<INestApplication> {
   requireTrust(config);
   const app = await NestFactory.create(BusModule.forRoot(config, { http: true, ingress: true }), {
@@ -26,10 +27,36 @@ export async function startBus(config: BusConfig, logger = busLogger(config)): P
     abortOnError: false,
     bodyParser: false,
   });
-  app.enableShutdownHooks();
   await mountSoapBridge(app, config);
   await app.listen(config.port, '0.0.0.0');
   return app;
+}
+
+/**
+ * SIGTERM / SIGINT: stop taking packages (consumers cancelled first), let those in hand finish and
+ * their confirms arrive, close the broker and the database, exit 0. Bounded: a shutdown that hangs
+ * exits 1 after `graceMs` (whatever was not acknowledged is redelivered to the next bus).
+ */
+export function closeOnSignals(app: INestApplication, logger: LoggerService, graceMs = 30_000): void {
+  const stop = (signal: NodeJS.Signals) => {
+    logger.log(`${signal}: stopping — no new packages, finishing the ones in hand`);
+    setTimeout(() => {
+      logger.error(`shutdown took more than ${graceMs / 1000} s; exiting`);
+      process.exit(1);
+    }, graceMs).unref();
+    app.close().then(
+      () => {
+        logger.log('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 /** The bus without serving: for admin commands that call use cases directly. */

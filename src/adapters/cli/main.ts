@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/bus-config';
-import { busLogger, startBus } from '../app/bootstrap';
+import { busLogger, closeOnSignals, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
 import { registerAuditCommands } from './audit.commands';
 import { registerUserCommands } from './users.commands';
@@ -23,8 +23,10 @@ program
   .description('run the bus: consume edoc.ingress, deliver, relay statuses; HTTP health and metrics')
   .action(async () => {
     const config = loadConfig();
-    const app = await startBus(config, busLogger(config));
-    busLogger(config).log(`edoc-bus listening on :${config.port} (health /health/ready, metrics /metrics)`);
+    const logger = busLogger(config);
+    const app = await startBus(config, logger);
+    closeOnSignals(app, logger);
+    logger.log(`edoc-bus listening on :${config.port} (health /health/ready, metrics /metrics)`);
     const server = app.getHttpServer() as Server;
     await new Promise<void>((resolve) => server.on('close', () => resolve()));
   });

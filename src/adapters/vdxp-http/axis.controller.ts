@@ -1,7 +1,7 @@
 import {
   Catch,
+  All,
   Controller,
-  Get,
   HttpCode,
   Inject,
   Logger,
@@ -144,23 +144,20 @@ export class AxisController {
   }
 
   /** The SDK's counters: how many documents (or statuses) wait; nothing is reserved. */
-  @Get('countReceiveEdoc')
-  @Post('countReceiveEdoc')
+  @All('countReceiveEdoc')
   @HttpCode(200)
   async countReceiveEdoc(@Req() req: Request): Promise<AxisReply> {
     return this.count(req, 'countReceiveEdoc', 'edoc');
   }
 
-  @Get('countReceiveStatus')
-  @Post('countReceiveStatus')
+  @All('countReceiveStatus')
   @HttpCode(200)
   async countReceiveStatus(@Req() req: Request): Promise<AxisReply> {
     return this.count(req, 'countReceiveStatus', 'status');
   }
 
   /** The package itself as a stream of bytes (getEdoc wraps it in base64 JSON); same rules as getEdoc. */
-  @Get('downloadEdoc')
-  @Post('downloadEdoc')
+  @All('downloadEdoc')
   async downloadEdoc(@Req() req: Request, @Res() res: Response): Promise<void> {
     const caller = await this.caller(req, 'downloadEdoc');
     if (!caller.ok) return void res.status(200).json(caller.reply);
