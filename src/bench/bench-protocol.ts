@@ -43,6 +43,11 @@ export interface ProducerTask {
   firstNumber: number;
   /** Copies the senders' own inboxes must receive (broadcasts reach senders too). */
   expectedCopies: number;
+  /**
+   * Overtaking test: every document is ordinary except the last, Hỏa tốc (priority 3), sent only
+   * once the broker holds all the others — it must overtake that backlog.
+   */
+  urgentLast?: boolean;
   out: string;
 }
 

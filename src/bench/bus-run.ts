@@ -46,6 +46,8 @@ export interface RunResult {
   processes: ProcessFigure[];
   machineBusy: number;
   stages?: Record<string, number>;
+  /** Submit→inbox time of the last document sent (the urgent one in the overtaking test), and the backlog it overtook. */
+  lastDocument?: { latencyMs: number; copiesStillWaiting: number };
   /** Bus RSS samples (MB) every few seconds, for the soak's flatness check. */
   rssSeries?: number[];
 }
@@ -58,6 +60,8 @@ export interface BusProcesses {
 }
 
 export interface BusRunSpec {
+  /** The last document is urgent and sent behind all the others (see ProducerTask.urgentLast). */
+  urgentLast?: boolean;
   documents: number;
   mix: RecipientMix;
   packageBytes: number;
@@ -212,6 +216,7 @@ export class BusBench {
       rate: spec.rate,
       firstNumber,
       expectedCopies: toSenders,
+      urgentLast: spec.urgentLast,
       out: join(this.outDir, `producer-${runNo}.json`),
     };
     const cpuBefore = buses.map((b) => procStat(b.pid!)?.cpuSeconds ?? 0);
@@ -252,9 +257,20 @@ export class BusBench {
     const produced = JSON.parse(readFileSync(producerTask.out, 'utf8')) as ProducerReport;
     const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;
     const result = analyse(produced, [...received.copies, ...produced.copies], spec.documents);
+    const last = produced.sent.reduce((a, b) => (b.at > a.at ? b : a), produced.sent[0]!);
+    const lastArrival = [...received.copies, ...produced.copies].find((c) => c.documentId === last.documentId);
+    const lastDocument = lastArrival
+      ? {
+          latencyMs: lastArrival.at - last.at,
+          copiesStillWaiting: [...received.copies, ...produced.copies].filter(
+            (c) => c.at > lastArrival.at && c.documentId !== last.documentId,
+          ).length,
+        }
+      : undefined;
     return {
       ...result,
       redeliveriesDropped: received.duplicatesDropped + produced.duplicatesDropped,
+      lastDocument,
       processes: [
         ...busCpu.map((cpu, k) => ({
           name: buses.length > 1 ? `bus ${k + 1}` : 'bus',

@@ -71,7 +71,9 @@ async function main(): Promise<void> {
     await client.start();
   }
 
-  const signer = new SigningPool(task.documents > PREPARED_UP_FRONT ? 1 : 2);
+  // The overtaking test needs its whole backlog queued at once: everything is signed first.
+  const upFront = task.urgentLast ? task.documents : PREPARED_UP_FRONT;
+  const signer = new SigningPool(task.documents > upFront ? 1 : 2);
   const prepare = async (from: number, to: number): Promise<Prepared[]> =>
     Promise.all(
       Array.from({ length: to - from }, async (_, k) => {
@@ -83,7 +85,8 @@ async function main(): Promise<void> {
           to: to.map((organId) => ({ organId, name: organId })),
           number: task.firstNumber + i,
           attachmentBytes: Math.max(1024, Math.round((task.packageBytes - 6000) * 0.75)),
-          priority: i % 10 === 0 ? 1 : 0, // 10 % urgent
+          // 10 % urgent; or, for the overtaking test, only the last one (Hỏa tốc)
+          priority: task.urgentLast ? (i === task.documents - 1 ? 3 : 0) : i % 10 === 0 ? 1 : 0,
         });
         const xml = sender.signing ? await signer.sign(doc.xml, sender.signing) : doc.xml;
         return {
@@ -96,11 +99,11 @@ async function main(): Promise<void> {
     );
   // Packages are signed before the clock starts (the producer must not be the bottleneck); long
   // runs keep signing a bounded distance ahead of sending instead of holding everything.
-  const queue: Prepared[] = await prepare(0, Math.min(task.documents, PREPARED_UP_FRONT));
+  const queue: Prepared[] = await prepare(0, Math.min(task.documents, upFront));
   let preparedUpTo = queue.length;
   const topUp = (async () => {
     while (preparedUpTo < task.documents) {
-      if (queue.length > PREPARED_UP_FRONT) {
+      if (queue.length > upFront) {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
@@ -136,14 +139,16 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
   } else {
     let started = 0;
+    const backlog = task.urgentLast ? task.documents - 1 : task.documents;
     await Promise.all(
       Array.from({ length: task.window }, async () => {
-        while (started < task.documents) {
+        while (started < backlog) {
           started++;
           await sendOne(await take());
         }
       }),
     );
+    if (task.urgentLast) await sendOne(await take()); // the backlog is confirmed: now the urgent one
   }
   report.lastSendAt = Date.now();
   await topUp;

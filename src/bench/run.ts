@@ -37,6 +37,7 @@ interface Options {
   size: string;
   window: string;
   senders: string;
+  backlog: string;
   seconds: string;
   sweep: boolean;
   soakMinutes?: string;
@@ -53,6 +54,7 @@ const program = new Command('bench')
   .option('--size <bytes>', 'package size', '20480')
   .option('--window <n>', 'unconfirmed sends in flight (closed loop)', '64')
   .option('--senders <n>', 'sending endpoints', '10')
+  .option('--backlog <n>', 'ordinary documents queued ahead of one urgent document (overtaking test)', '10000')
   .option('--seconds <s>', 'length of each signature-verification run', '5')
   .option('--only <part>', 'verify (signature verification only) or bus (skip verification rates)')
   .option('--no-sweep', 'skip the sweep over recipients, sizes and bus processes')
@@ -130,6 +132,18 @@ async function compare(opts: Options): Promise<boolean> {
       await bench.run({ ...busSpec, documents: Math.round(busMax * 30), rate: busMax / 2 }),
     );
     printComparison(rawRuns, busRuns, rawHalf, busHalf, rawMax, busMax, opts);
+
+    console.log(`\nan urgent document behind a backlog of ${opts.backlog} ordinary ones…`);
+    const overtaking = record(
+      'overtaking',
+      await bench.run({ ...busSpec, documents: Number(opts.backlog) + 1, mix: 1, window: 500, urgentLast: true }),
+    );
+    const l = overtaking.lastDocument;
+    console.log(
+      l
+        ? `  Hỏa tốc document sent after ${opts.backlog} ordinary ones were queued: in its recipient's inbox after ${l.latencyMs} ms, ahead of ${l.copiesStillWaiting} ordinary copies still waiting (target: within 1,000 ms)`
+        : '  the urgent document did not arrive',
+    );
 
     const sweep: Array<{
       label: string;
