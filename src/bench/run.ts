@@ -54,7 +54,11 @@ const program = new Command('bench')
   .option('--size <bytes>', 'package size', '20480')
   .option('--window <n>', 'unconfirmed sends in flight (closed loop)', '64')
   .option('--senders <n>', 'sending endpoints', '10')
-  .option('--backlog <n>', 'ordinary documents queued ahead of one urgent document (overtaking test)', '10000')
+  .option(
+    '--backlog <n>',
+    'ordinary documents queued ahead of one urgent document (overtaking test)',
+    '10000',
+  )
   .option('--seconds <s>', 'length of each signature-verification run', '5')
   .option('--only <part>', 'verify (signature verification only) or bus (skip verification rates)')
   .option('--no-sweep', 'skip the sweep over recipients, sizes and bus processes')
@@ -136,7 +140,13 @@ async function compare(opts: Options): Promise<boolean> {
     console.log(`\nan urgent document behind a backlog of ${opts.backlog} ordinary ones…`);
     const overtaking = record(
       'overtaking',
-      await bench.run({ ...busSpec, documents: Number(opts.backlog) + 1, mix: 1, window: 500, urgentLast: true }),
+      await bench.run({
+        ...busSpec,
+        documents: Number(opts.backlog) + 1,
+        mix: 1,
+        window: 500,
+        urgentLast: true,
+      }),
     );
     const l = overtaking.lastDocument;
     console.log(
@@ -157,7 +167,10 @@ async function compare(opts: Options): Promise<boolean> {
       const copiesPerRun = 6000;
       for (const recipients of [1, 3, 10, bench.endpointCount]) {
         const n = Math.max(60, Math.min(documents, Math.round(copiesPerRun / recipients)));
-        const label = `${recipients} recipient${recipients > 1 ? 's' : ''}, 20 KB`;
+        const label =
+          recipients === bench.endpointCount
+            ? `broadcast to all ${recipients - 1} others, 20 KB`
+            : `${recipients} recipient${recipients > 1 ? 's' : ''}, 20 KB`;
         sweep.push({
           label,
           recipients: String(recipients === bench.endpointCount ? `${recipients - 1} (all)` : recipients),
