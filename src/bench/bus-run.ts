@@ -201,7 +201,8 @@ export class BusBench {
       run: { firstNumber, documents: spec.documents },
       expectedCopies: toOthers,
       out: join(this.outDir, `recipients-${runNo}.json`),
-      timeoutMs: 600_000,
+      // Long enough for the whole run: open-loop runs last documents / rate seconds.
+      timeoutMs: 600_000 + (spec.rate > 0 ? (spec.documents / spec.rate) * 1000 : 0),
     };
     const recipientProcess = forkWithTask(join(__dirname, 'recipient.js'), recipientTask, this.outDir, runNo);
     await new Promise<void>((r) => recipientProcess.once('message', () => r()));
@@ -258,7 +259,9 @@ export class BusBench {
     const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;
     const result = analyse(produced, [...received.copies, ...produced.copies], spec.documents);
     const last = produced.sent.reduce((a, b) => (b.at > a.at ? b : a), produced.sent[0]!);
-    const lastArrival = [...received.copies, ...produced.copies].find((c) => c.documentId === last.documentId);
+    const lastArrival = [...received.copies, ...produced.copies].find(
+      (c) => c.documentId === last.documentId,
+    );
     const lastDocument = lastArrival
       ? {
           latencyMs: lastArrival.at - last.at,
