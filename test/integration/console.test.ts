@@ -109,6 +109,15 @@ describe('the operator console in a browser', () => {
       expect.stringContaining(H20),
       expect.stringContaining(H41),
     ]);
+    // Signature evidence and receipts: the signer, its revocation answers with their age, the receipt.
+    expect(await page.textContent('#signature')).toMatch(/^verified · /);
+    expect(await page.locator('#revocation-evidence tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#revocation-evidence tbody tr').first().textContent()).toMatch(
+      /OCSPgood\d+ s/,
+    );
+    expect(await page.locator('#receipts tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`${G22.replace(/\./g, '\\.')}accepted`)),
+    ]);
     await shot(page, 'timeline');
 
     await page.goto(`${bus.httpBase()}/console/overview?lang=en`);

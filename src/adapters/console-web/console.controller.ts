@@ -254,12 +254,63 @@ export class ConsoleController {
     const s = await this.session(req, res);
     if (!s) return;
     const lang = langOf(req, res);
-    const trace = await this.timeline.execute(busId);
-    if (!trace)
+    const found = await this.timeline.execute(busId);
+    if (!found)
       return void res
         .status(404)
         .type('html')
         .send(page(lang, t(lang, 'timeline'), '<p>404</p>', s));
+    const { trace, evidence } = found;
+    const sig = evidence.signature;
+    const signature = !sig
+      ? `<p>—</p>`
+      : `<p id="signature">${esc(sig.status)} · ${t(lang, 'policy')}: ${esc(sig.policy)}${sig.flags.length ? ` · <span class="error">${sig.flags.map(esc).join('; ')}</span>` : ''}</p>
+      ${
+        sig.signer
+          ? table(
+              [t(lang, 'certificate'), 'serial', t(lang, 'expires')],
+              [[esc(sig.signer.subject), esc(sig.signer.serialNumber), esc(sig.signer.notAfter)]],
+            )
+          : ''
+      }
+      ${sig.chain?.length ? `<p>${t(lang, 'chain')}: ${sig.chain.map(esc).join(' → ')}</p>` : ''}
+      ${
+        sig.revocation?.length
+          ? table(
+              [t(lang, 'certificate'), '', 'status', t(lang, 'evidenceAge'), 'URL'],
+              sig.revocation.map((r) => [
+                esc(r.subject),
+                esc(r.method.toUpperCase()),
+                esc(r.status),
+                `${r.ageSeconds} s${r.stale ? ` <span class="error">(${t(lang, 'onGrace')})</span>` : ''}`,
+                esc(r.url),
+              ]),
+              'revocation-evidence',
+            )
+          : ''
+      }
+      ${
+        sig.pdf?.length
+          ? table(
+              ['PDF', t(lang, 'certificate'), 'status'],
+              sig.pdf.map((p) => [
+                esc(`${p.attachment}${p.entry ? ` / ${p.entry}` : ''}`),
+                esc(p.signer ?? ''),
+                esc(`${p.status}${p.reason ? `: ${p.reason}` : ''}`),
+              ]),
+            )
+          : ''
+      }`;
+    const receipts = table(
+      [t(lang, 'time'), t(lang, 'recipient'), 'outcome', t(lang, 'reason')],
+      evidence.receipts.map((r) => [
+        esc(r.issuedAt.toISOString()),
+        esc(r.to),
+        esc(r.outcome),
+        esc(r.reason ?? ''),
+      ]),
+      'receipts',
+    );
     const body = `
       <p><strong>${esc(trace.documentId)}</strong> — ${esc(trace.subject ?? '')}<br>
       ${t(lang, 'sender')}: ${esc(trace.sender)} · ${t(lang, 'priority')}: ${esc(PRIORITY[trace.priority] ?? trace.priority)} · ${esc(trace.acceptedAt.toISOString())}
@@ -282,7 +333,9 @@ export class ConsoleController {
         ]),
       )}`,
         )
-        .join('')}`;
+        .join('')}
+      <h2>${t(lang, 'signatureEvidence')}</h2>${signature}
+      <h2>${t(lang, 'receiptsIssued')}</h2>${receipts}`;
     res.type('html').send(page(lang, t(lang, 'timeline'), body, s));
   }
 

@@ -67,6 +67,10 @@ const WORDS = {
   certificates: { vi: 'Chứng thư', en: 'Certificates' },
   onGrace: { vi: 'Đang dùng thời gian ân hạn', en: 'On grace period' },
   noSources: { vi: 'Chưa truy vấn nguồn nào.', en: 'No source queried yet.' },
+  signatureEvidence: { vi: 'Bằng chứng chữ ký số', en: 'Signature evidence' },
+  receiptsIssued: { vi: 'Biên nhận đã gửi', en: 'Receipts issued' },
+  chain: { vi: 'Chuỗi chứng thực', en: 'Chain' },
+  evidenceAge: { vi: 'Tuổi bằng chứng', en: 'Evidence age' },
 } as const;
 
 export type Word = keyof typeof WORDS;

@@ -3,7 +3,9 @@ import {
   ConsoleReadModel,
   type DeliveryLine,
   type DeliverySearch,
+  type DocumentEvidence,
 } from '../../modules/console/console-read-model';
+import type { SignatureRecord } from '../../modules/trust/signature-record';
 import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
 import type { ConsoleRole, ConsoleSession, ConsoleUser } from '../../modules/console/domain/console-user';
 import { Sql } from './sql';
@@ -213,6 +215,34 @@ export class PgConsoleReadModel extends ConsoleReadModel {
         failuresInARow: r.failures_in_a_row,
         certificates: r.certificates,
         onGrace: r.on_grace,
+      })),
+    };
+  }
+
+  async evidenceOf(busId: string): Promise<DocumentEvidence> {
+    const [pkg, receipts] = await Promise.all([
+      this.sql.one<{ signature: SignatureRecord | null }>(`SELECT signature FROM package WHERE id = $1`, [
+        busId,
+      ]),
+      this.sql.rows<{
+        id: string;
+        recipient: string;
+        outcome: string;
+        reason_code: string | null;
+        issued_at: Date;
+      }>(
+        `SELECT id, recipient, outcome, reason_code, issued_at FROM receipt WHERE package_id = $1 ORDER BY issued_at, id`,
+        [busId],
+      ),
+    ]);
+    return {
+      signature: pkg?.signature ?? null,
+      receipts: receipts.map((r) => ({
+        id: r.id,
+        to: r.recipient,
+        outcome: r.outcome,
+        reason: r.reason_code,
+        issuedAt: r.issued_at,
       })),
     };
   }

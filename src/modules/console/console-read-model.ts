@@ -1,3 +1,5 @@
+import type { SignatureRecord } from '../trust/signature-record';
+
 export interface DeliverySearch {
   documentId: string | null;
   sender: string | null;
@@ -55,6 +57,11 @@ export interface RevocationSourceHealth {
   onGrace: number;
 }
 
+export interface DocumentEvidence {
+  signature: SignatureRecord | null;
+  receipts: Array<{ id: string; to: string; outcome: string; reason: string | null; issuedAt: Date }>;
+}
+
 /** A certificate the bus is configured with (not learnt from traffic). */
 export interface ConfiguredCertificate {
   source: 'trust-anchor' | 'intermediate' | 'bus';
@@ -83,4 +90,6 @@ export abstract class ConsoleReadModel {
     limit: number,
   ): Promise<{ lines: DeliveryLine[]; next: string | null }>;
   abstract senderOf(busId: string): Promise<string | null>;
+  /** What the bus recorded about a package's signature and the receipts it issued for it. */
+  abstract evidenceOf(busId: string): Promise<DocumentEvidence>;
 }

@@ -8,6 +8,7 @@ import {
   ConsoleReadModel,
   type ConsoleOverviewFigures,
   type DeliverySearch,
+  type DocumentEvidence,
 } from '../console-read-model';
 
 /** Certificates expiring within this many days are shown (renewal through the CA takes weeks). */
@@ -53,9 +54,15 @@ export class GetDocumentTimeline {
     private readonly deliveries: DeliveryRepository,
   ) {}
 
-  async execute(busId: string): Promise<DocumentTrace | null> {
+  /** The copies' histories, the signature evidence (signer, chain, revocation answers and their age, PDF signatures) and the receipts. */
+  async execute(busId: string): Promise<{ trace: DocumentTrace; evidence: DocumentEvidence } | null> {
     if (!isUuid(busId)) return null;
     const sender = await this.read.senderOf(busId);
-    return sender ? this.deliveries.documentTrace(sender, { busId }) : null;
+    if (!sender) return null;
+    const [trace, evidence] = await Promise.all([
+      this.deliveries.documentTrace(sender, { busId }),
+      this.read.evidenceOf(busId),
+    ]);
+    return trace ? { trace, evidence } : null;
   }
 }
