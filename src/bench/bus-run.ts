@@ -257,23 +257,12 @@ export class BusBench {
 
     const produced = JSON.parse(readFileSync(producerTask.out, 'utf8')) as ProducerReport;
     const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;
-    const result = analyse(produced, [...received.copies, ...produced.copies], spec.documents);
-    const last = produced.sent.reduce((a, b) => (b.at > a.at ? b : a), produced.sent[0]!);
-    const lastArrival = [...received.copies, ...produced.copies].find(
-      (c) => c.documentId === last.documentId,
-    );
-    const lastDocument = lastArrival
-      ? {
-          latencyMs: lastArrival.at - last.at,
-          copiesStillWaiting: [...received.copies, ...produced.copies].filter(
-            (c) => c.at > lastArrival.at && c.documentId !== last.documentId,
-          ).length,
-        }
-      : undefined;
+    const arrivals = [...received.copies, ...produced.copies];
+    const result = analyse(produced, arrivals, spec.documents);
     return {
       ...result,
       redeliveriesDropped: received.duplicatesDropped + produced.duplicatesDropped,
-      lastDocument,
+      lastDocument: lastDocumentOf(produced, arrivals),
       processes: [
         ...busCpu.map((cpu, k) => ({
           name: buses.length > 1 ? `bus ${k + 1}` : 'bus',
@@ -321,6 +310,17 @@ export function forkWithTask(
   const file = join(outDir, `task-${String(runNo)}-${script.replace(/.*\//, '')}.json`);
   writeFileSync(file, JSON.stringify(task));
   return fork(script, [file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** The last document sent (the urgent one of the overtaking test): its latency, and the ordinary copies it overtook. */
+function lastDocumentOf(produced: ProducerReport, arrivals: CopyArrival[]): RunResult['lastDocument'] {
+  const last = produced.sent.reduce((a, b) => (b.at > a.at ? b : a), produced.sent[0]!);
+  const arrival = arrivals.find((c) => c.documentId === last.documentId);
+  if (!arrival) return undefined;
+  return {
+    latencyMs: arrival.at - last.at,
+    copiesStillWaiting: arrivals.filter((c) => c.at > arrival.at && c.documentId !== last.documentId).length,
+  };
 }
 
 /** Mean time per submission stage (ms), from the bus's own Prometheus histogram. */

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const sampler = new ResourceSampler();
   const report: RecipientReport = { copies: [], duplicatesDropped: 0, cpuSeconds: 0, peakRssBytes: 0 };
   const seen = new Set<string>();
+  let ours = 0;
   const clients: EdocBusClient[] = [];
   for (const r of task.recipients) {
     const client = await EdocBusClient.connect({ url: r.url, autoArrivedStatus: false, prefetch: 64 });
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
         return;
       }
       seen.add(key);
+      // Only this run's copies count toward the end: a copy an earlier run left unacknowledged may
+      // be redelivered here (it is recorded, and the analysis sets it aside).
+      if (inRun(doc.documentId, task.run)) ours++;
       report.copies.push({
         documentId: doc.documentId,
         busId: doc.busId,
@@ -33,10 +37,7 @@ async function main(): Promise<void> {
   }
   process.send?.('ready');
   const deadline = Date.now() + task.timeoutMs;
-  // Only this run's copies count toward the end: a copy an earlier run left unacknowledged may
-  // be redelivered here (it is recorded, and the analysis sets it aside).
-  const ours = () => report.copies.filter((c) => inRun(c.documentId, task.run)).length;
-  while (ours() < task.expectedCopies && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (ours < task.expectedCopies && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   report.cpuSeconds = sampler.cpuSeconds();
   report.peakRssBytes = sampler.peakRss();
   writeFileSync(task.out, JSON.stringify(report));

@@ -124,16 +124,9 @@ export class AxisController {
   @Post('getEdoc')
   @HttpCode(200)
   async getEdoc(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const caller = await this.caller(req, 'getEdoc');
-    if (!caller.ok) return void res.json(caller.reply);
-    const docId = caller.parameters['docid'] ?? '';
-    const found = await this.fetchItem.execute({
-      transport: TRANSPORT,
-      endpoint: caller.organId,
-      docId,
-      remote: remoteOf(req),
-    });
-    if (!found.ok) return void res.json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
+    const fetched = await this.fetchFor(req, res, 'getEdoc');
+    if (!fetched) return;
+    const { docId, found } = fetched;
     // Streamed: a 50 MB package is never held whole, nor as one base64 string.
     res.status(200).type('application/json');
     res.write(
@@ -159,8 +152,27 @@ export class AxisController {
   /** The package itself as a stream of bytes (getEdoc wraps it in base64 JSON); same rules as getEdoc. */
   @All('downloadEdoc')
   async downloadEdoc(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const caller = await this.caller(req, 'downloadEdoc');
-    if (!caller.ok) return void res.status(200).json(caller.reply);
+    const fetched = await this.fetchFor(req, res, 'downloadEdoc');
+    if (!fetched) return;
+    const { docId, found } = fetched;
+    res
+      .status(200)
+      .type('application/xml')
+      .setHeader('content-length', String(found.size))
+      .setHeader('content-disposition', `attachment; filename="${docId.replace(/[^\w.-]/g, '_')}.edxml"`);
+    if (await writeChunks(res, found.chunks(), (c) => c)) res.end();
+  }
+
+  /**
+   * getEdoc and downloadEdoc: authenticate, then find the caller's own pending item. A refusal is
+   * answered here (axis JSON reply, HTTP 200 as the SDK expects) and null returned.
+   */
+  private async fetchFor(req: Request, res: Response, operation: string) {
+    const caller = await this.caller(req, operation);
+    if (!caller.ok) {
+      res.status(200).json(caller.reply);
+      return null;
+    }
     const docId = caller.parameters['docid'] ?? '';
     const found = await this.fetchItem.execute({
       transport: TRANSPORT,
@@ -168,13 +180,11 @@ export class AxisController {
       docId,
       remote: remoteOf(req),
     });
-    if (!found.ok) return void res.status(200).json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
-    res
-      .status(200)
-      .type('application/xml')
-      .setHeader('content-length', String(found.size))
-      .setHeader('content-disposition', `attachment; filename="${docId.replace(/[^\w.-]/g, '_')}.edxml"`);
-    if (await writeChunks(res, found.chunks(), (c) => c)) res.end();
+    if (!found.ok) {
+      res.status(200).json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
+      return null;
+    }
+    return { docId, found };
   }
 
   private async count(req: Request, operation: string, messageType: 'edoc' | 'status'): Promise<AxisReply> {
