@@ -69,7 +69,7 @@ function hostPort(url, defaultPort) {
 }
 
 function tryRun(command) {
-  const r = spawnSync('sh', ['-c', command], { stdio: 'ignore', timeout: 120000 });
+  const r = spawnSync('sh', ['-c', command], { cwd: root, stdio: 'ignore', timeout: 120000 });
   return r.status === 0;
 }
 
@@ -129,8 +129,8 @@ async function main() {
     'RabbitMQ',
     amqpUrl,
     5672,
-    'rabbitmq-server -detached',
-    'rabbitmq-server -detached   (or: docker compose -f docker/compose.yml up -d)',
+    'sh scripts/start-rabbitmq.sh',
+    'sh scripts/start-rabbitmq.sh   (or: docker compose -f docker/compose.yml up -d)',
   );
   await ensureService(
     'the RabbitMQ management API',

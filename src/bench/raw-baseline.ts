@@ -11,6 +11,8 @@ export interface RawRunSpec {
   fanout: number;
   window: number;
   rate: number;
+  /** The bus-shaped variant (see RawTask.endpoints). */
+  endpoints?: number;
 }
 
 let runs = 0;
@@ -18,7 +20,7 @@ let runs = 0;
 /** One run of the bare forwarder (producer, forwarder and sink as three processes). */
 export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Promise<RunResult> {
   const runNo = `raw-${++runs}`;
-  await declareRawQueues(url, spec.fanout);
+  await declareRawQueues(url, spec);
   const task: RawTask = { url, ...spec, out: join(outDir, runNo) };
   const script = join(__dirname, 'raw-forwarder.js');
   const spawnRole = (role: string) =>

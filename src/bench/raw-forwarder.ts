@@ -14,6 +14,13 @@ import { ResourceSampler } from './resources';
  *
  * No parsing, no signature, no database: what is left is the broker's cost of carrying a 20 KB
  * document to 3 recipients durably, which no bus on this broker can beat.
+ *
+ * `endpoints` > 0 gives the same skeleton the bus's traffic shape (the "bus-shaped" baseline):
+ * that many output queues, each read by its own connection as each endpoint's system reads its
+ * inbox; each document's copies go to `fanout` of them; every copy is answered by a small
+ * persistent message back to the forwarder (the bus's `delivered` notice or status 01), and each
+ * document by a small receipt to the producer. Still no parsing, signature or database: it shows
+ * what the traffic pattern alone costs the broker on this machine.
  */
 export interface RawTask {
   url: string;
@@ -22,6 +29,8 @@ export interface RawTask {
   fanout: number;
   window: number;
   rate: number;
+  /** Output queues, one consumer connection each; 0 = `fanout` queues on one connection, no answers. */
+  endpoints?: number;
   out: string;
 }
 
@@ -34,11 +43,26 @@ export interface RawReport {
 }
 
 export const RAW_IN = 'raw.in';
+const RAW_ANSWERS = 'raw.answers';
+const RAW_RECEIPTS = 'raw.receipts';
+const outputQueues = (task: Pick<RawTask, 'fanout' | 'endpoints'>) => task.endpoints || task.fanout;
+/** Document `n`'s output queues: all of them, or `fanout` consecutive ones of the endpoints. */
+const targetsOf = (n: number, task: Pick<RawTask, 'fanout' | 'endpoints'>) =>
+  task.endpoints
+    ? Array.from({ length: task.fanout }, (_, k) => (((n * 7) % task.endpoints!) + k) % task.endpoints!)
+    : Array.from({ length: task.fanout }, (_, k) => k);
 export const rawOut = (k: number) => `raw.out.${k}`;
 const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 
 async function producer(task: RawTask, ch: amqp.ConfirmChannel, report: RawReport): Promise<void> {
   const body = randomBytes(task.size);
+  let receipts = 0;
+  if (task.endpoints)
+    await ch.consume(RAW_RECEIPTS, (msg) => {
+      if (!msg) return;
+      receipts++;
+      ch.ack(msg);
+    });
   const sendOne = (n: number) =>
     new Promise<void>((resolve, reject) =>
       ch.publish(
@@ -68,52 +92,104 @@ async function producer(task: RawTask, ch: amqp.ConfirmChannel, report: RawRepor
       }),
     );
   }
+  const deadline = Date.now() + 600_000;
+  while (task.endpoints && receipts < task.documents && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
 }
 
 async function forwarder(task: RawTask, conn: amqp.ChannelModel): Promise<void> {
   const input = await conn.createChannel();
   const output = await conn.createConfirmChannel();
   await input.prefetch(64);
+  const publish = (queue: string, body: Buffer, properties: amqp.Options.Publish) =>
+    new Promise<void>((resolve, reject) =>
+      output.publish('', queue, body, { ...properties, persistent: true }, (error) =>
+        error ? reject(error as Error) : resolve(),
+      ),
+    );
   let done = 0;
+  let answers = 0;
+  if (task.endpoints)
+    await input.consume(RAW_ANSWERS, (msg) => {
+      if (!msg) return;
+      answers++;
+      input.ack(msg);
+    });
   await input.consume(RAW_IN, (msg) => {
     if (!msg) return;
     void Promise.all(
-      Array.from(
-        { length: task.fanout },
-        (_, k) =>
-          new Promise<void>((resolve, reject) =>
-            output.publish('', rawOut(k), msg.content, { ...msg.properties, persistent: true }, (error) =>
-              error ? reject(error as Error) : resolve(),
-            ),
-          ),
+      targetsOf(Number(msg.properties.messageId), task).map((q) =>
+        publish(rawOut(q), msg.content, msg.properties),
       ),
-    ).then(
-      () => {
-        input.ack(msg);
-        done++;
-      },
-      () => input.nack(msg, false, true),
-    );
+    )
+      .then(() =>
+        task.endpoints
+          ? publish(RAW_RECEIPTS, Buffer.from(`{"accepted":"${String(msg.properties.messageId)}"}`), {})
+          : undefined,
+      )
+      .then(
+        () => {
+          input.ack(msg);
+          done++;
+        },
+        () => input.nack(msg, false, true),
+      );
   });
-  while (done < task.documents) await new Promise((r) => setTimeout(r, 20));
+  const copies = task.documents * task.fanout;
+  const deadline = Date.now() + 600_000;
+  while ((done < task.documents || (task.endpoints && answers < copies)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
 }
 
 async function sink(task: RawTask, conn: amqp.ChannelModel, report: RawReport): Promise<void> {
-  const ch = await conn.createChannel();
-  await ch.prefetch(64);
-  for (let k = 0; k < task.fanout; k++) {
-    await ch.consume(rawOut(k), (msg) => {
-      if (!msg) return;
-      const at = Date.now();
-      const sentAt = Number(msg.properties.headers?.sentAt ?? at);
-      report.copies.push({ n: Number(msg.properties.messageId), queue: k, at, latency: at - sentAt });
-      ch.ack(msg);
-    });
+  const record = (msg: amqp.ConsumeMessage, k: number) => {
+    const at = Date.now();
+    const sentAt = Number(msg.properties.headers?.sentAt ?? at);
+    report.copies.push({ n: Number(msg.properties.messageId), queue: k, at, latency: at - sentAt });
+  };
+  const others: amqp.ChannelModel[] = [];
+  let answered = 0;
+  if (task.endpoints) {
+    // One connection per endpoint, as each endpoint's system holds its own; each copy answered.
+    // Opened together: one after another, 95 handshakes take most of a minute.
+    others.push(
+      ...(await Promise.all(Array.from({ length: task.endpoints - 1 }, () => amqp.connect(task.url)))),
+    );
+    for (let k = 0; k < task.endpoints; k++) {
+      const own = k === 0 ? conn : others[k - 1]!;
+      const ch = await own.createConfirmChannel();
+      await ch.prefetch(64);
+      await ch.consume(rawOut(k), (msg) => {
+        if (!msg) return;
+        record(msg, k);
+        ch.publish(
+          '',
+          RAW_ANSWERS,
+          Buffer.from(`{"delivered":"${String(msg.properties.messageId)}"}`),
+          { persistent: true },
+          (error) => (error ? ch.nack(msg, false, true) : (ch.ack(msg), answered++)),
+        );
+      });
+    }
+  } else {
+    const ch = await conn.createChannel();
+    await ch.prefetch(64);
+    for (let k = 0; k < task.fanout; k++) {
+      await ch.consume(rawOut(k), (msg) => {
+        if (!msg) return;
+        record(msg, k);
+        ch.ack(msg);
+      });
+    }
   }
   process.send?.('ready');
   const deadline = Date.now() + 600_000;
   while (report.copies.length < task.documents * task.fanout && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
+  // Every answer confirmed before the connections close: the forwarder waits for all of them.
+  while (task.endpoints && answered < task.documents * task.fanout && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  await Promise.all(others.map((c) => c.close()));
 }
 
 async function main(): Promise<void> {
@@ -135,10 +211,14 @@ async function main(): Promise<void> {
 }
 
 /** Declares (and empties) the baseline's queues: the same quorum type the bus uses. */
-export async function declareRawQueues(url: string, fanout: number): Promise<void> {
+export async function declareRawQueues(
+  url: string,
+  task: Pick<RawTask, 'fanout' | 'endpoints'>,
+): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
-  for (const q of [RAW_IN, ...Array.from({ length: fanout }, (_, k) => rawOut(k))]) {
+  const extra = task.endpoints ? [RAW_ANSWERS, RAW_RECEIPTS] : [];
+  for (const q of [RAW_IN, ...extra, ...Array.from({ length: outputQueues(task) }, (_, k) => rawOut(k))]) {
     await ch.assertQueue(q, QUORUM);
     await ch.purgeQueue(q);
   }
