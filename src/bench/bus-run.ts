@@ -43,8 +43,8 @@ export interface RunResult {
   steady: { p50: number; p95: number; p99: number; max: number };
   /**
    * `steady` split by the document's fan-out: copies of documents to at most 10 recipients, and
-   * copies of broadcasts (one in a thousand documents, ~3 % of the copies), whose 94 copies
-   * leave one after another and so make the tail of the copy-latency distribution.
+   * copies of broadcasts (one in a thousand documents, ~3 % of the copies, their 94 copies leaving
+   * one after another), so a tail made by broadcasts can be told from one that is not.
    */
   byFanout?: { upTo10: RunResult['latencies']; broadcast: RunResult['latencies'] };
   verified: boolean;
@@ -394,14 +394,15 @@ function analyse(
   }
   const latencies = copies.map((c) => c.at - (sent.get(c.documentId)?.at ?? c.at)).sort((a, b) => a - b);
   const steadyFrom = produced.firstSendAt + WARM_UP_MS;
-  const steadyCopies = copies.filter((c) => (sent.get(c.documentId)?.at ?? 0) >= steadyFrom);
+  const afterWarmUp = copies.filter((c) => (sent.get(c.documentId)?.at ?? 0) >= steadyFrom);
+  // A closed-loop run sends everything within the warm-up: then the whole run stands for "steady".
+  const steadyCopies = afterWarmUp.length > 0 ? afterWarmUp : copies;
   const latencyOf = (list: CopyArrival[]) =>
-    list.map((c) => c.at - sent.get(c.documentId)!.at).sort((a, b) => a - b);
-  const afterWarmUp = latencyOf(steadyCopies);
+    percentiles(list.map((c) => c.at - sent.get(c.documentId)!.at).sort((a, b) => a - b));
   const wide = (c: CopyArrival) => (sent.get(c.documentId)?.recipients ?? 0) > 10;
   const byFanout = {
-    upTo10: percentiles(latencyOf(steadyCopies.filter((c) => !wide(c)))),
-    broadcast: percentiles(latencyOf(steadyCopies.filter(wide))),
+    upTo10: latencyOf(steadyCopies.filter((c) => !wide(c))),
+    broadcast: latencyOf(steadyCopies.filter(wide)),
   };
   const lastArrival = Math.max(...copies.map((c) => c.at));
   const seconds = (lastArrival - produced.firstSendAt) / 1000;
@@ -413,7 +414,7 @@ function analyse(
     seconds,
     docsPerSecond: documents / seconds,
     latencies: percentiles(latencies),
-    steady: percentiles(afterWarmUp.length > 0 ? afterWarmUp : latencies),
+    steady: latencyOf(steadyCopies),
     byFanout,
     verified: problems.length === 0,
     problems: problems.slice(0, 20),

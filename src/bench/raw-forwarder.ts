@@ -52,17 +52,28 @@ const targetsOf = (n: number, task: Pick<RawTask, 'fanout' | 'endpoints'>) =>
     ? Array.from({ length: task.fanout }, (_, k) => (((n * 7) % task.endpoints!) + k) % task.endpoints!)
     : Array.from({ length: task.fanout }, (_, k) => k);
 export const rawOut = (k: number) => `raw.out.${k}`;
+const DEADLINE_MS = 600_000;
+
+/** Consumes `queue`, acknowledging each message; the returned counter says how many came. */
+async function countArrivals(ch: amqp.Channel, queue: string): Promise<{ count: number }> {
+  const counter = { count: 0 };
+  await ch.consume(queue, (msg) => {
+    if (!msg) return;
+    counter.count++;
+    ch.ack(msg);
+  });
+  return counter;
+}
+
+/** Polls until `done()` or the run's deadline (every run is bounded in time). */
+async function until(done: () => boolean, deadline: number): Promise<void> {
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
 const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 
 async function producer(task: RawTask, ch: amqp.ConfirmChannel, report: RawReport): Promise<void> {
   const body = randomBytes(task.size);
-  let receipts = 0;
-  if (task.endpoints)
-    await ch.consume(RAW_RECEIPTS, (msg) => {
-      if (!msg) return;
-      receipts++;
-      ch.ack(msg);
-    });
+  const receipts = task.endpoints ? await countArrivals(ch, RAW_RECEIPTS) : null;
   const sendOne = (n: number) =>
     new Promise<void>((resolve, reject) =>
       ch.publish(
@@ -92,9 +103,7 @@ async function producer(task: RawTask, ch: amqp.ConfirmChannel, report: RawRepor
       }),
     );
   }
-  const deadline = Date.now() + 600_000;
-  while (task.endpoints && receipts < task.documents && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  if (receipts) await until(() => receipts.count >= task.documents, Date.now() + DEADLINE_MS);
 }
 
 async function forwarder(task: RawTask, conn: amqp.ChannelModel): Promise<void> {
@@ -108,13 +117,7 @@ async function forwarder(task: RawTask, conn: amqp.ChannelModel): Promise<void> 
       ),
     );
   let done = 0;
-  let answers = 0;
-  if (task.endpoints)
-    await input.consume(RAW_ANSWERS, (msg) => {
-      if (!msg) return;
-      answers++;
-      input.ack(msg);
-    });
+  const answers = task.endpoints ? await countArrivals(input, RAW_ANSWERS) : null;
   await input.consume(RAW_IN, (msg) => {
     if (!msg) return;
     void Promise.all(
@@ -136,9 +139,7 @@ async function forwarder(task: RawTask, conn: amqp.ChannelModel): Promise<void> 
       );
   });
   const copies = task.documents * task.fanout;
-  const deadline = Date.now() + 600_000;
-  while ((done < task.documents || (task.endpoints && answers < copies)) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await until(() => done >= task.documents && (answers?.count ?? copies) >= copies, Date.now() + DEADLINE_MS);
 }
 
 async function sink(task: RawTask, conn: amqp.ChannelModel, report: RawReport): Promise<void> {
@@ -151,7 +152,6 @@ async function sink(task: RawTask, conn: amqp.ChannelModel, report: RawReport): 
   let answered = 0;
   if (task.endpoints) {
     // One connection per endpoint, as each endpoint's system holds its own; each copy answered.
-    // Opened together: one after another, 95 handshakes take most of a minute.
     others.push(
       ...(await Promise.all(Array.from({ length: task.endpoints - 1 }, () => amqp.connect(task.url)))),
     );
@@ -183,12 +183,11 @@ async function sink(task: RawTask, conn: amqp.ChannelModel, report: RawReport): 
     }
   }
   process.send?.('ready');
-  const deadline = Date.now() + 600_000;
-  while (report.copies.length < task.documents * task.fanout && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  const copies = task.documents * task.fanout;
+  const deadline = Date.now() + DEADLINE_MS;
+  await until(() => report.copies.length >= copies, deadline);
   // Every answer confirmed before the connections close: the forwarder waits for all of them.
-  while (task.endpoints && answered < task.documents * task.fanout && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  if (task.endpoints) await until(() => answered >= copies, deadline);
   await Promise.all(others.map((c) => c.close()));
 }
 

@@ -151,7 +151,7 @@ async function compare(opts: Options): Promise<boolean> {
       // A minute at half load: the first WARM_UP_MS (start-up transient) are reported apart.
       await bench.run({ ...busSpec, documents: Math.round(busMax * 30), rate: busMax / 2 }),
     );
-    printComparison(rawRuns, busRuns, rawHalf, busHalf, rawMax, busMax, opts, shapedRuns);
+    printComparison(rawRuns, busRuns, rawHalf, busHalf, rawMax, busMax, opts, shapedRuns, shapedMax);
 
     console.log(`\nan urgent document behind a backlog of ${opts.backlog} ordinary ones…`);
     const overtaking = record(
@@ -335,8 +335,8 @@ function printComparison(
   busMax: number,
   opts: Options,
   shapedRuns: RunResult[],
+  shapedMax: number,
 ): void {
-  const shapedMax = median(shapedRuns.map((r) => r.docsPerSecond));
   console.log(
     `\nedoc-bus vs a bare RabbitMQ forwarder — ~${Math.round(Number(opts.size) / 1024)} KB, quorum queues, ${opts.mix} recipients (raw: 3)\n${machine()}\n`,
   );
