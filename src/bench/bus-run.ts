@@ -1,6 +1,8 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { openBusContext, busLogger } from '../adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../adapters/cli/credentials';
 import type { BusConfig } from '../adapters/config/bus-config';
@@ -54,6 +56,8 @@ export interface RunResult {
   stages?: Record<string, number>;
   /** Submit→inbox time of the last document sent (the urgent one in the overtaking test), and the backlog it overtook. */
   lastDocument?: { latencyMs: number; copiesStillWaiting: number };
+  /** From the last copy's arrival to the last `delivered` notice recorded. */
+  recordingLagSeconds?: number;
   /** Bus RSS samples (MB) every few seconds, for the soak's flatness check. */
   rssSeries?: number[];
 }
@@ -246,6 +250,9 @@ export class BusBench {
       () => (finished = true),
     );
     await Promise.all([loadDone, disturb?.(control, () => finished)]);
+    const loadDoneAt = Date.now();
+    const unrecorded = await this.untilDeliveriesRecorded();
+    const settledAt = Date.now();
     clearInterval(watch);
     if (soak) clearInterval(soak);
     const busCpu = buses.map((b, k) => (procStat(b.pid!)?.cpuSeconds ?? 0) - cpuBefore[k]!);
@@ -264,10 +271,15 @@ export class BusBench {
     const produced = JSON.parse(readFileSync(producerTask.out, 'utf8')) as ProducerReport;
     const received = JSON.parse(readFileSync(recipientTask.out, 'utf8')) as RecipientReport;
     const arrivals = [...received.copies, ...produced.copies];
-    const result = analyse(produced, arrivals, spec.documents);
+    const result = analyse(produced, arrivals, spec.documents, settledAt);
+    if (unrecorded > 0) {
+      result.problems.push(`${unrecorded} copies taken by their recipients but never recorded as delivered`);
+      result.verified = false;
+    }
     return {
       ...result,
       redeliveriesDropped: received.duplicatesDropped + produced.duplicatesDropped,
+      recordingLagSeconds: (settledAt - loadDoneAt) / 1000,
       lastDocument: lastDocumentOf(produced, arrivals),
       processes: [
         ...busCpu.map((cpu, k) => ({
@@ -284,6 +296,43 @@ export class BusBench {
       stages,
       rssSeries,
     };
+  }
+
+  /**
+   * A run is over when every copy its recipients took is recorded as `delivered` (their notices
+   * went through the bus), not at the last arrival: in a closed-loop run the producers keep the
+   * ingress queue full of documents and the notices wait behind them, so ending at the last arrival
+   * left thousands of notices to the next run (which then looked slower, and its database busier,
+   * than the first). Returns how many copies are still unrecorded after a minute without progress.
+   */
+  private async untilDeliveriesRecorded(): Promise<number> {
+    let pg: Client | null = null;
+    let waiting = -1;
+    let progressAt = Date.now();
+    try {
+      for (;;) {
+        let now = waiting;
+        try {
+          if (!pg) {
+            pg = new Client({ connectionString: this.config.databaseUrl });
+            await pg.connect();
+          }
+          const { rows } = await pg.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM delivery WHERE state = 'queued'`,
+          );
+          now = rows[0]!.n;
+        } catch {
+          await pg?.end().catch(() => undefined); // the chaos suite may just have restarted PostgreSQL
+          pg = null;
+        }
+        if (now === 0) return 0;
+        if (now !== waiting) [waiting, progressAt] = [now, Date.now()];
+        else if (Date.now() - progressAt > 60_000) return waiting;
+        await sleep(100);
+      }
+    } finally {
+      await pg?.end().catch(() => undefined);
+    }
   }
 
   private startBus(port: number): ChildProcess {
@@ -348,6 +397,7 @@ function analyse(
   produced: ProducerReport,
   arrivals: CopyArrival[],
   documents: number,
+  settledAt: number,
 ): Omit<RunResult, 'processes' | 'machineBusy' | 'redeliveriesDropped'> {
   const problems: string[] = [];
   const sent = new Map(produced.sent.map((s) => [s.documentId, s]));
@@ -404,8 +454,9 @@ function analyse(
     upTo10: latencyOf(steadyCopies.filter((c) => !wide(c))),
     broadcast: latencyOf(steadyCopies.filter(wide)),
   };
+  // The bus's work on a run ends with the last copy arriving or the last `delivered` notice recorded.
   const lastArrival = Math.max(...copies.map((c) => c.at));
-  const seconds = (lastArrival - produced.firstSendAt) / 1000;
+  const seconds = (Math.max(lastArrival, settledAt) - produced.firstSendAt) / 1000;
   return {
     documents,
     copies: new Set(copies.map((c) => `${c.busId}|${c.recipient}`)).size,

@@ -1,5 +1,6 @@
 import amqplib from 'amqplib';
 import { randomUUID } from 'node:crypto';
+import { AcknowledgeDelivery } from '../../src/modules/receipts/use-cases/acknowledge-delivery.use-case';
 import { uuid7 } from '../../src/modules/shared/ids';
 import { documentPackage } from '../support/packages';
 import { sleep, waitFor } from '../support/infrastructure';
@@ -12,6 +13,8 @@ const H49 = '000.00.00.H49'; // Quảng Ninh
 const H56 = '000.00.00.H56'; // Thanh Hóa: offline until a test connects it
 const H14 = '000.00.00.H14'; // Cao Bằng: offline, receives a status-13 recall
 const H20 = '000.00.00.H20'; // Đồng Tháp: the backlog
+const H30 = '000.00.00.H30'; // Hậu Giang: offline, its copy taken by notices sent from the test
+const H31 = '000.00.00.H31'; // offline likewise, its copy recalled first
 
 interface CopyRow {
   state: string;
@@ -249,6 +252,49 @@ describe('delivery lifecycle', () => {
     await waitFor(() => h14.statuses.find((s) => s.statusCode === '13'), 'the 13 itself at H14');
     await sleep(300);
     expect(h14.documents).toHaveLength(0);
+  });
+
+  it('records a taken copy once under repeated and concurrent notices, and flags one taken after a recall withdrew it', async () => {
+    const acknowledge = bus.get(AcknowledgeDelivery);
+    const notice = (recipient: string, busId: string) =>
+      acknowledge.execute({
+        transport: 'amqp',
+        authenticatedRecipient: recipient,
+        busId,
+        transportMessageId: `${busId}:delivered`,
+        body: Buffer.from(JSON.stringify({ busId })),
+        receivedAt: new Date(),
+      });
+    const deliveredEvents = async (busId: string, recipient: string) =>
+      bus.query<{ state_before: string; state_after: string; flag: string | null }>(
+        `SELECT state_before, state_after, flag FROM trace_event WHERE package_id = $1 AND recipient = $2 AND event = 'delivered'`,
+        [busId, recipient],
+      );
+    // H30 and H31 are provisioned but never consume here: their copies stay queued until the notices below.
+    await Promise.all([H30, H31].map((o) => bus.provision(o)));
+    const doc = await sendDocument([H30, H31]);
+
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => notice(H30, doc.busId)));
+    expect(outcomes.map((o) => o.outcome)).toEqual(Array(8).fill('recorded'));
+    await notice(H30, doc.busId);
+    expect(await copyOf(doc.busId, H30)).toMatchObject({ state: 'delivered', change_state: null });
+    expect(await deliveredEvents(doc.busId, H30)).toEqual([
+      { state_before: 'queued', state_after: 'delivered', flag: null },
+    ]);
+
+    const ask = await g22.client.requestRecall(doc, H31);
+    expect(await g22.receiptFor(ask.messageId)).toMatchObject({ outcome: 'accepted' });
+    await waitForState(doc.busId, H31, (c) => c.change_state === 'withdrawn', 'H31 copy withdrawn');
+    expect(await notice(H31, doc.busId)).toMatchObject({ outcome: 'recorded' });
+    expect(await copyOf(doc.busId, H31)).toMatchObject({ state: 'delivered', change_state: 'requested' });
+    const [taken] = await deliveredEvents(doc.busId, H31);
+    expect(taken!.flag).toMatch(/while a recall withdrew it/);
+
+    // A copy that does not exist for this endpoint is refused, not invented.
+    expect(await notice(H41, doc.busId)).toMatchObject({
+      outcome: 'rejected',
+      refusal: { code: 'COPY_UNKNOWN' },
+    });
   });
 
   it('links an update and a replacement to their original and tracks each answer', async () => {

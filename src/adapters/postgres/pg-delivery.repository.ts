@@ -58,34 +58,45 @@ export class PgDeliveryRepository extends DeliveryRepository {
     this.sql = new Sql(db);
   }
 
+  /**
+   * Compare-and-set instead of a locking transaction: the transition is applied only if the copy
+   * is still in the state it was computed from, else the state is read again and the rule asked
+   * again. Nearly every notice finds its copy `queued`, so that guess goes first and the common
+   * case is one statement — a notice follows every copy, about three per document, and the four
+   * round trips of BEGIN / SELECT … FOR UPDATE / UPDATE / COMMIT were a third of the bus's writes.
+   */
   async recordDelivered(n: DeliveredNotice): Promise<Transition | null> {
-    return this.db.transaction(async (m) => {
-      const sql = new Sql(m);
-      const row = await sql.one<{ state: CopyStatus['state']; change_state: CopyStatus['changeState'] }>(
-        `SELECT state, change_state FROM delivery WHERE package_id = $1 AND recipient = $2 FOR UPDATE`,
-        [n.packageId, n.recipient],
-      );
-      if (!row) return null;
-      const before: CopyStatus = { state: row.state, changeState: row.change_state };
+    let before: CopyStatus = { state: 'queued', changeState: null };
+    for (let attempt = 0; attempt < 10; attempt++) {
       const t = n.transition(before);
-      const changed = t.state !== before.state || t.changeState !== before.changeState;
       // A repeated notice is not a step: nothing to record unless it moved the copy or raised a flag.
-      if (!changed && !t.flag) return t;
+      if (t.state === before.state && t.changeState === before.changeState && !t.flag) return t;
       const p = new Params();
       const at = p.add(n.traceEvent.at);
-      await sql.exec(
+      const row = await this.sql.one<{ updated: number }>(
         `WITH p AS (
            UPDATE delivery
               SET state = ${p.add(t.state)}, change_state = ${p.add(t.changeState)},
                   state_at = ${at}::timestamptz, delivered_at = coalesce(delivered_at, ${at}::timestamptz)
             WHERE package_id = ${p.add(n.packageId)} AND recipient = ${p.add(n.recipient)}
+              AND state = ${p.add(before.state)} AND change_state IS NOT DISTINCT FROM ${p.add(before.changeState)}::text
             RETURNING 1
          ), ${traceCte(p, [{ ...n.traceEvent, stateBefore: describeCopy(before), stateAfter: describeCopy(t), flag: t.flag }])}
-         SELECT 1`,
+         SELECT count(*)::int AS updated FROM p`,
         p.values,
       );
-      return t;
-    });
+      if (row?.updated === 1) return t;
+      const current = await this.sql.one<{
+        state: CopyStatus['state'];
+        change_state: CopyStatus['changeState'];
+      }>(`SELECT state, change_state FROM delivery WHERE package_id = $1 AND recipient = $2`, [
+        n.packageId,
+        n.recipient,
+      ]);
+      if (!current) return null;
+      before = { state: current.state, changeState: current.change_state };
+    }
+    throw new Error(`the state of ${n.packageId} for ${n.recipient} kept changing under a delivered notice`);
   }
 
   async findOverdue(now: Date, limit: number): Promise<OverdueCopy[]> {
