@@ -139,7 +139,39 @@ async function main() {
     'rabbitmq-plugins enable rabbitmq_management',
     'rabbitmq-plugins enable rabbitmq_management',
   );
+  await warnOnSmallBrokerDescriptorLimit(mgmtUrl);
 }
+
+/**
+ * Every quorum queue holds ~3 descriptors open, so the 190 inboxes of the 95 endpoints need ~600;
+ * a broker started with Debian's soft limit of 1024 then lets a few dozen connections in and hangs
+ * the rest in the handshake without a word. Say so up front instead.
+ */
+async function warnOnSmallBrokerDescriptorLimit(mgmtUrl) {
+  const u = new URL(mgmtUrl);
+  const auth = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString(
+    'base64',
+  );
+  try {
+    const res = await fetch(`${u.protocol}//${u.host}/api/nodes`, {
+      headers: { authorization: `Basic ${auth}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) return;
+    for (const node of await res.json()) {
+      if (typeof node.fd_total === 'number' && node.fd_total < MIN_BROKER_DESCRIPTORS) {
+        log(
+          `RabbitMQ node ${node.name} may open only ${node.fd_total} files; the bus needs at least ${MIN_BROKER_DESCRIPTORS}. ` +
+            'Restart it with: rabbitmqctl stop && sh scripts/start-rabbitmq.sh',
+        );
+      }
+    }
+  } catch {
+    // An unreadable node list is not a reason to stop: the services answered.
+  }
+}
+
+const MIN_BROKER_DESCRIPTORS = 4096;
 
 function dockerAnswers() {
   return spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0;

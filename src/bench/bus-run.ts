@@ -455,7 +455,7 @@ function analyse(
     broadcast: latencyOf(steadyCopies.filter(wide)),
   };
   // The bus's work on a run ends with the last copy arriving or the last `delivered` notice recorded.
-  const lastArrival = Math.max(...copies.map((c) => c.at));
+  const lastArrival = latest(copies.map((c) => c.at));
   const seconds = (Math.max(lastArrival, settledAt) - produced.firstSendAt) / 1000;
   return {
     documents,
@@ -474,6 +474,11 @@ function analyse(
 
 /** Latency of documents sent in the first seconds of a run includes the bus's start-up (JIT, caches, inbox declarations). */
 export const WARM_UP_MS = 15_000;
+
+/** The largest value; `Math.max(...values)` overflows the stack past ~100,000 arrivals. */
+export function latest(values: number[]): number {
+  return values.reduce((a, b) => (b > a ? b : a), -Infinity);
+}
 
 export function percentiles(sorted: number[]): RunResult['latencies'] {
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exited, percentiles, WARM_UP_MS, type RunResult } from './bus-run';
+import { exited, latest, percentiles, WARM_UP_MS, type RunResult } from './bus-run';
 import { declareRawQueues, type RawReport, type RawTask } from './raw-forwarder';
 import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
 
@@ -58,7 +58,7 @@ export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Pro
     .filter((c) => c.at - c.latency >= produced.firstSendAt + WARM_UP_MS)
     .map((c) => c.latency)
     .sort((a, b) => a - b);
-  const seconds = (Math.max(...sunk.copies.map((c) => c.at)) - produced.firstSendAt) / 1000;
+  const seconds = (latest(sunk.copies.map((c) => c.at)) - produced.firstSendAt) / 1000;
   return {
     documents: spec.documents,
     copies: sunk.copies.length,

@@ -140,10 +140,10 @@ export class PgAuditLog extends AuditLogRepository {
     );
   }
 
-  async seqRange(from: Date, to: Date): Promise<{ first: number; last: number } | null> {
+  async seqRange(from: Date, to: Date, maxSeq: number): Promise<{ first: number; last: number } | null> {
     const row = await this.sql.one<{ first: string | null; last: string | null }>(
-      `SELECT min(seq) AS first, max(seq) AS last FROM audit_log WHERE at >= $1 AND at < $2`,
-      [from, to],
+      `SELECT min(seq) AS first, max(seq) AS last FROM audit_log WHERE at >= $1 AND at < $2 AND seq <= $3`,
+      [from, to, maxSeq],
     );
     return row?.first && row.last ? { first: Number(row.first), last: Number(row.last) } : null;
   }

@@ -23,8 +23,8 @@ export abstract class AuditLogRepository {
   abstract head(): Promise<{ seq: number; hash: string } | null>;
   abstract lastCheckpoint(): Promise<SignedCheckpoint | null>;
   abstract addCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
-  /** First and last sequence numbers of entries whose time is within [from, to]. */
-  abstract seqRange(from: Date, to: Date): Promise<{ first: number; last: number } | null>;
+  /** First and last sequence numbers of entries whose time is within [from, to], up to `maxSeq`. */
+  abstract seqRange(from: Date, to: Date, maxSeq: number): Promise<{ first: number; last: number } | null>;
   /** The first checkpoint at or after `seq`. */
   abstract checkpointFrom(seq: number): Promise<SignedCheckpoint | null>;
   abstract checkpoints(fromSeq: number, toSeq: number): Promise<SignedCheckpoint[]>;

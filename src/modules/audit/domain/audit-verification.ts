@@ -106,7 +106,8 @@ export function verifyAuditExport(
   }
   if (checkpointsChecked === 0) problems.push('no valid signed checkpoint covers the exported chain segment');
   else {
-    const last = Math.max(...checkpoints.filter((c) => bySeq.has(c.seq)).map((c) => c.seq));
+    // A reduce, not Math.max(...): ten years of checkpoints would overflow the call stack.
+    const last = checkpoints.reduce((m, c) => (bySeq.has(c.seq) && c.seq > m ? c.seq : m), -Infinity);
     if (last !== manifest.lastSeq)
       problems.push(`the segment ends at ${manifest.lastSeq} but its last signed checkpoint is at ${last}`);
   }
