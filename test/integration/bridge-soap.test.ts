@@ -90,7 +90,8 @@ describe('the SOAP bridge (/soap/edoc)', () => {
     expect(sent).toMatchObject({ Outcome: 'accepted', DocumentId: out.documentId });
     await waitFor(() => g22.documents.find((d) => d.busId === sent['DocId']), 'at G22');
 
-    const incoming = documentPackage(G22, [H56]);
+    // Over 3 MiB: the package is streamed into the envelope in more than one piece.
+    const incoming = documentPackage(G22, [H56], { attachmentBytes: 4 * 1024 * 1024 });
     const busId = (await g22.receiptFor((await g22.client.send(incoming.xml)).messageId)).busId!;
     const items = await waitFor(async () => {
       const r = await h56.call('GetReceivedEdocList', { MessageType: 'edoc', PollerId: 'soap-1' });
@@ -103,7 +104,13 @@ describe('the SOAP bridge (/soap/edoc)', () => {
     });
 
     const fetched = await h56.call('GetEdoc', { DocId: busId });
-    expect(Buffer.from(fetched['Package'] as string, 'base64').toString()).toContain(incoming.documentId);
+    const [stored] = await bus.query<{ body: Buffer }>(
+      `SELECT body FROM package_content WHERE package_id = $1`,
+      [busId],
+    );
+    const received = Buffer.from(fetched['Package'] as string, 'base64');
+    expect(received.length).toBeGreaterThan(4 * 1024 * 1024);
+    expect(received.equals(stored!.body)).toBe(true);
     const done = await h56.call('UpdateStatus', { DocId: busId, Status: 'done' });
     expect(done).toMatchObject({ State: 'done' });
     const sentList = await h56.call('GetSentEdocList', {});

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { Application, NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as soap from 'soap';
@@ -17,7 +18,7 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import { describeRefusal } from '../../modules/shared/reasons';
 import type { BusConfig } from '../config/bus-config';
 import { readBody } from '../http/read-body';
-import { collectChunks } from '../http/stream-chunks';
+import { writeChunks } from '../http/stream-chunks';
 import {
   AXIS_ERROR,
   axisCodeForBridgeRefusal,
@@ -31,6 +32,19 @@ const WSDL_FILE = resolve(__dirname, '../../../schemas/soap/edoc.wsdl');
 const TRANSPORT = 'soap' as const;
 
 type Args = Record<string, unknown>;
+
+/**
+ * A package GetEdoc streams into the envelope: node-soap builds the reply around `token`, and the
+ * reply's end splices the package's base64 in its place a piece at a time, so a 50 MB package
+ * never sits in memory whole (nor as a 67 MB string inside the envelope).
+ */
+interface StreamedPackage {
+  token: string;
+  size: number;
+  chunks: () => AsyncIterable<Uint8Array>;
+}
+const STREAMED = Symbol('streamed package');
+type SoapRequest = Request & { [STREAMED]?: StreamedPackage };
 type SoapHeaders = { Security?: { UsernameToken?: { Username?: unknown; Password?: unknown } } } | undefined;
 
 /** A SOAP 1.1 fault carrying the axis error code and the bus's reason code (node-soap sends `Fault`). */
@@ -98,6 +112,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
             .end(soapFaultXml(`${AXIS_ERROR.badFile} TOO_LARGE: over ${maxBody} bytes`));
         }
         (req as Request & { body: Buffer }).body = body.bytes;
+        streamPackageOnEnd(req as SoapRequest, res, logger);
         next();
       },
       (error: unknown) => next(error),
@@ -201,11 +216,9 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
             remote: req?.socket.remoteAddress ?? null,
           });
           if (!found.ok) return refused(found.code, found.reason);
-          return {
-            DocId: docId,
-            MessageType: found.item.messageType,
-            Package: (await collectChunks(found.chunks())).toString('base64'),
-          };
+          const token = `edoc-bus-package-${randomUUID()}`;
+          (req as SoapRequest)[STREAMED] = { token, size: found.size, chunks: found.chunks };
+          return { DocId: docId, MessageType: found.item.messageType, Package: token };
         }),
         UpdateStatus: guarded('settle', async (args, organId, req) => {
           const docId = text(args['DocId']) ?? '';
@@ -265,6 +278,8 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
   await new Promise<void>((resolvePromise, reject) => {
     const server = soap.listen(express, {
       path: SOAP_PATH,
+      // One res.end(envelope) per reply, which streamPackageOnEnd can take apart.
+      enableChunkedEncoding: false,
       services,
       xml: readFileSync(WSDL_FILE, 'utf8'),
       suppressStack: true,
@@ -281,6 +296,33 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
       void unreadable(`the SOAP envelope could not be read: ${String(data)}`, null);
     };
   });
+}
+
+/**
+ * Wraps `res.end` so that a reply carrying a streamed package's token is sent as the envelope up
+ * to the token, the package's base64 piece by piece (pieces are multiples of 3 bytes, so their
+ * base64 joins into the whole's), then the rest — with its exact length announced up front.
+ */
+function streamPackageOnEnd(req: SoapRequest, res: Response, logger: Logger): void {
+  const end = res.end.bind(res) as (chunk?: unknown) => Response;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    const pending = req[STREAMED];
+    const envelope =
+      typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : null;
+    const at = pending && envelope ? envelope.indexOf(pending.token) : -1;
+    if (!pending || envelope === null || at < 0)
+      return (end as (...a: unknown[]) => Response)(chunk, ...rest);
+    delete req[STREAMED];
+    const head = Buffer.from(envelope.slice(0, at), 'utf8');
+    const tail = Buffer.from(envelope.slice(at + pending.token.length), 'utf8');
+    res.setHeader('content-length', String(head.length + 4 * Math.ceil(pending.size / 3) + tail.length));
+    res.write(head);
+    void writeChunks(res, pending.chunks(), (c) => c.toString('base64')).then((whole) => {
+      if (whole) end(tail);
+      else logger.warn('GetEdoc: the package could not be read to the end; the transfer was broken off');
+    });
+    return res;
+  }) as Response['end'];
 }
 
 function soapFaultXml(message: string): string {
