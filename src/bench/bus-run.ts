@@ -54,6 +54,11 @@ export interface RunResult {
   processes: ProcessFigure[];
   machineBusy: number;
   stages?: Record<string, number>;
+  /**
+   * Open-loop runs: each stage's mean and p99 (ms, the histogram bucket it falls in) after the
+   * first WARM_UP_MS, so a latency tail can be placed inside the bus or outside it (the broker).
+   */
+  stageTails?: Record<string, { mean: number; p99: number }>;
   /** Submit→inbox time of the last document sent (the urgent one in the overtaking test), and the backlog it overtook. */
   lastDocument?: { latencyMs: number; copiesStillWaiting: number };
   /** From the last copy's arrival to the last `delivered` notice recorded. */
@@ -245,6 +250,16 @@ export class BusBench {
       ? setInterval(() => rssSeries.push((procStat(buses[0]!.pid!)?.rssBytes ?? 0) / 1e6), soakSampleMs)
       : undefined;
     const producerProcess = forkWithTask(join(__dirname, 'producer.js'), producerTask, this.outDir, runNo);
+    let afterWarmUp: StageHistograms | null = null;
+    const warmUp =
+      spec.rate > 0
+        ? setTimeout(() => {
+            stageHistograms(this.config.port).then(
+              (h) => (afterWarmUp = h),
+              () => undefined,
+            );
+          }, WARM_UP_MS)
+        : undefined;
     let finished = false;
     const loadDone = Promise.all([exited(producerProcess), exited(recipientProcess)]).then(
       () => (finished = true),
@@ -260,6 +275,9 @@ export class BusBench {
     const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
     const machineAfter = machineTicks();
     const stages = await stageMeans(this.config.port);
+    clearTimeout(warmUp);
+    const stageTails =
+      spec.rate > 0 ? stageFigures(await stageHistograms(this.config.port), afterWarmUp) : undefined;
     await beforeStop?.();
     for (const b of buses) b.kill('SIGTERM');
     await Promise.all(buses.map(exited));
@@ -294,6 +312,7 @@ export class BusBench {
       ],
       machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
       stages,
+      stageTails,
       rssSeries,
     };
   }
@@ -387,6 +406,44 @@ async function stageMeans(port: number): Promise<Record<string, number>> {
     (m[1] === 'sum' ? sums : counts)[m[2]!] = Number(m[3]);
   }
   return Object.fromEntries(Object.keys(counts).map((k) => [k, ((sums[k] ?? 0) / (counts[k] || 1)) * 1000]));
+}
+
+/** Per stage: sum and count of the bus's `edoc_stage_seconds` histogram, and its cumulative buckets. */
+type StageHistograms = Record<string, { sum: number; count: number; buckets: Map<number, number> }>;
+
+async function stageHistograms(port: number): Promise<StageHistograms> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: StageHistograms = {};
+  const of = (stage: string) => (out[stage] ??= { sum: 0, count: 0, buckets: new Map() });
+  for (const m of text.matchAll(/^edoc_stage_seconds_(bucket|sum|count)\{([^}]*)\} ([\d.e+-]+|\+Inf)$/gm)) {
+    const labels = new Map([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!] as const));
+    const h = of(labels.get('stage') ?? '?');
+    const value = Number(m[3]);
+    if (m[1] === 'sum') h.sum = value;
+    else if (m[1] === 'count') h.count = value;
+    else h.buckets.set(labels.get('le') === '+Inf' ? Infinity : Number(labels.get('le')), value);
+  }
+  return out;
+}
+
+/** Mean and p99 (upper bound of the bucket holding it, ms) of what was observed since `before`. */
+export function stageFigures(
+  now: StageHistograms,
+  before: StageHistograms | null,
+): Record<string, { mean: number; p99: number }> {
+  const figures: Record<string, { mean: number; p99: number }> = {};
+  for (const [stage, h] of Object.entries(now)) {
+    const b = before?.[stage];
+    const count = h.count - (b?.count ?? 0);
+    if (count <= 0) continue;
+    const bounds = [...h.buckets.keys()].sort((x, y) => x - y);
+    const p99 = bounds.find((le) => h.buckets.get(le)! - (b?.buckets.get(le) ?? 0) >= 0.99 * count);
+    figures[stage] = {
+      mean: ((h.sum - (b?.sum ?? 0)) / count) * 1000,
+      p99: (p99 ?? Infinity) * 1000,
+    };
+  }
+  return figures;
 }
 
 /**

@@ -283,6 +283,12 @@ async function soak(opts: Options): Promise<boolean> {
           ['bus RSS after warm-up, first fifth (median MB)', early.toFixed(0)],
           ['bus RSS, last fifth (median MB)', late.toFixed(0)],
           ['change', `${(((late - early) / early) * 100).toFixed(1)} % (target ± 10 %)`],
+          [
+            'bus stages after warm-up, mean / p99 ms',
+            Object.entries(r.stageTails ?? {})
+              .map(([k, v]) => `${k} ${v.mean.toFixed(1)} / ≤${v.p99}`)
+              .join(', '),
+          ],
           ['bus RSS samples (MB, every 10 s)', series.map((x) => x.toFixed(0)).join(' ')],
           [
             'every document to every recipient exactly once',
@@ -400,6 +406,14 @@ function printComparison(
           '',
           Object.entries(busRuns[0]!.stages ?? {})
             .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(', '),
+          '',
+        ],
+        [
+          `bus stages at half load after ${WARM_UP_MS / 1000} s, mean / p99 ms (p99: histogram bucket)`,
+          '',
+          Object.entries(busHalf.stageTails ?? {})
+            .map(([k, v]) => `${k} ${v.mean.toFixed(1)} / ≤${v.p99}`)
             .join(', '),
           '',
         ],

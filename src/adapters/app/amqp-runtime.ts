@@ -56,6 +56,7 @@ export class AmqpRuntime {
     store: PgOutboxStore,
     private readonly roles: AmqpRoles,
     pullInboxes: PullInboxSink | null = null,
+    observePublish?: (seconds: number) => void,
   ) {
     this.publisherConnection = new AmqpConnection(config.amqpUrl, `${config.instanceName}/publish`);
     this.consumerConnection = new AmqpConnection(config.amqpUrl, `${config.instanceName}/consume`);
@@ -71,6 +72,7 @@ export class AmqpRuntime {
         ingressDeliveryLimit: config.ingressDeliveryLimit,
         inboxDeliveryLimit: config.inboxDeliveryLimit,
         breaker: config.breaker,
+        observePublish,
       },
       pullInboxes,
     );

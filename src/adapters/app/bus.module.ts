@@ -225,6 +225,7 @@ export class BusModule {
           directory: Directory,
           pull: PgPullInbox,
           endpoints: EndpointRepository,
+          metrics: BusMetrics,
         ) =>
           new AmqpRuntime(
             config,
@@ -238,8 +239,9 @@ export class BusModule {
                   .filter((e) => e.transport === 'amqp' && e.status !== 'closed')
                   .map((e) => e.organId),
             },
+            (seconds) => metrics.observeStage('publish', seconds),
           ),
-        inject: [PgOutboxStore, Directory, PgPullInbox, EndpointRepository],
+        inject: [PgOutboxStore, Directory, PgPullInbox, EndpointRepository, BusMetrics],
       },
       {
         provide: OutboxDispatcher,

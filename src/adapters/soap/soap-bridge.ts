@@ -217,7 +217,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
           });
           if (!found.ok) return refused(found.code, found.reason);
           const token = `edoc-bus-package-${randomUUID()}`;
-          (req as SoapRequest)[STREAMED] = { token, size: found.size, chunks: found.chunks };
+          (req as SoapRequest)[STREAMED] = { token, size: found.size, chunks: () => found.chunks() };
           return { DocId: docId, MessageType: found.item.messageType, Package: token };
         }),
         UpdateStatus: guarded('settle', async (args, organId, req) => {
