@@ -274,10 +274,12 @@ export class BusBench {
     const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
     const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
     const machineAfter = machineTicks();
-    const stages = await stageMeans(this.config.port);
     clearTimeout(warmUp);
-    const stageTails =
-      spec.rate > 0 ? stageFigures(await stageHistograms(this.config.port), afterWarmUp) : undefined;
+    const histograms = await stageHistograms(this.config.port);
+    const stages = Object.fromEntries(
+      Object.entries(stageFigures(histograms, null)).map(([stage, f]) => [stage, f.mean]),
+    );
+    const stageTails = spec.rate > 0 ? stageFigures(histograms, afterWarmUp) : undefined;
     await beforeStop?.();
     for (const b of buses) b.kill('SIGTERM');
     await Promise.all(buses.map(exited));
@@ -395,17 +397,6 @@ function lastDocumentOf(produced: ProducerReport, arrivals: CopyArrival[]): RunR
     latencyMs: arrival.at - last.at,
     copiesStillWaiting: arrivals.filter((c) => c.at > arrival.at && c.documentId !== last.documentId).length,
   };
-}
-
-/** Mean time per submission stage (ms), from the bus's own Prometheus histogram. */
-async function stageMeans(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const sums: Record<string, number> = {};
-  const counts: Record<string, number> = {};
-  for (const m of text.matchAll(/^edoc_stage_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
-    (m[1] === 'sum' ? sums : counts)[m[2]!] = Number(m[3]);
-  }
-  return Object.fromEntries(Object.keys(counts).map((k) => [k, ((sums[k] ?? 0) / (counts[k] || 1)) * 1000]));
 }
 
 /** Per stage: sum and count of the bus's `edoc_stage_seconds` histogram, and its cumulative buckets. */

@@ -100,14 +100,8 @@ export class OutboxRelay extends OutboxDispatcher {
 
   dispatch(messages: PendingMessage[]): void {
     if (this.stopped) return;
-    const handedOver = performance.now();
-    const observe = this.settings.observePublish;
-    for (const m of messages) {
-      const published = this.publishOne(m);
-      void this.track(
-        observe ? published.then((ok) => ok && observe((performance.now() - handedOver) / 1000)) : published,
-      );
-    }
+    const handedOverAt = performance.now();
+    for (const m of messages) void this.track(this.publishOne(m, handedOverAt));
   }
 
   /** Publishes everything due now; returns how many rows it handled. Used by the sweep and by tests. */
@@ -145,20 +139,17 @@ export class OutboxRelay extends OutboxDispatcher {
     });
   }
 
-  /** True when the broker confirmed the copy in its inbox. */
-  private async publishOne(m: PendingMessage): Promise<boolean> {
+  /** `handedOverAt`: set on the fast path, where the time to the broker's confirm is a metric. */
+  private async publishOne(m: PendingMessage, handedOverAt: number | null = null): Promise<void> {
     const destination = m.record.destination;
-    if (this.pull && (await this.isPull(destination))) {
-      await this.handToPullInbox(m);
-      return false;
-    }
+    if (this.pull && (await this.isPull(destination))) return this.handToPullInbox(m);
     const paused = this.breakers.pausedFor(destination);
     if (paused > 0) {
       this.deferred++;
       await this.store
         .reschedule(m.id, Math.ceil(paused / 1000), 'destination paused (circuit breaker)', false)
         .catch(() => undefined);
-      return false;
+      return;
     }
     try {
       const queue = await this.ensureInbox(destination, m.record.lane ?? 'normal');
@@ -172,10 +163,10 @@ export class OutboxRelay extends OutboxDispatcher {
         headers: m.record.headers,
       });
       if (this.breakers.succeeded(destination)) this.resumeDestination(destination);
+      if (handedOverAt !== null) this.settings.observePublish?.((performance.now() - handedOverAt) / 1000);
       this.published++;
       this.confirmed.push(m.id);
       this.flushSoon();
-      return true;
     } catch (error) {
       this.failed++;
       this.declaredInboxes.delete(destination); // declare again next time: the queue may be gone
@@ -192,7 +183,6 @@ export class OutboxRelay extends OutboxDispatcher {
       await this.store
         .reschedule(m.id, Math.max(delay, Math.ceil(this.breakers.pausedFor(destination) / 1000)), message)
         .catch(() => undefined);
-      return false;
     }
   }
 
@@ -299,10 +289,9 @@ export class OutboxRelay extends OutboxDispatcher {
     this.sweepTimer.unref();
   }
 
-  private track(p: Promise<unknown>): Promise<void> {
-    const settled = p.then(() => undefined);
-    this.inFlight.add(settled);
-    void settled.finally(() => this.inFlight.delete(settled));
-    return settled;
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
   }
 }
