@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
@@ -142,6 +143,68 @@ describe('signature verification agrees with xmlsec1 and xml-crypto', () => {
     );
     expect(disagreements).toEqual([]);
   }, 120_000);
+
+  /**
+   * Attachments over 512 KiB are parsed as tokens and hashed from the received bytes (see
+   * detached-texts.ts): the verdicts and the attachment facts must be those of the whole package.
+   */
+  describe('large attachments, kept out of the DOM', () => {
+    const ATTACHMENT = 700_000;
+    const large = () => documentPackage(G22, ['000.00.00.H41'], { attachmentBytes: ATTACHMENT }).xml;
+    const sdkSign = (xml: string) => SigningPool.instance.sign(xml, { keyPem, certificatePem: certPem });
+    const attachmentText = /(<edXML:ContentTransferEncoded[^>]*>)([^<]*)(<)/;
+    const editAttachment = (xml: string, edit: (base64: string) => string) =>
+      xml.replace(attachmentText, (_m, open: string, text: string, lt: string) => open + edit(text) + lt);
+
+    const cases: Array<[string, () => Promise<string>]> = [
+      ['signed by the bus SDK', () => sdkSign(large())],
+      [
+        'signed by xmlsec1, inclusive C14N',
+        async () => xmlsecSign(large(), keyPem, certPem, { c14n: INCLUSIVE, transformC14n: INCLUSIVE }),
+      ],
+      [
+        'in 76-character lines, signed with LF and sent with CRLF (the parser reads both as LF)',
+        async () =>
+          editAttachment(await sdkSign(editAttachment(large(), (b) => b.replace(/.{76}/g, '$&\n'))), (b) =>
+            b.replace(/\n/g, '\r\n'),
+          ),
+      ],
+    ];
+
+    it.each(cases)('accepts a package %s, as do xmlsec1 and xml-crypto', async (_label, make) => {
+      const xml = await make();
+      expect(attachmentText.exec(xml)![2]!.length).toBeGreaterThan(900_000);
+      expect({ bus: await bus(xml), xmlsec: xmlsec(xml), xmlCrypto: xmlCrypto(xml) }).toEqual({
+        bus: true,
+        xmlsec: true,
+        xmlCrypto: true,
+      });
+      const r = await pool.inspect({
+        bytes: Buffer.from(xml),
+        declaredKind: 'edoc',
+        limits: DEFAULT_XML_LIMITS,
+      });
+      const file = Buffer.from(attachmentText.exec(xml)![2]!, 'base64');
+      expect(r.ok && r.kind === 'edoc' && r.model.attachments.map((a) => [a.size, a.sha256])).toEqual([
+        [ATTACHMENT, createHash('sha256').update(file).digest('hex')],
+      ]);
+    });
+
+    it.each(cases)(
+      'refuses a package %s once one letter of its attachment is changed',
+      async (_label, make) => {
+        const xml = editAttachment(await make(), (b) => {
+          const at = Math.floor(b.length / 2) + (/[A-Za-z0-9+/]/.test(b[Math.floor(b.length / 2)]!) ? 0 : 1);
+          return b.slice(0, at) + (b[at] === 'A' ? 'B' : 'A') + b.slice(at + 1);
+        });
+        expect({ bus: await bus(xml), xmlsec: xmlsec(xml), xmlCrypto: xmlCrypto(xml) }).toEqual({
+          bus: false,
+          xmlsec: false,
+          xmlCrypto: false,
+        });
+      },
+    );
+  });
 });
 
 type Mutation = { kind: string; at: number; char?: string };

@@ -1,6 +1,6 @@
 import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
-import { readBody, type Upload } from './read-body';
+import { announcedLength, readBody, type Upload } from './read-body';
 
 /**
  * Reads the one file part `field` of a multipart request as it streams in: the bytes are kept
@@ -25,7 +25,7 @@ export function readUpload(req: IncomingMessage, field: string, maxBytes: number
         stream.resume();
         return;
       }
-      found = readBody(stream, maxBytes);
+      found = readBody(stream, maxBytes, announcedLength(req));
     });
     parser.on('error', reject);
     parser.on('close', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 
 export interface Upload {
@@ -15,29 +16,69 @@ export interface Upload {
  * `maxBytes + 1` bytes and hashing all of it: an oversize upload costs no memory beyond the cap,
  * and the package use case still refuses it as too large, with a receipt.
  */
-export function readBody(stream: Readable, maxBytes: number): Promise<Upload> {
+export function readBody(stream: Readable, maxBytes: number, expectedBytes?: number): Promise<Upload> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let kept = 0;
+    const kept = new KeptBytes(maxBytes + 1, expectedBytes);
     let total = 0;
     stream.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       total += chunk.length;
-      if (kept <= maxBytes) {
-        const take = chunk.subarray(0, maxBytes + 1 - kept);
-        chunks.push(take);
-        kept += take.length;
-      }
+      kept.add(chunk);
     });
     stream.on('error', reject);
     stream.on('end', () =>
       resolve({
-        bytes: Buffer.concat(chunks, kept),
+        bytes: kept.bytes(),
         truncated: total > maxBytes,
         sha256: hash.digest('hex'),
         totalBytes: total,
       }),
     );
   });
+}
+
+/**
+ * The first `cap` bytes of a stream. When the request says how large it is (Content-Length, an
+ * upper bound for one multipart part too), the bytes are copied into one buffer of that size as
+ * they come: the package is in memory once, not once as chunks and again when they are joined.
+ * (Pages of the buffer not yet written are not resident, so a Content-Length that lies costs
+ * nothing; it is capped at the package cap anyway.)
+ */
+class KeptBytes {
+  private readonly whole: Buffer | null;
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+
+  constructor(
+    private readonly cap: number,
+    expectedBytes: number | undefined,
+  ) {
+    this.whole =
+      expectedBytes !== undefined && Number.isSafeInteger(expectedBytes) && expectedBytes > 0
+        ? Buffer.allocUnsafe(Math.min(expectedBytes, cap))
+        : null;
+  }
+
+  add(chunk: Buffer): void {
+    if (this.length >= this.cap) return;
+    const take = chunk.subarray(0, this.cap - this.length);
+    if (this.whole && this.length + take.length <= this.whole.length) take.copy(this.whole, this.length);
+    else this.chunks.push(take);
+    this.length += take.length;
+  }
+
+  bytes(): Buffer {
+    if (!this.whole) return Buffer.concat(this.chunks, this.length);
+    if (this.chunks.length === 0) return this.whole.subarray(0, this.length);
+    // More came than announced: join what was copied with the rest.
+    const copied = this.length - this.chunks.reduce((n, c) => n + c.length, 0);
+    return Buffer.concat([this.whole.subarray(0, copied), ...this.chunks], this.length);
+  }
+}
+
+/** The request's Content-Length, when it gives one. */
+export function announcedLength(req: IncomingMessage): number | undefined {
+  const value = req.headers['content-length'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }

@@ -24,7 +24,7 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import type { SubmissionOutcome } from '../../modules/routing/domain/submission-outcome';
 import { describeRefusal } from '../../modules/shared/reasons';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
-import { readBody } from '../http/read-body';
+import { announcedLength, readBody } from '../http/read-body';
 import { writeChunks } from '../http/stream-chunks';
 import { OPENAPI } from './openapi';
 
@@ -154,7 +154,7 @@ export class RestController {
 
   private async send(req: Request, res: Response, kind: 'edoc' | 'status'): Promise<void> {
     const organId = await this.caller(req, `send:${kind}`);
-    const upload = await readBody(req, this.config.xmlLimits.maxBytes);
+    const upload = await readBody(req, this.config.xmlLimits.maxBytes, announcedLength(req));
     const result = await this.submit.execute({
       transport: TRANSPORT,
       organId,

@@ -17,7 +17,7 @@ import { RecordUnreadableCall } from '../../modules/bridge/use-cases/record-unre
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { describeRefusal } from '../../modules/shared/reasons';
 import type { BusConfig } from '../config/bus-config';
-import { readBody } from '../http/read-body';
+import { announcedLength, readBody } from '../http/read-body';
 import { writeChunks } from '../http/stream-chunks';
 import {
   AXIS_ERROR,
@@ -26,6 +26,7 @@ import {
   type AxisErrorCode,
 } from '../vdxp-http/axis-reply';
 import { agencyRow } from '../vdxp-http/axis-mapping';
+import { liftPackage, packageBytes } from './lifted-package';
 
 export const SOAP_PATH = '/soap/edoc';
 const WSDL_FILE = resolve(__dirname, '../../../schemas/soap/edoc.wsdl');
@@ -102,7 +103,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding !== 'identity')
       return void res.status(415).end('compressed SOAP bodies are not accepted');
-    readBody(req, maxBody).then(
+    readBody(req, maxBody, announcedLength(req)).then(
       (body) => {
         if (body.truncated) {
           void unreadable(`body over ${maxBody} bytes`, req.socket.remoteAddress ?? null);
@@ -111,7 +112,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
             .type('text/xml')
             .end(soapFaultXml(`${AXIS_ERROR.badFile} TOO_LARGE: over ${maxBody} bytes`));
         }
-        (req as Request & { body: Buffer }).body = body.bytes;
+        (req as Request & { body: Buffer }).body = liftPackage(req, body.bytes);
         streamPackageOnEnd(req as SoapRequest, res, logger);
         next();
       },
@@ -168,7 +169,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
             organId,
             claimedFrom: null,
             messageType: text(args['MessageType']),
-            upload: { bytes: Buffer.from(text(args['Package']) ?? '', 'base64'), sha256: null },
+            upload: { bytes: packageBytes(req, text(args['Package']) ?? ''), sha256: null },
             signedFileHash: null,
             remote: req?.socket.remoteAddress ?? null,
           });

@@ -10,6 +10,7 @@ import { XmlSignatureVerifier } from '../../trust/xmldsig/xml-signature-verifier
 import { readEdocPackage } from '../reading/read-edoc-package';
 import { readStatusPackage } from '../reading/read-status-package';
 import { formatSchemaProblems, SchemaValidator } from '../validation/schema-validator';
+import { DetachedTexts } from '../xml/detached-texts';
 import { Dom } from '../xml/dom';
 import { loadLibxml2, safeParseOptions, type Libxml2, type XmlDocument } from '../xml/libxml2';
 import { isRefusal, prescanXml } from '../xml/prescan';
@@ -73,7 +74,15 @@ export class EdxmlInspector {
     const scan = prescanXml(bytes, request.limits);
     if (isRefusal(scan)) return refuse(scan);
 
-    const parsed = this.parse(bytes);
+    // Large attachments are parsed as tokens and read from `bytes` when needed: the parser's
+    // (WebAssembly, never shrinking) memory then stays near the size of the header, not the package.
+    const received = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const detached = DetachedTexts.detach(received, scan.largeTexts);
+    const dom = this.dom.withDetached(detached.texts);
+
+    const parsed = this.parse(detached.bytes);
     if ('refusal' in parsed) return refuse(parsed.refusal);
     const { doc, warnings } = parsed;
     try {
@@ -109,13 +118,13 @@ export class EdxmlInspector {
 
       // The signature is checked before the model is read: a package changed after signing is
       // SIG_INVALID, whatever else is wrong with it. (This removes the Signature from `doc`.)
-      const signature = await this.signatures.verify(doc, new Date());
+      const signature = await this.signatures.verify(doc, new Date(), detached.texts);
       if (signature.status === 'refused') return refuse(signature.refusal, kind, this.claimedSender(doc));
 
       const read =
         kind === 'edoc'
-          ? readEdocPackage(this.dom, root, { includeAttachmentContent: request.includeAttachmentContent })
-          : readStatusPackage(this.dom, root);
+          ? readEdocPackage(dom, root, { includeAttachmentContent: request.includeAttachmentContent })
+          : readStatusPackage(dom, root);
       if (typeof read === 'string')
         return refuse(refusal('EDXML_INVALID', read), kind, this.claimedSender(doc));
       if (read.problems.length > 0) {
@@ -134,7 +143,7 @@ export class EdxmlInspector {
             kind: 'edoc',
             model: read.model,
             signature,
-            pdfSignatures: await this.pdfSignatures(doc, request),
+            pdfSignatures: await this.pdfSignatures(dom, doc, request),
             warnings: all,
           }
         : { ...facts, ok: true, kind: 'status', model: read.model, signature, warnings: all };
@@ -172,23 +181,28 @@ export class EdxmlInspector {
   }
 
   /** Signatures inside PDF attachments (or PDFs inside zipped attachments). */
-  private async pdfSignatures(doc: XmlDocument, request: InspectionRequest): Promise<PdfSignatureFinding[]> {
-    const encoded = this.dom.child(doc.root, 'AttachmentEncoded');
+  private async pdfSignatures(
+    dom: Dom,
+    doc: XmlDocument,
+    request: InspectionRequest,
+  ): Promise<PdfSignatureFinding[]> {
+    const encoded = dom.child(doc.root, 'AttachmentEncoded');
     if (!encoded) return [];
     const findings: PdfSignatureFinding[] = [];
-    for (const attachment of this.dom.children(encoded)) {
-      const content = this.dom.child(attachment, 'ContentTransferEncoded')?.content ?? '';
-      const head = Buffer.from(content.slice(0, 16), 'base64');
+    for (const attachment of dom.children(encoded)) {
+      const encodedEl = dom.child(attachment, 'ContentTransferEncoded');
+      const detached = encodedEl && dom.detached(encodedEl);
+      const content = detached ? '' : (encodedEl?.content ?? '');
+      const head = detached ? detached.decodedHead(12) : Buffer.from(content.slice(0, 16), 'base64');
       const isPdf = head.subarray(0, 5).toString('latin1') === '%PDF-';
-      const isZip = head.readUInt32LE?.(0) === 0x04034b50 && head.length >= 4;
+      const isZip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
       if (!isPdf && !isZip) continue;
       const name =
-        this.dom.text(this.dom.child(attachment, 'AttachmentName')) ??
-        this.dom.text(this.dom.child(attachment, 'ContentId')) ??
+        dom.text(dom.child(attachment, 'AttachmentName')) ??
+        dom.text(dom.child(attachment, 'ContentId')) ??
         '?';
-      findings.push(
-        ...(await this.pdfs.check(name, Buffer.from(content, 'base64'), new Date(), request.limits.maxBytes)),
-      );
+      const file = detached ? detached.decode() : Buffer.from(content, 'base64');
+      findings.push(...(await this.pdfs.check(name, file, new Date(), request.limits.maxBytes)));
     }
     return findings;
   }

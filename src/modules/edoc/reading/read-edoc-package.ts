@@ -10,6 +10,7 @@ import type {
   TraceHeader,
   UnknownElement,
 } from '../domain/edoc-package';
+import type { DetachedText } from '../xml/detached-texts';
 import type { Dom } from '../xml/dom';
 import type { XmlElement } from '../xml/libxml2';
 import { organCodeForm } from '../../registry/domain/organ-code';
@@ -276,17 +277,52 @@ function readBusiness(dom: Dom, el: XmlElement): Business {
 
 function readAttachment(dom: Dom, el: XmlElement, includeContent: boolean): Attachment {
   const encodedEl = dom.child(el, 'ContentTransferEncoded');
-  const encoded = encodedEl ? encodedEl.content : '';
-  const bytes = Buffer.from(encoded, 'base64');
+  const detached = encodedEl && dom.detached(encodedEl);
+  const facts = detached
+    ? detachedFacts(detached, includeContent)
+    : inlineFacts(encodedEl?.content ?? '', includeContent);
   return {
-    ...(includeContent ? { base64: encoded.replace(/\s+/g, '') } : {}),
+    ...(facts.base64 !== undefined ? { base64: facts.base64 } : {}),
     contentId: contentId(dom.text(dom.child(el, 'ContentId'))),
     attachmentName: dom.text(dom.child(el, 'AttachmentName')),
     description: dom.text(dom.child(el, 'Description')),
     contentType: dom.text(dom.child(el, 'ContentType')),
+    encodedLength: facts.encodedLength,
+    size: facts.size,
+    sha256: facts.sha256,
+  };
+}
+
+interface EncodedFacts {
+  base64?: string;
+  encodedLength: number;
+  size: number;
+  sha256: string;
+}
+
+function inlineFacts(encoded: string, includeContent: boolean): EncodedFacts {
+  const bytes = Buffer.from(encoded, 'base64');
+  return {
+    ...(includeContent ? { base64: encoded.replace(/\s+/g, '') } : {}),
     encodedLength: encoded.length,
     size: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+/** A large attachment kept out of the DOM: decoded and hashed in pieces, never whole. */
+function detachedFacts(text: DetachedText, includeContent: boolean): EncodedFacts {
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const piece of text.decodedPieces()) {
+    hash.update(piece);
+    size += piece.length;
+  }
+  return {
+    ...(includeContent ? { base64: text.compactBase64() } : {}),
+    encodedLength: text.length,
+    size,
+    sha256: hash.digest('hex'),
   };
 }
 

@@ -1,5 +1,6 @@
 import { EDXML_NS } from '../domain/namespaces';
 import type { UnknownElement } from '../domain/edoc-package';
+import { DetachedTexts, type DetachedText } from './detached-texts';
 import type { Libxml2, XmlElement } from './libxml2';
 
 /**
@@ -8,7 +9,21 @@ import type { Libxml2, XmlElement } from './libxml2';
  * URI), and the misspelling "Bussiness" is read as "Business" wherever it starts a name.
  */
 export class Dom {
-  constructor(private readonly lx: typeof Libxml2) {}
+  constructor(
+    private readonly lx: typeof Libxml2,
+    /** Large attachment texts parsed as tokens (see detached-texts.ts): read back transparently. */
+    private readonly detachedTexts: DetachedTexts = DetachedTexts.NONE,
+  ) {}
+
+  /** The same reader over a document parsed with these texts detached. */
+  withDetached(detachedTexts: DetachedTexts): Dom {
+    return detachedTexts.size === 0 ? this : new Dom(this.lx, detachedTexts);
+  }
+
+  /** The element's text when it was kept out of the DOM, read from the received bytes on demand. */
+  detached(el: XmlElement): DetachedText | undefined {
+    return this.detachedTexts.lookup(el.content);
+  }
 
   children(parent: XmlElement): XmlElement[] {
     const out: XmlElement[] = [];
@@ -39,11 +54,13 @@ export class Dom {
 
   /** Trimmed text content; `undefined` for an absent element. */
   text(el: XmlElement | undefined): string | undefined {
-    return el === undefined ? undefined : el.content.trim();
+    if (el === undefined) return undefined;
+    const content = el.content;
+    return (this.detachedTexts.lookup(content)?.text() ?? content).trim();
   }
 
   unknown(el: XmlElement, parent: string): UnknownElement {
-    return { parent, xml: serialiseWithNamespace(el) };
+    return { parent, xml: this.detachedTexts.restore(serialiseWithNamespace(el)) };
   }
 }
 

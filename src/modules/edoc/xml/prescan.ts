@@ -17,7 +17,22 @@ export const DEFAULT_XML_LIMITS: XmlLimits = {
 export interface PrescanStats {
   elements: number;
   maxDepth: number;
+  /**
+   * Byte ranges of attachment texts (`ContentTransferEncoded` holding only text) of at least
+   * `largeTextBytes`: candidates to keep out of the DOM (see detached-texts.ts).
+   */
+  largeTexts: TextRange[];
 }
+
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
+/** Attachment texts from this size on are worth keeping out of the parser's memory. */
+export const LARGE_TEXT_BYTES = 512 * 1024;
+
+const ATTACHMENT_TEXT_ELEMENT = Buffer.from('ContentTransferEncoded');
 
 const LT = 0x3c; // <
 const GT = 0x3e; // >
@@ -44,7 +59,11 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
  * It is a filter, not a parser: it only has to be right about where markup starts and ends
  * (comments, PIs, CDATA, quoted attribute values). Well-formedness is the real parser's job.
  */
-export function prescanXml(bytes: Uint8Array, limits: XmlLimits): Refusal | PrescanStats {
+export function prescanXml(
+  bytes: Uint8Array,
+  limits: XmlLimits,
+  largeTextBytes = LARGE_TEXT_BYTES,
+): Refusal | PrescanStats {
   if (bytes.length > limits.maxBytes) {
     return refusal('TOO_LARGE', `${bytes.length} bytes > limit ${limits.maxBytes}`);
   }
@@ -55,6 +74,7 @@ export function prescanXml(bytes: Uint8Array, limits: XmlLimits): Refusal | Pres
   let depth = 0;
   let deepest = 0;
   let elements = 0;
+  const largeTexts: TextRange[] = [];
   let i = buf.indexOf(LT);
   while (i !== -1 && i < buf.length) {
     const next = buf[i + 1];
@@ -95,13 +115,46 @@ export function prescanXml(bytes: Uint8Array, limits: XmlLimits): Refusal | Pres
           return refusal('XML_LIMIT_EXCEEDED', `nesting depth > limit ${limits.maxDepth} at byte ${i}`);
         }
         if (depth > deepest) deepest = depth;
+        if (tag.end !== -1) {
+          const text = largeAttachmentText(buf, i + 1, tag.end, largeTextBytes);
+          if (text) {
+            largeTexts.push(text);
+            i = text.end;
+            continue;
+          }
+        }
       }
       i = tag.end;
     }
     if (i === -1) break;
     i = buf.indexOf(LT, i);
   }
-  return { elements, maxDepth: deepest };
+  return { elements, maxDepth: deepest, largeTexts };
+}
+
+/**
+ * The text after the start tag `<name…>` (name at `nameAt`, content at `contentAt`) when it is at
+ * least `minBytes` long, the element is a ContentTransferEncoded (any prefix) and the text runs
+ * straight to an end tag: a single text node, nothing else inside.
+ */
+function largeAttachmentText(
+  buf: Buffer,
+  nameAt: number,
+  contentAt: number,
+  minBytes: number,
+): TextRange | null {
+  const next = buf.indexOf(LT, contentAt);
+  if (next === -1 || next - contentAt < minBytes || buf[next + 1] !== SLASH) return null;
+  let nameEnd = nameAt;
+  while (nameEnd < contentAt && !isNameEnd(buf[nameEnd]!)) nameEnd++;
+  const localAt = nameEnd - ATTACHMENT_TEXT_ELEMENT.length;
+  if (localAt < nameAt || (localAt > nameAt && buf[localAt - 1] !== 0x3a) /* : */) return null;
+  if (!buf.subarray(localAt, nameEnd).equals(ATTACHMENT_TEXT_ELEMENT)) return null;
+  return { start: contentAt, end: next };
+}
+
+function isNameEnd(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === SLASH || c === GT;
 }
 
 export function isRefusal(value: Refusal | PrescanStats): value is Refusal {

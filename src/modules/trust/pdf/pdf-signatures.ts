@@ -18,7 +18,10 @@ export interface PdfSignatureFinding {
   chain?: ValidatedChain;
 }
 
-const BYTE_RANGE = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g;
+const BYTE_RANGE = /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/;
+const BYTE_RANGE_KEY = Buffer.from('/ByteRange');
+/** Enough for `/ByteRange [` and four numbers, with the space padding signers reserve. */
+const BYTE_RANGE_WINDOW = 1024;
 const MAX_SIGNATURES_PER_PDF = 16;
 
 /**
@@ -81,7 +84,7 @@ export class PdfSignatureChecker {
     try {
       verified = await signedData.verify({
         signer: 0,
-        data: new Uint8Array(signed).buffer,
+        data: arrayBufferOf(signed),
         checkChain: false,
         extendedMode: true,
       });
@@ -125,11 +128,26 @@ function isPdf(data: Buffer): boolean {
   return data.subarray(0, 1024).includes('%PDF-');
 }
 
+/**
+ * Every `/ByteRange [a b c d]` of the file. Searched in the bytes, each match read from a small
+ * window: a PDF of tens of MB is never turned into a string.
+ */
 function signedRanges(pdf: Buffer): Array<[number, number, number, number]> {
-  const text = pdf.toString('latin1');
-  return [...text.matchAll(BYTE_RANGE)].map(
-    (m) => [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])] as [number, number, number, number],
-  );
+  const ranges: Array<[number, number, number, number]> = [];
+  for (let at = pdf.indexOf(BYTE_RANGE_KEY); at !== -1; at = pdf.indexOf(BYTE_RANGE_KEY, at + 1)) {
+    const m = BYTE_RANGE.exec(pdf.toString('latin1', at, at + BYTE_RANGE_WINDOW));
+    if (m) ranges.push([Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
+  }
+  return ranges;
+}
+
+/** The bytes as an ArrayBuffer, without a copy when the Buffer owns its memory exactly. */
+function arrayBufferOf(bytes: Buffer): ArrayBuffer {
+  return bytes.byteOffset === 0 &&
+    bytes.buffer.byteLength === bytes.length &&
+    bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : new Uint8Array(bytes).buffer;
 }
 
 function signingTimeOf(signedData: pkijs.SignedData): string | undefined {

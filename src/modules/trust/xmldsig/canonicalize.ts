@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { DetachedTexts } from '../../edoc/xml/detached-texts';
 import type { Libxml2, XmlDocument, XmlElement } from '../../edoc/xml/libxml2';
 import type { C14nMethod, HashName } from './algorithms';
 
@@ -7,18 +8,26 @@ export interface C14nOptions extends Pick<C14nMethod, 'mode' | 'withComments'> {
 }
 
 /** Streams the canonical form of a whole document into a hash (no copy of the output is kept). */
-export function digestDocument(doc: XmlDocument, hash: HashName, c14n: C14nOptions): Buffer {
+export function digestDocument(
+  doc: XmlDocument,
+  hash: HashName,
+  c14n: C14nOptions,
+  detached: DetachedTexts = DetachedTexts.NONE,
+): Buffer {
   const h: Hash = createHash(hash);
+  // Attachments parsed as tokens are hashed as their real text (see detached-texts.ts).
+  const sink = detached.hashSink(h);
   doc.canonicalize(
     {
       write: (chunk: Uint8Array) => {
-        h.update(chunk);
+        sink.write(chunk);
         return chunk.length;
       },
       close: () => true,
     },
     { mode: c14n.mode, withComments: c14n.withComments, inclusiveNamespacePrefixes: c14n.inclusivePrefixes },
   );
+  sink.end();
   return h.digest();
 }
 

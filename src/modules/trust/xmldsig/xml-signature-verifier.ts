@@ -1,5 +1,6 @@
 import { timingSafeEqual, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { EDXML_NS } from '../../edoc/domain/namespaces';
+import { DetachedTexts } from '../../edoc/xml/detached-texts';
 import type { Libxml2, XmlDocument, XmlElement } from '../../edoc/xml/libxml2';
 import { refusal, type Refusal } from '../../shared/reasons';
 import type { ChainValidator, ValidatedChain } from '../pki/chain-validator';
@@ -66,7 +67,12 @@ export class XmlSignatureVerifier {
     private readonly parseOptions: number,
   ) {}
 
-  async verify(doc: XmlDocument, now: Date): Promise<XmlSignatureOutcome> {
+  /** `detached`: attachment texts the document was parsed without (they are part of the digest). */
+  async verify(
+    doc: XmlDocument,
+    now: Date,
+    detached: DetachedTexts = DetachedTexts.NONE,
+  ): Promise<XmlSignatureOutcome> {
     const parts = this.structure(doc);
     if ('status' in parts) return parts;
     const chain = await this.chains.validate(parts.certificates, now);
@@ -88,7 +94,7 @@ export class XmlSignatureVerifier {
       this.parseOptions,
     );
     parts.signature.remove();
-    const digest = digestDocument(doc, parts.digestHash, parts.referenceC14n);
+    const digest = digestDocument(doc, parts.digestHash, parts.referenceC14n, detached);
     if (digest.length !== parts.digestValue.length || !timingSafeEqual(digest, parts.digestValue)) {
       return refused('SIG_INVALID', 'digest mismatch: the document is not the one that was signed');
     }

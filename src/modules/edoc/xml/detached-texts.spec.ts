@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { DetachedTexts } from './detached-texts';
+import type { TextRange } from './prescan';
+
+/** The ranges of the texts between `<T>` and `</T>` in a string, as the prescan reports them. */
+function rangesIn(xml: string): TextRange[] {
+  const out: TextRange[] = [];
+  for (const m of xml.matchAll(/<T>([^<]*)<\/T>/g)) {
+    const start = Buffer.byteLength(xml.slice(0, m.index + 3));
+    out.push({ start, end: start + Buffer.byteLength(m[1]!) });
+  }
+  return out;
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+describe('detached attachment texts', () => {
+  const file = randomBytes(7 * 1024 * 1024 + 5); // more than two 3 MiB decoding pieces
+  const wrapped = file.toString('base64').replace(/.{76}/g, '$&\r\n').replace(/\r\n$/, '');
+  const xml = `<r><T>${wrapped}</T><T>not base64 &amp; so kept</T><U>x</U><T>\n  QUJD\n</T></r>`;
+  const source = Buffer.from(xml);
+  const { bytes, texts } = DetachedTexts.detach(source, rangesIn(xml));
+  const tokens = [...bytes.toString('latin1').matchAll(/<T>([^<]*)<\/T>/g)].map((m) => m[1]!);
+
+  it('replaces each pure base64 text by a short base64-shaped token, and leaves the others', () => {
+    expect(texts.size).toBe(2);
+    expect(tokens[1]).toBe('not base64 &amp; so kept');
+    for (const token of [tokens[0]!, tokens[2]!]) {
+      expect(token).toMatch(/^[A-Za-z0-9]+$/);
+      expect(token.length % 4).toBe(0);
+      expect(texts.lookup(token)).toBeDefined();
+    }
+    expect(bytes.length).toBeLessThan(400);
+    expect(texts.lookup('QUJD')).toBeUndefined();
+  });
+
+  it('gives back the text as a parser reads it (CRLF → LF) and the decoded file, in pieces', () => {
+    const text = texts.lookup(tokens[0]!)!;
+    const parsed = wrapped.replace(/\r\n/g, '\n');
+    expect(text.text()).toBe(parsed);
+    expect(text.length).toBe(parsed.length);
+    expect(text.decodedSize).toBe(file.length);
+    expect(text.decode().equals(file)).toBe(true);
+    const pieces = [...text.decodedPieces()];
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(sha256(Buffer.concat(pieces))).toBe(sha256(file));
+    expect(text.decodedHead(12).equals(file.subarray(0, 12))).toBe(true);
+    expect(text.compactBase64()).toBe(file.toString('base64'));
+    expect(texts.lookup(tokens[2]!)!.decode().toString()).toBe('ABC');
+  });
+
+  it('hashes canonical output as if the texts had never left, however the output is cut', () => {
+    // What C14N would write for the tokenised document, and for the original one.
+    const tokenised = bytes;
+    const original = Buffer.from(xml.replace(/\r\n/g, '\n'));
+    for (const cut of [1, 7, 47, 48, 49, 4000, tokenised.length]) {
+      const hash = createHash('sha256');
+      const sink = texts.hashSink(hash);
+      for (let at = 0; at < tokenised.length; at += cut) sink.write(tokenised.subarray(at, at + cut));
+      sink.end();
+      expect([cut, hash.digest('hex')]).toEqual([cut, sha256(original)]);
+    }
+  });
+
+  it('puts the texts back into a serialised fragment', () => {
+    const fragment = `<T>${tokens[2]}</T>`;
+    expect(texts.restore(fragment)).toBe('<T>\n  QUJD\n</T>');
+  });
+
+  it.each([
+    ['a letter after padding', 'QUJD=QUJD'.padEnd(300, ' ')],
+    ['three padding characters', 'QUJ==='],
+    ['a length that is not a multiple of four', 'QUJDQ'],
+    ['stray bits before padding', 'QUJE'.repeat(10) + 'QR=='],
+    ['a character reference', 'QUJD&#65;QUJD'],
+    ['nothing but whitespace', '   \n  '],
+  ])('keeps a text with %s in the DOM', (_label, text) => {
+    const x = `<r><T>${text}</T></r>`;
+    expect(DetachedTexts.detach(Buffer.from(x), rangesIn(x)).texts.size).toBe(0);
+  });
+});
