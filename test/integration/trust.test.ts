@@ -174,6 +174,9 @@ describe('trust: the government specialized signature on every package', () => {
       const tampered = Buffer.from(good);
       tampered[20] = 0x41;
       const revoked = await signedPdf(bus.trust.pki.bad.get('revoked')!);
+      const largeGood = await signedPdf(await bus.trust.pki.issueEndpoint(G22), 'x'.repeat(700_000));
+      const largeTampered = Buffer.from(largeGood);
+      largeTampered[400_000] = 0x79;
       const cases: Array<[Buffer, string, RegExp]> = [
         [
           good,
@@ -191,6 +194,13 @@ describe('trust: the government specialized signature on every package', () => {
           /<PdfSignature attachment="a\.pdf" organId="000\.00\.00\.G22" reason="the CMS signature does not match the signed content" signingTime="[^"]+" status="invalid">/,
         ],
         [revoked, 'application/pdf', /status="revoked"/],
+        // over 512 KiB: the attachment is kept out of the DOM and decoded from the received bytes
+        [
+          largeGood,
+          'application/pdf',
+          /<PdfSignature attachment="a\.pdf" organId="000\.00\.00\.G22" signingTime="[^"]+" status="valid">CN=/,
+        ],
+        [largeTampered, 'application/pdf', /reason="the CMS signature does not match the signed content"/],
       ];
       for (const [content, contentType, expected] of cases) {
         const xml = await signedBy(

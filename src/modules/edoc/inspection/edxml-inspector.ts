@@ -16,6 +16,9 @@ import { loadLibxml2, safeParseOptions, type Libxml2, type XmlDocument } from '.
 import { isRefusal, prescanXml } from '../xml/prescan';
 import type { InspectionRequest, InspectionResult, PackageKind, RefusedInspection } from './inspection';
 
+/** Every PDF signature dictionary has one (see trust/pdf/pdf-signatures.ts). */
+const PDF_SIGNATURE_MARK = Buffer.from('/ByteRange');
+
 /** Prefixes seen unbound in real packages (the SDK template) and what they always mean. */
 const WELL_KNOWN_PREFIXES: Record<string, string> = {
   edXML: EDXML_NS,
@@ -197,6 +200,8 @@ export class EdxmlInspector {
       const isPdf = head.subarray(0, 5).toString('latin1') === '%PDF-';
       const isZip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
       if (!isPdf && !isZip) continue;
+      // A large PDF with no signature dictionary has nothing to check: it is not decoded whole.
+      if (detached && isPdf && !detached.decodedIncludes(PDF_SIGNATURE_MARK)) continue;
       const name =
         dom.text(dom.child(attachment, 'AttachmentName')) ??
         dom.text(dom.child(attachment, 'ContentId')) ??

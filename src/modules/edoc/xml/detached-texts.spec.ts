@@ -47,6 +47,10 @@ describe('detached attachment texts', () => {
     expect(text.decodedHead(12).equals(file.subarray(0, 12))).toBe(true);
     expect(text.compactBase64()).toBe(file.toString('base64'));
     expect(texts.lookup(tokens[2]!)!.decode().toString()).toBe('ABC');
+    // across a piece boundary (3 MiB of base64, 2.25 MiB decoded, per piece)
+    const boundary = (3 * 1024 * 1024 * 3) / 4;
+    expect(text.decodedIncludes(file.subarray(boundary - 5, boundary + 5))).toBe(true);
+    expect(text.decodedIncludes(Buffer.from('not in random bytes, surely'))).toBe(false);
   });
 
   it('hashes canonical output as if the texts had never left, however the output is cut', () => {

@@ -175,6 +175,17 @@ export class DetachedText {
     return Buffer.from(Buffer.from(chars).toString('latin1'), 'base64').subarray(0, bytes);
   }
 
+  /** Whether the decoded attachment contains `needle`, looked for piece by piece. */
+  decodedIncludes(needle: Buffer): boolean {
+    let carry = Buffer.alloc(0);
+    for (const piece of this.decodedPieces()) {
+      const window = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
+      if (window.includes(needle)) return true;
+      carry = Buffer.from(window.subarray(Math.max(0, window.length - needle.length + 1)));
+    }
+    return false;
+  }
+
   /** The whole decoded attachment (a PDF whose signatures are checked needs it whole). */
   decode(): Buffer {
     const out = Buffer.allocUnsafe(this.decodedSize);
