@@ -452,22 +452,25 @@ function analyse(
   // A copy an earlier run's recipient took but did not acknowledge (it was stopping, or the broker
   // went away) is redelivered to this run's: correct at-least-once behaviour, not this run's copy.
   const copies = arrivals.filter((c) => sent.has(c.documentId));
+  // Likewise a receipt for an earlier run's document (republished after that run's crash or broker
+  // restart, at least once) can reach this run's sender, which never sent it: its correlation id is
+  // unknown here. Only receipts for this run's documents are judged; a receipt of this run that
+  // lost its correlation would leave its document unanswered, which the count below catches.
+  const receipts = produced.receipts.filter((r) => sent.has(r.documentId));
   // After a crash a receipt may come twice (same bus id): count documents, not receipts.
   const accepted = [
-    ...new Map(
-      produced.receipts.filter((r) => r.outcome === 'accepted').map((r) => [r.documentId, r]),
-    ).values(),
+    ...new Map(receipts.filter((r) => r.outcome === 'accepted').map((r) => [r.documentId, r])).values(),
   ];
   const idsPerDocument = new Map<string, Set<string>>();
-  for (const r of produced.receipts.filter((x) => x.outcome === 'accepted'))
+  for (const r of receipts.filter((x) => x.outcome === 'accepted'))
     idsPerDocument.set(r.documentId, (idsPerDocument.get(r.documentId) ?? new Set()).add(r.busId ?? ''));
   for (const [documentId, ids] of idsPerDocument)
     if (ids.size > 1) problems.push(`${documentId} accepted under ${ids.size} bus ids`);
   if (produced.sent.length !== documents) problems.push(`sent ${produced.sent.length} of ${documents}`);
   if (accepted.length !== documents)
     problems.push(
-      `${accepted.length} accepted receipts for ${documents} documents (${produced.receipts.length - accepted.length} other: ${[
-        ...new Set(produced.receipts.filter((r) => r.outcome !== 'accepted').map((r) => r.reason)),
+      `${accepted.length} accepted receipts for ${documents} documents (${receipts.length - accepted.length} other: ${[
+        ...new Set(receipts.filter((r) => r.outcome !== 'accepted').map((r) => r.reason)),
       ].join(', ')})`,
     );
   let duplicateIds = 0;
