@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import { bufferView } from '../../modules/shared/bytes';
 import type { AmqpConnection } from './amqp-connection';
 
 export class PublishError extends Error {
@@ -71,7 +72,7 @@ export class ConfirmPublisher {
         returned: false,
         timer,
       });
-      const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+      const buffer = bufferView(body);
       try {
         const writable = channel.publish(
           exchange,

@@ -49,6 +49,8 @@ class KeptBytes {
   private readonly whole: Buffer | null;
   private readonly chunks: Buffer[] = [];
   private length = 0;
+  /** Bytes in `whole`; anything after them is in `chunks`. */
+  private copied = 0;
 
   constructor(
     private readonly cap: number,
@@ -63,17 +65,17 @@ class KeptBytes {
   add(chunk: Buffer): void {
     if (this.length >= this.cap) return;
     const take = chunk.subarray(0, this.cap - this.length);
-    if (this.whole && this.length + take.length <= this.whole.length) take.copy(this.whole, this.length);
-    else this.chunks.push(take);
+    if (this.whole && this.chunks.length === 0 && this.copied + take.length <= this.whole.length) {
+      this.copied += take.copy(this.whole, this.copied);
+    } else this.chunks.push(take);
     this.length += take.length;
   }
 
   bytes(): Buffer {
     if (!this.whole) return Buffer.concat(this.chunks, this.length);
-    if (this.chunks.length === 0) return this.whole.subarray(0, this.length);
+    const copied = this.whole.subarray(0, this.copied);
     // More came than announced: join what was copied with the rest.
-    const copied = this.length - this.chunks.reduce((n, c) => n + c.length, 0);
-    return Buffer.concat([this.whole.subarray(0, copied), ...this.chunks], this.length);
+    return this.chunks.length === 0 ? copied : Buffer.concat([copied, ...this.chunks], this.length);
   }
 }
 

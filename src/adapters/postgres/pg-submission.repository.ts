@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CopyStatus } from '../../modules/receipts/domain/delivery-lifecycle';
+import { bufferView } from '../../modules/shared/bytes';
 import {
   SubmissionRepository,
   type AcceptedDocumentRecord,
@@ -300,12 +301,4 @@ export class PgSubmissionRepository extends SubmissionRepository {
       transport: row.transport,
     };
   }
-}
-
-/**
- * The package bytes as a Buffer over the same memory: pg sends a Buffer as a binary parameter, and
- * `Buffer.from(uint8Array)` would first copy a package of up to 50 MB for nothing.
- */
-function bufferView(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

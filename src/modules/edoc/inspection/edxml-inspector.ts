@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { bufferView } from '../../shared/bytes';
 import { refusal, type Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../domain/namespaces';
@@ -79,10 +80,7 @@ export class EdxmlInspector {
 
     // Large attachments are parsed as tokens and read from `bytes` when needed: the parser's
     // (WebAssembly, never shrinking) memory then stays near the size of the header, not the package.
-    const received = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    const detached = DetachedTexts.detach(received, scan.largeTexts);
+    const detached = DetachedTexts.detach(bufferView(bytes), scan.largeTexts);
     const dom = this.dom.withDetached(detached.texts);
 
     const parsed = this.parse(detached.bytes);

@@ -196,9 +196,7 @@ export class DetachedText {
 
   /** The base64 without whitespace, as one string. */
   compactBase64(): string {
-    return Buffer.concat([...this.canonicalPieces()])
-      .toString('latin1')
-      .replace(/\s+/g, '');
+    return this.text().replace(/\s+/g, '');
   }
 
   /** The text as the parser gives it, as one string. */

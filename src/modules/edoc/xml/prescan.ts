@@ -1,3 +1,4 @@
+import { bufferView } from '../../shared/bytes';
 import { refusal, type Refusal } from '../../shared/reasons';
 
 export interface XmlLimits {
@@ -67,7 +68,7 @@ export function prescanXml(
   if (bytes.length > limits.maxBytes) {
     return refusal('TOO_LARGE', `${bytes.length} bytes > limit ${limits.maxBytes}`);
   }
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const buf = bufferView(bytes);
   const encodingProblem = checkEncoding(buf);
   if (encodingProblem) return refusal('XML_MALFORMED', encodingProblem);
 
@@ -75,6 +76,9 @@ export function prescanXml(
   let deepest = 0;
   let elements = 0;
   const largeTexts: TextRange[] = [];
+  // The start tag whose content the next text run is (name offset, content offset), if any.
+  let openNameAt = -1;
+  let openContentAt = -1;
   let i = buf.indexOf(LT);
   while (i !== -1 && i < buf.length) {
     const next = buf[i + 1];
@@ -115,42 +119,34 @@ export function prescanXml(
           return refusal('XML_LIMIT_EXCEEDED', `nesting depth > limit ${limits.maxDepth} at byte ${i}`);
         }
         if (depth > deepest) deepest = depth;
-        if (tag.end !== -1) {
-          const text = largeAttachmentText(buf, i + 1, tag.end, largeTextBytes);
-          if (text) {
-            largeTexts.push(text);
-            i = text.end;
-            continue;
-          }
-        }
+        openNameAt = i + 1;
+        openContentAt = tag.end;
       }
       i = tag.end;
     }
     if (i === -1) break;
     i = buf.indexOf(LT, i);
+    if (openNameAt !== -1) {
+      if (i !== -1 && i - openContentAt >= largeTextBytes && isAttachmentText(buf, openNameAt, i)) {
+        largeTexts.push({ start: openContentAt, end: i });
+      }
+      openNameAt = -1;
+    }
   }
   return { elements, maxDepth: deepest, largeTexts };
 }
 
 /**
- * The text after the start tag `<name…>` (name at `nameAt`, content at `contentAt`) when it is at
- * least `minBytes` long, the element is a ContentTransferEncoded (any prefix) and the text runs
- * straight to an end tag: a single text node, nothing else inside.
+ * Whether the text run ending at `next` (a `<`) belongs to a ContentTransferEncoded element (any
+ * prefix; name at `nameAt`) and runs straight to an end tag: a single text node, nothing else.
  */
-function largeAttachmentText(
-  buf: Buffer,
-  nameAt: number,
-  contentAt: number,
-  minBytes: number,
-): TextRange | null {
-  const next = buf.indexOf(LT, contentAt);
-  if (next === -1 || next - contentAt < minBytes || buf[next + 1] !== SLASH) return null;
+function isAttachmentText(buf: Buffer, nameAt: number, next: number): boolean {
+  if (buf[next + 1] !== SLASH) return false;
   let nameEnd = nameAt;
-  while (nameEnd < contentAt && !isNameEnd(buf[nameEnd]!)) nameEnd++;
+  while (nameEnd < next && !isNameEnd(buf[nameEnd]!)) nameEnd++;
   const localAt = nameEnd - ATTACHMENT_TEXT_ELEMENT.length;
-  if (localAt < nameAt || (localAt > nameAt && buf[localAt - 1] !== 0x3a) /* : */) return null;
-  if (!buf.subarray(localAt, nameEnd).equals(ATTACHMENT_TEXT_ELEMENT)) return null;
-  return { start: contentAt, end: next };
+  if (localAt < nameAt || (localAt > nameAt && buf[localAt - 1] !== 0x3a) /* : */) return false;
+  return buf.subarray(localAt, nameEnd).equals(ATTACHMENT_TEXT_ELEMENT);
 }
 
 function isNameEnd(c: number): boolean {
