@@ -70,6 +70,44 @@ describe('the REST bridge (/api/v1)', () => {
     expect((await api(`/documents/${accepted.busId}/trace`, token41)).status).toBe(404); // not H41's
   });
 
+  it('takes a package of several megabytes, with or without a Content-Length, and stores it intact', async () => {
+    const pkg = documentPackage(H20, [G22], { attachmentBytes: 3 * 1024 * 1024 });
+    const signed = Buffer.from(await SigningPool.instance.sign(pkg.xml, await bus.trust.signing(H20)));
+    const stored = async (busId: string) =>
+      (
+        await bus.query<{ body: Buffer }>(`SELECT body FROM package_content WHERE package_id = $1`, [busId])
+      )[0]!.body;
+
+    const announced = await api('/documents', token20, { method: 'POST', body: signed });
+    expect(announced.status).toBe(202);
+    const { busId } = (await announced.json()) as { busId: string };
+    expect((await stored(busId)).equals(signed)).toBe(true);
+    const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === busId), 'at G22');
+    expect(Buffer.from(atG22.body).equals(signed)).toBe(true);
+
+    // Chunked, no Content-Length: the pieces are joined as they come. The same package again is a
+    // duplicate of the first (nothing stored twice); another one is stored whole.
+    const chunked = (bytes: Buffer) =>
+      api('/documents', token20, {
+        method: 'POST',
+        body: new ReadableStream({
+          start(controller) {
+            for (let at = 0; at < bytes.length; at += 100_000)
+              controller.enqueue(bytes.subarray(at, at + 100_000));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      });
+    const again = await chunked(signed);
+    expect(await again.json()).toMatchObject({ outcome: 'duplicate', busId });
+    const other = documentPackage(H20, [G22], { attachmentBytes: 2 * 1024 * 1024 });
+    const otherSigned = Buffer.from(await SigningPool.instance.sign(other.xml, await bus.trust.signing(H20)));
+    const second = await chunked(otherSigned);
+    expect(second.status).toBe(202);
+    expect((await stored(((await second.json()) as { busId: string }).busId)).equals(otherSigned)).toBe(true);
+  });
+
   it('refuses a tampered package with 422 and the reason code', async () => {
     const pkg = documentPackage(H20, [G22]);
     const signed = await SigningPool.instance.sign(pkg.xml, await bus.trust.signing(H20));

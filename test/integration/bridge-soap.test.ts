@@ -91,6 +91,12 @@ describe('the SOAP bridge (/soap/edoc)', () => {
     expect(sent).toMatchObject({ Outcome: 'accepted', DocumentId: out.documentId });
     const delivered = await waitFor(() => g22.documents.find((d) => d.busId === sent['DocId']), 'at G22');
     expect(Buffer.from(delivered.body).equals(Buffer.from(signed))).toBe(true);
+    // Decoded in place inside the envelope and written with COPY: stored byte for byte.
+    const [kept] = await bus.query<{ body: Buffer }>(
+      `SELECT body FROM package_content WHERE package_id = $1`,
+      [sent['DocId']],
+    );
+    expect(kept!.body.equals(Buffer.from(signed))).toBe(true);
 
     // Over 3 MiB: the package is streamed into the envelope in more than one piece.
     const incoming = documentPackage(G22, [H56], { attachmentBytes: 4 * 1024 * 1024 });

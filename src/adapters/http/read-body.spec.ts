@@ -17,6 +17,14 @@ describe('reading a request body', () => {
     const upload = await readBody(chunked(), 1_000_000, announced);
     expect(upload.bytes.equals(data)).toBe(true);
     expect(upload).toMatchObject({ truncated: false, sha256: sha, totalBytes: data.length });
+    // 300 kB is a large package: the inspection worker reads it in place, not a copy.
+    expect(upload.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('keeps a small body in ordinary memory', async () => {
+    const upload = await readBody(Readable.from([data.subarray(0, 1000)]), 1_000_000, 1000);
+    expect(upload.bytes.equals(data.subarray(0, 1000))).toBe(true);
+    expect(upload.bytes.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 
   it.each([undefined, data.length])(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { joinPackage, packageBuffer } from '../../modules/shared/bytes';
 
 export interface Upload {
   /** At most `maxBytes + 1` bytes: one more than allowed tells the package use case it is too large. */
@@ -43,7 +44,8 @@ export function readBody(stream: Readable, maxBytes: number, expectedBytes?: num
  * upper bound for one multipart part too), the bytes are copied into one buffer of that size as
  * they come: the package is in memory once, not once as chunks and again when they are joined.
  * (Pages of the buffer not yet written are not resident, so a Content-Length that lies costs
- * nothing; it is capped at the package cap anyway.)
+ * nothing; it is capped at the package cap anyway.) A large package lands in shared memory, so
+ * the inspection worker reads it where it is.
  */
 class KeptBytes {
   private readonly whole: Buffer | null;
@@ -58,7 +60,7 @@ class KeptBytes {
   ) {
     this.whole =
       expectedBytes !== undefined && Number.isSafeInteger(expectedBytes) && expectedBytes > 0
-        ? Buffer.allocUnsafe(Math.min(expectedBytes, cap))
+        ? packageBuffer(Math.min(expectedBytes, cap))
         : null;
   }
 
@@ -72,10 +74,10 @@ class KeptBytes {
   }
 
   bytes(): Buffer {
-    if (!this.whole) return Buffer.concat(this.chunks, this.length);
+    if (!this.whole) return joinPackage(this.chunks, this.length);
     const copied = this.whole.subarray(0, this.copied);
     // More came than announced: join what was copied with the rest.
-    return this.chunks.length === 0 ? copied : Buffer.concat([copied, ...this.chunks], this.length);
+    return this.chunks.length === 0 ? copied : joinPackage([copied, ...this.chunks], this.length);
   }
 }
 

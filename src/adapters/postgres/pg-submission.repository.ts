@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { CopyStatus } from '../../modules/receipts/domain/delivery-lifecycle';
 import { bufferView } from '../../modules/shared/bytes';
 import {
@@ -17,6 +17,7 @@ import {
   type TraceEventRecord,
   type TransportName,
 } from '../../modules/routing/submission.repository';
+import { COPIED_BODY_BYTES, copyPackageContent } from './copy-package-content';
 import { Sql } from './sql';
 import {
   describeCopy,
@@ -52,12 +53,13 @@ export class PgSubmissionRepository extends SubmissionRepository {
   }
 
   async storeAcceptedDocument(r: AcceptedDocumentRecord): Promise<DocumentStoreResult> {
-    if (!r.change) return this.insertDocument(this.sql, r);
-    const change = r.change;
+    const large = r.body.length >= COPIED_BODY_BYTES;
+    if (!r.change && !large) return this.insertDocument(this.sql, r);
     return this.db.transaction(async (m) => {
       const sql = new Sql(m);
-      const stored = await this.insertDocument(sql, r);
-      if (!stored.stored) return stored;
+      const stored = await this.insertDocument(sql, r, large ? m : undefined);
+      if (!stored.stored || !r.change) return stored;
+      const change = r.change;
       const touched = await sql.rows<{ recipient: string; change_state: string }>(
         `UPDATE delivery
             SET change_kind = $3, change_package_id = $4,
@@ -179,7 +181,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
            .join(
              ', ',
            )}, ${p.add(JSON.stringify(x.details))}::jsonb, decode(${p.add(x.sha256)}, 'hex'), ${p.add(x.size)},
-                 ${p.add(Buffer.from(x.body))}, ${p.add(x.bodyTruncated)})
+                 ${p.add(bufferView(x.body))}, ${p.add(x.bodyTruncated)})
          RETURNING id
        ), p AS (SELECT 1 FROM q), ${receiptCte(p, receipt)}, ${outboxCte(p, this.leaseSeconds, outbox)}
        SELECT coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`,
@@ -245,8 +247,18 @@ export class PgSubmissionRepository extends SubmissionRepository {
     return row.kind === 'package' ? { kind: 'package', busId: row.id } : { kind: 'quarantine', id: row.id };
   }
 
-  private async insertDocument(sql: Sql, r: AcceptedDocumentRecord): Promise<DocumentStoreResult> {
+  /** With `copyBodyIn`, the statement leaves the body out and it is COPYed in that transaction. */
+  private async insertDocument(
+    sql: Sql,
+    r: AcceptedDocumentRecord,
+    copyBodyIn?: EntityManager,
+  ): Promise<DocumentStoreResult> {
     const p = new Params();
+    const content = copyBodyIn
+      ? ''
+      : `content AS (
+         INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(r.body))} FROM p
+       ), `;
     const acceptedAt = p.add(r.acceptedAt);
     const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
       `WITH p AS (
@@ -258,9 +270,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
                  ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb)
          ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
          RETURNING id
-       ), content AS (
-         INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(r.body))} FROM p
-       ), deliveries AS (
+       ), ${content}deliveries AS (
          INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at, priority, arrival_due_at, decision_due_at)
          SELECT p.id, t.recipient, t.addressed_to, 'queued', ${acceptedAt}, ${acceptedAt}, ${p.add(r.priority ?? 0)}, t.arrival, t.decision
            FROM p, unnest(${p.add(r.deliveries.map((d) => d.recipient))}::text[], ${p.add(r.deliveries.map((d) => d.addressedTo))}::text[],
@@ -280,6 +290,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
         ),
       };
     }
+    if (copyBodyIn) await copyPackageContent(copyBodyIn, r.busId, r.body);
     return { stored: true, outbox: matchOutbox(r.outbox, result.outbox) };
   }
 

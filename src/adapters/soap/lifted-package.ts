@@ -27,16 +27,17 @@ export function liftPackage(req: Request, body: Buffer): Buffer {
 }
 
 /**
- * The package bytes of a SendEdoc `Package` value: decoded from the received body when it was
- * lifted (then forgotten, so the body can be collected while the package is checked), else from
- * the value node-soap parsed.
+ * The package bytes of a SendEdoc `Package` value: when it was lifted, decoded in place inside
+ * the received body (base64 is longer than the bytes, so the package fits where its text was)
+ * and then forgotten; else from the value node-soap parsed.
  */
 export function packageBytes(req: Request | undefined, value: string): Buffer {
   const lifting = req as LiftingRequest | undefined;
   const lifted = lifting?.[LIFTED]?.lookup(value);
   if (lifted) {
     delete lifting![LIFTED];
-    return lifted.decode();
+    // The received body is this request's own and nothing reads it after this.
+    return lifted.decodeInPlace();
   }
   return Buffer.from(value, 'base64');
 }

@@ -160,7 +160,7 @@ export class AxisController {
       .type('application/xml')
       .setHeader('content-length', String(found.size))
       .setHeader('content-disposition', `attachment; filename="${docId.replace(/[^\w.-]/g, '_')}.edxml"`);
-    if (await writeChunks(res, found.chunks(), (c) => c)) res.end();
+    if (await writeChunks(res, found.chunks())) res.end();
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type InspectionRequest,
   type InspectionResult,
 } from '../../modules/edoc/inspection/inspection';
+import { isShared } from '../../modules/shared/bytes';
 import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 
 /**
@@ -33,6 +34,8 @@ export class InspectionPool extends PackageInspection {
   }
 
   async inspect(request: InspectionRequest): Promise<InspectionResult> {
+    // A large upload is already in shared memory: the worker reads it in place.
+    if (isShared(request.bytes)) return this.pool.run(request);
     // A Buffer from the AMQP client is usually a view into a much larger socket buffer, and
     // posting a view to a worker clones the WHOLE underlying ArrayBuffer. Copy exactly the
     // package into its own buffer and transfer it: one copy of the package, no more.

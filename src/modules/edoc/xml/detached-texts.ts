@@ -1,5 +1,6 @@
 import { randomBytes, type Hash } from 'node:crypto';
 import type { TextRange } from './prescan';
+import { packageBuffer } from '../../shared/bytes';
 
 /**
  * Large attachments kept out of the parser. A 46 MB package is almost all one base64 text; parsed
@@ -124,7 +125,10 @@ export class DetachedText {
     return ((this.shape.letters + this.shape.padding) / 4) * 3 - this.shape.padding;
   }
 
-  /** The text as the parser gives it, in pieces: CRLF and lone CR read as LF (XML §2.11). */
+  /**
+   * The text as the parser gives it, in pieces: CRLF and lone CR read as LF (XML §2.11). A piece
+   * is valid until the next one is asked for (with line ends to rewrite, one piece is reused).
+   */
   *canonicalPieces(): Generator<Buffer> {
     const { start, end } = this.range;
     if (!this.shape.hasCarriageReturn) {
@@ -140,28 +144,50 @@ export class DetachedText {
         out[n++] = LF;
       } else out[n++] = c;
       if (n === out.length) {
-        yield Buffer.from(out);
+        yield out;
         n = 0;
       }
     }
-    if (n > 0) yield Buffer.from(out.subarray(0, n));
+    if (n > 0) yield out.subarray(0, n);
   }
 
-  /** The decoded attachment in pieces of about 3 MB: hashing and sizing never hold it whole. */
+  /**
+   * The decoded attachment in pieces of about 2 MB: hashing and sizing never hold it whole.
+   * Decoded here, from the bytes into one reused piece, because the usual route (a latin1 string
+   * of each piece, then a new Buffer from it) leaves ~100 MB of garbage in a worker per 46 MB
+   * attachment. Each piece is valid until the next one is asked for. The text was checked to be
+   * pure base64Binary when it was detached, so only letters, whitespace and final padding occur.
+   */
   *decodedPieces(): Generator<Buffer> {
-    const compact = Buffer.allocUnsafe(PIECE_BYTES);
+    const out = Buffer.allocUnsafe(DECODED_PIECE_BYTES);
     let n = 0;
+    let quad = 0;
+    let letters = 0;
     for (let i = this.range.start; i < this.range.end; i++) {
-      const c = this.source[i]!;
-      if (CLASS[c] !== WHITESPACE) {
-        compact[n++] = c;
-        if (n === compact.length) {
-          yield Buffer.from(compact.toString('latin1', 0, n), 'base64');
-          n = 0;
+      const v = SEXTET[this.source[i]!]!;
+      if (v < 64) {
+        quad = (quad << 6) | v;
+        if (++letters === 4) {
+          out[n] = quad >>> 16;
+          out[n + 1] = (quad >>> 8) & 0xff;
+          out[n + 2] = quad & 0xff;
+          n += 3;
+          quad = 0;
+          letters = 0;
+          if (n === out.length) {
+            yield out;
+            n = 0;
+          }
         }
-      }
+      } else if (v === SEXTET_PAD) break;
     }
-    if (n > 0) yield Buffer.from(compact.toString('latin1', 0, n), 'base64');
+    // One or two '=' end the text: the last 12 or 18 bits hold one or two bytes.
+    if (letters === 2) out[n++] = (quad >>> 4) & 0xff;
+    else if (letters === 3) {
+      out[n++] = (quad >>> 10) & 0xff;
+      out[n++] = (quad >>> 2) & 0xff;
+    }
+    if (n > 0) yield out.subarray(0, n);
   }
 
   /** The first decoded bytes (file-type sniffing) without decoding the rest. */
@@ -175,23 +201,40 @@ export class DetachedText {
     return Buffer.from(Buffer.from(chars).toString('latin1'), 'base64').subarray(0, bytes);
   }
 
-  /** Whether the decoded attachment contains `needle`, looked for piece by piece. */
+  /** Whether the decoded attachment contains `needle`, looked for piece by piece and across seams. */
   decodedIncludes(needle: Buffer): boolean {
-    let carry = Buffer.alloc(0);
+    const overlap = needle.length - 1;
+    let tail = Buffer.alloc(0); // the last `overlap` bytes before the current piece
     for (const piece of this.decodedPieces()) {
-      const window = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
-      if (window.includes(needle)) return true;
-      carry = Buffer.from(window.subarray(Math.max(0, window.length - needle.length + 1)));
+      if (piece.includes(needle)) return true;
+      if (overlap === 0) continue;
+      const seam = Buffer.concat([tail, piece.subarray(0, overlap)]);
+      if (seam.includes(needle)) return true;
+      const joined = piece.length >= overlap ? piece : Buffer.concat([tail, piece]);
+      tail = Buffer.from(joined.subarray(Math.max(0, joined.length - overlap)));
     }
     return false;
   }
 
   /** The whole decoded attachment (a PDF whose signatures are checked needs it whole). */
   decode(): Buffer {
-    const out = Buffer.allocUnsafe(this.decodedSize);
+    const out = packageBuffer(this.decodedSize);
     let at = 0;
     for (const piece of this.decodedPieces()) at += piece.copy(out, at);
     return out.subarray(0, at);
+  }
+
+  /**
+   * Decodes the text into the very bytes it was read from and returns it there: a large SOAP
+   * package then costs no memory beyond the envelope that brought it. Safe because base64 is
+   * longer than what it decodes to, so each piece is written behind the point already read.
+   * Only for a source nobody else reads: the text is gone afterwards.
+   */
+  decodeInPlace(): Buffer {
+    const start = this.range.start;
+    let at = start;
+    for (const piece of this.decodedPieces()) at += piece.copy(this.source, at);
+    return this.source.subarray(start, at);
   }
 
   /** The base64 without whitespace, as one string. */
@@ -201,7 +244,9 @@ export class DetachedText {
 
   /** The text as the parser gives it, as one string. */
   text(): string {
-    return Buffer.concat([...this.canonicalPieces()]).toString('latin1');
+    const pieces: Buffer[] = [];
+    for (const piece of this.canonicalPieces()) pieces.push(Buffer.from(piece));
+    return Buffer.concat(pieces).toString('latin1');
   }
 }
 
@@ -223,6 +268,16 @@ const LETTER = 1;
 const WHITESPACE = 2;
 const PAD = 3;
 const CLASS = new Uint8Array(256);
+/** Decoded pieces: a multiple of 3 bytes, so pieces join into the whole. */
+const DECODED_PIECE_BYTES = 3 * 768 * 1024;
+const SEXTET_PAD = 64;
+const SEXTET_OTHER = 65;
+/** Base64 letter → its 6 bits; 64 for '=', 65 for anything else (whitespace). */
+const SEXTET = new Uint8Array(256).fill(SEXTET_OTHER);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach(
+  (c, i) => (SEXTET[c.charCodeAt(0)] = i),
+);
+SEXTET[0x3d] = SEXTET_PAD;
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
   CLASS[c.charCodeAt(0)] = LETTER;
 for (const c of [0x20, 0x09, LF, CR]) CLASS[c] = WHITESPACE;
