@@ -333,6 +333,21 @@ describe('authorization matrix: every interface × every actor', () => {
     it.each<[Role, number]>([
       ['anonymous', 303],
       ['auditor', 403],
+      ['operator', 403],
+    ])('%s: cannot change a signature policy (HTTP %s), nothing changes', async (role, status) => {
+      expect(
+        await post(role, `/endpoints/${B}/policy`, { policy: 'transition-unsigned', reason: 'matrix' }),
+      ).toBe(status);
+      const [endpoint] = await bus.query<{ signature_policy: string }>(
+        `SELECT signature_policy FROM endpoint WHERE organ_id = $1`,
+        [B],
+      );
+      expect(endpoint!.signature_policy).toBe('strict');
+    });
+
+    it.each<[Role, number]>([
+      ['anonymous', 303],
+      ['auditor', 403],
     ])('%s: cannot redeliver a dead letter (HTTP %s)', async (role, status) => {
       expect(
         await post(role, `/dead-letters/00000000-0000-0000-0000-000000000000/redeliver`, { reason: 'x' }),
@@ -346,6 +361,14 @@ describe('authorization matrix: every interface × every actor', () => {
         [B],
       );
       expect(endpoint!.status).toBe('locked');
+      expect(await post('admin', `/endpoints/${B}/policy`, { policy: 'legacy-sha1', reason: 'matrix' })).toBe(
+        303,
+      );
+      const [policy] = await bus.query<{ signature_policy: string }>(
+        `SELECT signature_policy FROM endpoint WHERE organ_id = $1`,
+        [B],
+      );
+      expect(policy!.signature_policy).toBe('legacy-sha1');
     });
   });
 });

@@ -144,6 +144,36 @@ describe('the operator console in a browser', () => {
     expect(change).toEqual({ actor: 'console:admin1', reason: 'Bảo trì hệ thống' });
   });
 
+  it('shows what each endpoint has been doing, and lets an admin change its signature policy', async () => {
+    const page = await as('admin1');
+    await page.goto(`${bus.httpBase()}/console/endpoints`);
+    const cells = async (organ: string) =>
+      page.locator('tr', { hasText: organ }).locator('td').allTextContents();
+    // columns: code, name, transport, state, last package, waiting copies, policy, lock
+    const g22Row = await cells(G22);
+    expect(g22Row[4]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/); // it sent the document
+    expect((await cells(H20))[5]).toBe('1'); // its copy waits: its system keeps failing
+    expect((await cells(H41))[4]).toBe('—'); // it has sent nothing
+    const form = page.locator(`form[data-policy-endpoint="${H41}"]`);
+    await form.locator('select').selectOption('legacy-sha1');
+    await form.locator('input[name=reason]').fill('Phần mềm cũ, nâng cấp trong quý I');
+    await form.locator('button').click();
+    await page.waitForSelector('p.ok');
+    const [endpoint] = await bus.query<{ signature_policy: string }>(
+      `SELECT signature_policy FROM endpoint WHERE organ_id = $1`,
+      [H41],
+    );
+    expect(endpoint!.signature_policy).toBe('legacy-sha1');
+    const [change] = await bus.query<{ actor: string; reason: string }>(
+      `SELECT actor, reason FROM endpoint_change WHERE organ_id = $1 AND action = 'policy'`,
+      [H41],
+    );
+    expect(change).toEqual({
+      actor: 'console:admin1',
+      reason: 'strict → legacy-sha1: Phần mềm cũ, nâng cấp trong quý I',
+    });
+  });
+
   it('refuses the same to an auditor, even with a hand-made form', async () => {
     const page = await as('audit1');
     await page.goto(`${bus.httpBase()}/console/endpoints`);

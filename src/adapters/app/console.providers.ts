@@ -19,6 +19,7 @@ import {
 import {
   GetConsoleOverview,
   GetDocumentTimeline,
+  ListConsoleEndpoints,
   SearchDeliveries,
 } from '../../modules/console/use-cases/console-views.use-cases';
 import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
@@ -68,6 +69,7 @@ export function consoleProviders(config: BusConfig): Provider[] {
     GetConsoleOverview,
     SearchDeliveries,
     GetDocumentTimeline,
+    ListConsoleEndpoints,
     ExportAuditAsUser,
   ];
 }

@@ -5,6 +5,7 @@ import { GetConsoleSession, LogIn, LogOut } from '../../modules/console/use-case
 import {
   GetConsoleOverview,
   GetDocumentTimeline,
+  ListConsoleEndpoints,
   SearchDeliveries,
 } from '../../modules/console/use-cases/console-views.use-cases';
 import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
@@ -14,7 +15,11 @@ import {
   ChangeEndpointStatus,
   ChangeEndpointStatusCommand,
 } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
-import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import {
+  ChangeSignaturePolicy,
+  ChangeSignaturePolicyCommand,
+} from '../../modules/registry/use-cases/change-signature-policy.use-case';
+import { SIGNATURE_POLICIES, type SignaturePolicy } from '../../modules/trust/policy/signature-policy';
 import { readBody } from '../http/read-body';
 import { esc, hourlyChart, isoMinute, page, t, table, type Lang } from './html';
 
@@ -61,8 +66,9 @@ export class ConsoleController {
     private readonly overviewView: GetConsoleOverview,
     private readonly search: SearchDeliveries,
     private readonly timeline: GetDocumentTimeline,
-    private readonly endpoints: ListEndpoints,
+    private readonly endpoints: ListConsoleEndpoints,
     private readonly changeStatus: ChangeEndpointStatus,
+    private readonly changePolicy: ChangeSignaturePolicy,
     private readonly deadLetters: ListDeadLetters,
     private readonly redeliver: RedeliverDeadLetter,
     private readonly exportAudit: ExportAuditAsUser,
@@ -344,20 +350,39 @@ export class ConsoleController {
     const s = await this.session(req, res);
     if (!s) return;
     const lang = langOf(req, res);
-    const { endpoints } = await this.endpoints.execute();
+    const endpoints = await this.endpoints.execute();
     const canLock = may(s.role, 'endpoint.lock');
+    const canSetPolicy = may(s.role, 'endpoint.policy');
+    const csrf = `<input type="hidden" name="csrf" value="${esc(s.csrfToken)}">`;
+    const policyForm = (organId: string, current: SignaturePolicy) =>
+      `<form method="post" action="/console/endpoints/${esc(organId)}/policy" class="inline" data-policy-endpoint="${esc(organId)}">${csrf}
+          <select name="policy" ${canSetPolicy ? '' : 'disabled'}>${SIGNATURE_POLICIES.map(
+            (p) => `<option value="${p}"${p === current ? ' selected' : ''}>${p}</option>`,
+          ).join('')}</select>
+          <input name="reason" placeholder="${t(lang, 'reason')}" required ${canSetPolicy ? '' : 'disabled'}>
+          <button>${t(lang, 'change')}</button></form>`;
     const body = `${done ? `<p class="ok">${t(lang, 'done')}</p>` : ''}${table(
-      ['', t(lang, 'name'), t(lang, 'transport'), t(lang, 'state'), t(lang, 'policy'), ''],
+      [
+        '',
+        t(lang, 'name'),
+        t(lang, 'transport'),
+        t(lang, 'state'),
+        t(lang, 'lastPackage'),
+        t(lang, 'waiting'),
+        t(lang, 'policy'),
+        '',
+      ],
       endpoints.map((e) => [
         esc(e.organId),
         esc(e.name),
         esc(e.transport),
         esc(e.status) + (e.statusReason ? ` (${esc(e.statusReason)})` : ''),
-        esc(e.signaturePolicy),
+        e.lastPackageAt ? esc(isoMinute(e.lastPackageAt)) : '—',
+        String(e.waiting),
+        e.status === 'closed' ? esc(e.signaturePolicy) : policyForm(e.organId, e.signaturePolicy),
         e.status === 'closed'
           ? ''
-          : `<form method="post" action="/console/endpoints/${esc(e.organId)}/status" class="inline" data-endpoint="${esc(e.organId)}">
-          <input type="hidden" name="csrf" value="${esc(s.csrfToken)}">
+          : `<form method="post" action="/console/endpoints/${esc(e.organId)}/status" class="inline" data-endpoint="${esc(e.organId)}">${csrf}
           <input type="hidden" name="action" value="${e.status === 'locked' ? 'unlock' : 'lock'}">
           <input name="reason" placeholder="${t(lang, 'reason')}" required ${canLock ? '' : 'disabled'}>
           <button>${t(lang, e.status === 'locked' ? 'unlock' : 'lock')}</button></form>`,
@@ -380,6 +405,26 @@ export class ConsoleController {
       ChangeEndpointStatusCommand.create({
         code: organId,
         action,
+        reason: f.get('reason') ?? '',
+        actor: `console:${s.username}`,
+      }),
+    );
+    res.redirect(303, '/console/endpoints?done=1');
+  }
+
+  @Post('endpoints/:organId/policy')
+  async endpointPolicy(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('organId') organId: string,
+  ): Promise<void> {
+    const f = await form(req);
+    const s = await this.session(req, res, true, f, 'endpoint.policy');
+    if (!s) return;
+    await this.changePolicy.execute(
+      ChangeSignaturePolicyCommand.create({
+        code: organId,
+        policy: f.get('policy') as SignaturePolicy,
         reason: f.get('reason') ?? '',
         actor: `console:${s.username}`,
       }),

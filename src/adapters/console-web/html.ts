@@ -49,6 +49,8 @@ const WORDS = {
   transport: { vi: 'Kết nối', en: 'Transport' },
   name: { vi: 'Tên', en: 'Name' },
   policy: { vi: 'Chính sách chữ ký', en: 'Signature policy' },
+  lastPackage: { vi: 'Gói tin gần nhất', en: 'Last package' },
+  change: { vi: 'Đổi', en: 'Change' },
   queue: { vi: 'Hàng đợi', en: 'Queue' },
   redelivered: { vi: 'Đã gửi lại', en: 'Redelivered' },
   done: { vi: 'Đã thực hiện.', en: 'Done.' },

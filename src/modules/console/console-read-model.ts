@@ -57,6 +57,15 @@ export interface RevocationSourceHealth {
   onGrace: number;
 }
 
+/** What an endpoint has been doing, for the endpoints page. */
+export interface EndpointActivity {
+  organId: string;
+  /** When the bus last accepted a package (a document or a status) from it. */
+  lastPackageAt: Date | null;
+  /** Copies addressed to it that it has not taken yet: its inbox depth, whatever its transport. */
+  waiting: number;
+}
+
 export interface DocumentEvidence {
   signature: SignatureRecord | null;
   receipts: Array<{ id: string; to: string; outcome: string; reason: string | null; issuedAt: Date }>;
@@ -90,6 +99,7 @@ export abstract class ConsoleReadModel {
     limit: number,
   ): Promise<{ lines: DeliveryLine[]; next: string | null }>;
   abstract senderOf(busId: string): Promise<string | null>;
+  abstract endpointActivity(): Promise<EndpointActivity[]>;
   /** What the bus recorded about a package's signature and the receipts it issued for it. */
   abstract evidenceOf(busId: string): Promise<DocumentEvidence>;
 }

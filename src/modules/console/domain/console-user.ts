@@ -17,10 +17,11 @@ export interface ConsoleSession {
 }
 
 /** What each role may do in the console; reading is open to all three. */
-export type ConsoleAction = 'endpoint.lock' | 'dead-letter.redeliver' | 'audit.export';
+export type ConsoleAction = 'endpoint.lock' | 'endpoint.policy' | 'dead-letter.redeliver' | 'audit.export';
 
 const ALLOWED: Record<ConsoleAction, ConsoleRole[]> = {
   'endpoint.lock': ['admin'],
+  'endpoint.policy': ['admin'],
   'dead-letter.redeliver': ['admin', 'operator'],
   'audit.export': ['admin', 'auditor'],
 };

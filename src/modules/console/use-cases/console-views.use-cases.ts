@@ -9,7 +9,10 @@ import {
   type ConsoleOverviewFigures,
   type DeliverySearch,
   type DocumentEvidence,
+  type EndpointActivity,
 } from '../console-read-model';
+import { EndpointRepository } from '../../registry/endpoint.repository';
+import type { Endpoint } from '../../registry/domain/endpoint';
 
 /** Certificates expiring within this many days are shown (renewal through the CA takes weeks). */
 export const CERTIFICATE_EXPIRY_WATCH_DAYS = 60;
@@ -34,6 +37,25 @@ export class GetConsoleOverview {
       (a, b) => a.notAfter.getTime() - b.notAfter.getTime(),
     );
     return { ...figures, expiringCertificates };
+  }
+}
+
+/** The endpoints page: each endpoint with what it has been doing lately. */
+@Injectable()
+export class ListConsoleEndpoints {
+  constructor(
+    private readonly endpoints: EndpointRepository,
+    private readonly read: ConsoleReadModel,
+  ) {}
+
+  async execute(): Promise<Array<Endpoint & Omit<EndpointActivity, 'organId'>>> {
+    const [endpoints, activity] = await Promise.all([this.endpoints.findAll(), this.read.endpointActivity()]);
+    const byOrgan = new Map(activity.map((a) => [a.organId, a]));
+    return endpoints.map((e) => ({
+      ...e,
+      lastPackageAt: byOrgan.get(e.organId)?.lastPackageAt ?? null,
+      waiting: byOrgan.get(e.organId)?.waiting ?? 0,
+    }));
   }
 }
 
