@@ -370,5 +370,18 @@ describe('authorization matrix: every interface × every actor', () => {
       );
       expect(policy!.signature_policy).toBe('legacy-sha1');
     });
+
+    it.each<[string, string, Record<string, string>]>([
+      ['a policy that does not exist', B, { policy: 'anything-goes', reason: 'matrix' }],
+      ['no reason', B, { policy: 'strict', reason: '' }],
+      ['an unknown endpoint', '000.00.00.Z99', { policy: 'strict', reason: 'matrix' }],
+    ])('admin: a hand-made policy form with %s gets a 400 page, nothing changes', async (_what, organ, f) => {
+      expect(await post('admin', `/endpoints/${organ}/policy`, f)).toBe(400);
+      const [policy] = await bus.query<{ signature_policy: string }>(
+        `SELECT signature_policy FROM endpoint WHERE organ_id = $1`,
+        [B],
+      );
+      expect(policy!.signature_policy).toBe('legacy-sha1');
+    });
   });
 });

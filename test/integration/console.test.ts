@@ -73,6 +73,14 @@ describe('the operator console in a browser', () => {
     await page.click('button');
     return page;
   };
+  /** Who changed an endpoint and why, as recorded. */
+  const changeOf = async (organ: string, action: string) =>
+    (
+      await bus.query<{ actor: string; reason: string }>(
+        `SELECT actor, reason FROM endpoint_change WHERE organ_id = $1 AND action = $2`,
+        [organ, action],
+      )
+    )[0];
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -137,11 +145,7 @@ describe('the operator console in a browser', () => {
       [H14],
     );
     expect(endpoint!.status).toBe('locked');
-    const [change] = await bus.query<{ actor: string; reason: string }>(
-      `SELECT actor, reason FROM endpoint_change WHERE organ_id = $1 AND action = 'lock'`,
-      [H14],
-    );
-    expect(change).toEqual({ actor: 'console:admin1', reason: 'Bảo trì hệ thống' });
+    expect(await changeOf(H14, 'lock')).toEqual({ actor: 'console:admin1', reason: 'Bảo trì hệ thống' });
   });
 
   it('shows what each endpoint has been doing, and lets an admin change its signature policy', async () => {
@@ -164,11 +168,7 @@ describe('the operator console in a browser', () => {
       [H41],
     );
     expect(endpoint!.signature_policy).toBe('legacy-sha1');
-    const [change] = await bus.query<{ actor: string; reason: string }>(
-      `SELECT actor, reason FROM endpoint_change WHERE organ_id = $1 AND action = 'policy'`,
-      [H41],
-    );
-    expect(change).toEqual({
+    expect(await changeOf(H41, 'policy')).toEqual({
       actor: 'console:admin1',
       reason: 'strict → legacy-sha1: Phần mềm cũ, nâng cấp trong quý I',
     });

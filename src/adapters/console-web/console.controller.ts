@@ -20,6 +20,8 @@ import {
   ChangeSignaturePolicyCommand,
 } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../../modules/trust/policy/signature-policy';
+import { InvalidCommandError } from '../../modules/shared/command';
+import { DomainRuleError } from '../../modules/shared/errors';
 import { readBody } from '../http/read-body';
 import { esc, hourlyChart, isoMinute, page, t, table, type Lang } from './html';
 
@@ -392,43 +394,64 @@ export class ConsoleController {
   }
 
   @Post('endpoints/:organId/status')
-  async endpointStatus(
+  endpointStatus(
     @Req() req: Request,
     @Res() res: Response,
     @Param('organId') organId: string,
   ): Promise<void> {
-    const f = await form(req);
-    const s = await this.session(req, res, true, f, 'endpoint.lock');
-    if (!s) return;
-    const action = f.get('action') === 'unlock' ? 'unlock' : 'lock';
-    await this.changeStatus.execute(
-      ChangeEndpointStatusCommand.create({
-        code: organId,
-        action,
-        reason: f.get('reason') ?? '',
-        actor: `console:${s.username}`,
-      }),
+    return this.endpointChange(req, res, 'endpoint.lock', (f, actor) =>
+      this.changeStatus.execute(
+        ChangeEndpointStatusCommand.create({
+          code: organId,
+          action: f.get('action') === 'unlock' ? 'unlock' : 'lock',
+          reason: f.get('reason') ?? '',
+          actor,
+        }),
+      ),
     );
-    res.redirect(303, '/console/endpoints?done=1');
   }
 
   @Post('endpoints/:organId/policy')
-  async endpointPolicy(
+  endpointPolicy(
     @Req() req: Request,
     @Res() res: Response,
     @Param('organId') organId: string,
   ): Promise<void> {
-    const f = await form(req);
-    const s = await this.session(req, res, true, f, 'endpoint.policy');
-    if (!s) return;
-    await this.changePolicy.execute(
-      ChangeSignaturePolicyCommand.create({
-        code: organId,
-        policy: f.get('policy') as SignaturePolicy,
-        reason: f.get('reason') ?? '',
-        actor: `console:${s.username}`,
-      }),
+    return this.endpointChange(req, res, 'endpoint.policy', (f, actor) =>
+      this.changePolicy.execute(
+        ChangeSignaturePolicyCommand.create({
+          code: organId,
+          policy: f.get('policy') as SignaturePolicy, // validated by the command
+          reason: f.get('reason') ?? '',
+          actor,
+        }),
+      ),
     );
+  }
+
+  /**
+   * An endpoint change from the console: session, CSRF token and role are checked, then `change`
+   * runs. A form the use case refuses (no reason, a policy that does not exist, an unknown
+   * endpoint: what a hand-made form can send) gets a 400 page saying why, not a server error.
+   */
+  private async endpointChange(
+    req: Request,
+    res: Response,
+    action: ConsoleAction,
+    change: (f: URLSearchParams, actor: string) => Promise<unknown>,
+  ): Promise<void> {
+    const f = await form(req);
+    const s = await this.session(req, res, true, f, action);
+    if (!s) return;
+    try {
+      await change(f, `console:${s.username}`);
+    } catch (error) {
+      if (!(error instanceof InvalidCommandError || error instanceof DomainRuleError)) throw error;
+      return void res
+        .status(400)
+        .type('html')
+        .send(page(langOf(req, res), '400', `<p class="error" id="refused">${esc(error.message)}</p>`, s));
+    }
     res.redirect(303, '/console/endpoints?done=1');
   }
 
