@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
@@ -71,7 +74,8 @@ describe('the REST bridge (/api/v1)', () => {
   });
 
   it('takes a package of several megabytes, with or without a Content-Length, and stores it intact', async () => {
-    const pkg = documentPackage(H20, [G22], { attachmentBytes: 3 * 1024 * 1024 });
+    // 5 MiB: spooled to a file from the start (announced) or once past 4 MiB (chunked); 2 MiB: in memory.
+    const pkg = documentPackage(H20, [G22, H41], { attachmentBytes: 5 * 1024 * 1024 });
     const signed = Buffer.from(await SigningPool.instance.sign(pkg.xml, await bus.trust.signing(H20)));
     const stored = async (busId: string) =>
       (
@@ -84,6 +88,14 @@ describe('the REST bridge (/api/v1)', () => {
     expect((await stored(busId)).equals(signed)).toBe(true);
     const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === busId), 'at G22');
     expect(Buffer.from(atG22.body).equals(signed)).toBe(true);
+    await waitFor(async () => {
+      const list = await inbox(token41, '?types=edoc&poller=a');
+      return list.some((i) => i.docId === busId) || null;
+    }, 'at H41');
+    const fetched = await api(`/inbox/${busId}`, token41);
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(signed)).toBe(true);
+    // The spool file is gone once the upload is decided.
+    expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
 
     // Chunked, no Content-Length: the pieces are joined as they come. The same package again is a
     // duplicate of the first (nothing stored twice); another one is stored whole.
@@ -106,6 +118,21 @@ describe('the REST bridge (/api/v1)', () => {
     const second = await chunked(otherSigned);
     expect(second.status).toBe(202);
     expect((await stored(((await second.json()) as { busId: string }).busId)).equals(otherSigned)).toBe(true);
+
+    // A spooled package changed after signing is refused like any other, and quarantined whole.
+    const tampered = Buffer.from(signed);
+    let letter = Math.floor(signed.length / 2); // inside the attachment's base64
+    while (!/[A-Za-z]/.test(String.fromCharCode(signed[letter]!))) letter++;
+    tampered[letter] = tampered[letter] === 0x41 ? 0x42 : 0x41;
+    const refused = await chunked(tampered);
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ code: 'SIG_INVALID' });
+    const [quarantined] = await bus.query<{ body: Buffer; sha256: Buffer }>(
+      `SELECT body, sha256 FROM quarantine WHERE reason_code = 'SIG_INVALID' ORDER BY received_at DESC LIMIT 1`,
+    );
+    expect(quarantined!.body.equals(tampered)).toBe(true);
+    expect(quarantined!.sha256.toString('hex')).toBe(createHash('sha256').update(tampered).digest('hex'));
+    expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
   });
 
   it('refuses a tampered package with 422 and the reason code', async () => {

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as soap from 'soap';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { waitFor } from '../support/infrastructure';
@@ -81,8 +83,9 @@ describe('the SOAP bridge (/soap/edoc)', () => {
   });
 
   it('sends, receives, fetches, acknowledges and tracks over SOAP, with a ministry on AMQP', async () => {
-    // Over 1 MiB of base64: the bus lifts the Package text out before node-soap parses the envelope.
-    const out = documentPackage(H56, [G22], { attachmentBytes: 2 * 1024 * 1024 });
+    // An envelope over 4 MiB is spooled to a file, and the Package text is decoded from it into the
+    // package's own spool file before node-soap parses what is left (see lifted-package.ts).
+    const out = documentPackage(H56, [G22], { attachmentBytes: 3.5 * 1024 * 1024 });
     const signed = await SigningPool.instance.sign(out.xml, await bus.trust.signing(H56));
     const sent = await h56.call('SendEdoc', {
       MessageType: 'edoc',
@@ -91,7 +94,8 @@ describe('the SOAP bridge (/soap/edoc)', () => {
     expect(sent).toMatchObject({ Outcome: 'accepted', DocumentId: out.documentId });
     const delivered = await waitFor(() => g22.documents.find((d) => d.busId === sent['DocId']), 'at G22');
     expect(Buffer.from(delivered.body).equals(Buffer.from(signed))).toBe(true);
-    // Decoded in place inside the envelope and written with COPY: stored byte for byte.
+    expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
+    // Decoded from the spooled envelope and written with COPY: stored byte for byte.
     const [kept] = await bus.query<{ body: Buffer }>(
       `SELECT body FROM package_content WHERE package_id = $1`,
       [sent['DocId']],

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   formatEdxmlTimestamp,
   writeStatusPackage,
@@ -166,6 +168,23 @@ describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
     const bytes = Buffer.from(fetched.data, 'base64');
     expect(bytes.length).toBeGreaterThan(8 * 1024 * 1024); // three pieces or more
     expect(bytes.equals(sent.bytes)).toBe(true);
+  });
+
+  it('takes a multipart upload of several megabytes (spooled to a file) to a ministry and a province, intact', async () => {
+    const pkg = documentPackage(H41, [G22, H14], { attachmentBytes: 5 * 1024 * 1024 });
+    const signed = await signedBy(H41, pkg.xml);
+    const r = await h41.sendEdoc(signed);
+    expect(r).toMatchObject({ status: 'OK', ErrorCode: '0' });
+    const busId = (r.data as { DocId: string }).DocId;
+    const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === busId), 'at G22');
+    expect(Buffer.from(atG22.body).equals(Buffer.from(signed))).toBe(true);
+    await waitFor(
+      async () => (await listed(h14, 'edoc', { pollerid: 'big' })).find((i) => i.docId === busId),
+      'at H14',
+    );
+    const atH14 = Buffer.from((await h14.call<string>('getEdoc', { docid: busId })).data, 'base64');
+    expect(atH14.equals(Buffer.from(signed))).toBe(true);
+    expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
   });
 
   it('serves the directory in both code forms', async () => {

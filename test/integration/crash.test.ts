@@ -47,7 +47,8 @@ describe('a bus killed right after it committed a document', () => {
       child.on('exit', (_code, signal) => resolve(signal)),
     );
 
-    const pkg = documentPackage(G22, [H41, H49]);
+    // Over 1 MiB: stored by COPY, and read back by COPY for the sweep, once for both copies.
+    const pkg = documentPackage(G22, [H41, H49], { attachmentBytes: 1536 * 1024 });
     const sent = await g22.client.send(pkg.xml);
     const signal = await Promise.race([exited, sleep(60_000).then(() => 'timeout' as const)]);
     if (signal === 'timeout') child.kill('SIGKILL');
@@ -90,7 +91,10 @@ describe('a bus killed right after it committed a document', () => {
     expect(
       await bus.query(`SELECT count(*)::int AS n FROM package WHERE document_id = $1`, [pkg.documentId]),
     ).toEqual([{ n: 1 }]);
-    for (const inbox of [h41, h49]) expect(inbox.documents.map((d) => d.busId)).toEqual([stored!.id]);
+    for (const inbox of [h41, h49]) {
+      expect(inbox.documents.map((d) => d.busId)).toEqual([stored!.id]);
+      expect(Buffer.from(inbox.documents[0]!.body).equals(sent.bytes)).toBe(true);
+    }
     const receipts = g22.receipts.filter((r) => r.correlationId === sent.messageId);
     expect(new Set(receipts.map((r) => `${r.outcome}:${r.busId}`))).toEqual(
       new Set([`accepted:${stored!.id}`]),

@@ -93,7 +93,10 @@ export class TestBus {
     const amqpUrl = new URL(services.amqpUrl);
     amqpUrl.pathname = `/${encodeURIComponent(vhost)}`;
     const config = loadConfig(
-      { BRIDGE_SECRETS_KEY_FILE: join(tmpdir(), `edoc-bridge-${suffix}.key`) },
+      {
+        BRIDGE_SECRETS_KEY_FILE: join(tmpdir(), `edoc-bridge-${suffix}.key`),
+        BRIDGE_SPOOL_DIR: join(tmpdir(), `edoc-spool-${suffix}`),
+      },
       {
         databaseUrl: dbUrl.toString(),
         amqpUrl: amqpUrl.toString(),
@@ -225,6 +228,7 @@ export class TestBus {
     await SigningPool.instance.close();
     await this.management.deleteVhost(this.vhost);
     rmSync(this.config.bridge.secretsKeyFile, { force: true });
+    rmSync(this.config.bridge.spoolDirectory, { recursive: true, force: true });
     const admin = new Client({ connectionString: testServices().databaseUrl });
     await admin.connect();
     try {

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
@@ -52,6 +55,29 @@ describe('signature verification agrees with xmlsec1 and xml-crypto', () => {
     if (['XSD_INVALID', 'XML_MALFORMED', 'EDXML_INVALID'].includes(r.refusal.code)) return 'not-a-package';
     throw new Error(`refused for another reason: ${r.refusal.code} ${r.refusal.details.join('; ')}`);
   }
+  /** The same package as a bridge hands over a large upload: in a spool file, read in pieces. */
+  async function inspectSpooled(xml: string) {
+    const bytes = Buffer.from(xml);
+    const spoolPath = join(mkdtempSync(join(tmpdir(), 'edoc-spool-')), 'package.xml');
+    writeFileSync(spoolPath, bytes);
+    try {
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      return await pool.inspect({
+        bytes: { spoolPath, length: bytes.length, sha256 },
+        declaredKind: 'edoc',
+        limits: DEFAULT_XML_LIMITS,
+      });
+    } finally {
+      rmSync(spoolPath);
+    }
+  }
+  const inMemory = (xml: string) =>
+    pool.inspect({ bytes: Buffer.from(xml), declaredKind: 'edoc', limits: DEFAULT_XML_LIMITS });
+  /** What a verdict depends on, to compare the spooled and the in-memory paths. */
+  const verdict = (r: Awaited<ReturnType<typeof inMemory>>) =>
+    r.ok
+      ? { ok: true, sha256: r.sha256, signature: r.signature.status, model: r.model }
+      : { ok: false, sha256: r.sha256, code: r.refusal.code };
   const xmlsec = (xml: string) =>
     xmlsecVerify(xml, trust.pki.trustAnchorsPem(), trust.pki.intermediatesPem()).ok;
   const xmlCrypto = (xml: string) => xmlCryptoVerify(xml, certPem);
@@ -188,6 +214,31 @@ describe('signature verification agrees with xmlsec1 and xml-crypto', () => {
       expect(r.ok && r.kind === 'edoc' && r.model.attachments.map((a) => [a.size, a.sha256])).toEqual([
         [ATTACHMENT, createHash('sha256').update(file).digest('hex')],
       ]);
+      expect(verdict(await inspectSpooled(xml))).toEqual(verdict(r));
+    });
+
+    it.each(cases)(
+      'decides a spooled package %s as the same one in memory, changed or not',
+      async (_l, make) => {
+        const xml = await make();
+        const changed = editAttachment(xml, (b) => b.replace(/[A-Za-z]/, (c) => (c === 'A' ? 'B' : 'A')));
+        const resigned = (await sdkSign(large())).replace('</edXML:Subject>', 'x</edXML:Subject>');
+        for (const x of [xml, changed, resigned])
+          expect(verdict(await inspectSpooled(x))).toEqual(verdict(await inMemory(x)));
+        expect(verdict(await inspectSpooled(changed)).ok).toBe(false);
+      },
+    );
+
+    it('reads a spooled package whole when a long base64 run is not an attachment text, and decides alike', async () => {
+      const run = 'QUJD'.repeat(200_000);
+      const xml = await sdkSign(large());
+      const variants = [
+        xml.replace('</edXML:Subject>', `${run}</edXML:Subject>`), // a long subject: refused by the signature
+        xml.replace(/(<edXML:ContentTransferEncoded[^>]*>)/, `<!--x>${run}<-->$1`), // a run in a comment
+        xml.replace(/<edXML:ContentTransferEncoded([^>]*)>/, `<edXML:ContentTransferEncoded$1><b>x</b>`), // mixed content
+      ];
+      for (const x of variants) expect(verdict(await inspectSpooled(x))).toEqual(verdict(await inMemory(x)));
+      expect(verdict(await inspectSpooled(variants[1]!)).ok).toBe(true);
     });
 
     it.each(cases)(

@@ -153,7 +153,9 @@ export class OutboxRelay extends OutboxDispatcher {
     }
     try {
       const queue = await this.ensureInbox(destination, m.record.lane ?? 'normal');
-      await this.publisher.publish('', queue, m.body, {
+      // A spooled package is read back only here, for a broker inbox: amqplib sends one buffer.
+      const body = typeof m.body === 'function' ? await m.body() : m.body;
+      await this.publisher.publish('', queue, body, {
         messageId: m.record.messageId,
         type: m.record.messageType,
         contentType: m.record.messageType === 'withdrawal' ? 'application/json' : 'application/xml',

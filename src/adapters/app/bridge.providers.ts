@@ -19,6 +19,7 @@ import type { BusConfig } from '../config/bus-config';
 import { PgBridgeCredentials, PgBridgeRefusals, PgReplayGuard } from '../postgres/pg-bridge-credentials';
 import { PgPullInbox, PULL_QUEUE_PREFIX } from '../postgres/pg-pull-inbox';
 import { SecretBox } from '../postgres/secret-box';
+import { UploadSpool } from '../spool/upload-spool';
 import { AmqpRuntime } from './amqp-runtime';
 
 /** Dead letters go back where they died: a broker queue, or a polling endpoint's pull inbox. */
@@ -55,6 +56,8 @@ export function bridgeProviders(config: BusConfig): Provider[] {
   // Opened on first use: an admin command that never touches a bridge secret needs no key file.
   const secretBox = () => (box ??= SecretBox.fromKeyFile(config.bridge.secretsKeyFile));
   return [
+    // Opened when a bridge is first built: folders left by dead bus processes are removed then.
+    { provide: UploadSpool, useFactory: () => UploadSpool.open(config.bridge.spoolDirectory) },
     {
       provide: BridgeSettings,
       useValue: new BridgeSettings(

@@ -184,6 +184,10 @@ export class EnvironmentVariables {
   @IsString()
   BRIDGE_SECRETS_KEY_FILE = '.edoc-bus/bridge-secrets.key';
 
+  /** Where bridges spool uploads from 4 MiB while they are checked and stored (one folder per process). */
+  @IsString()
+  BRIDGE_SPOOL_DIR = '.edoc-bus/spool';
+
   /** How far a bridge request's signed timestamp may be from the bus clock, either way. */
   @Type(() => Number)
   @IsInt()
@@ -253,6 +257,7 @@ export interface BusConfig {
   audit: { sealIntervalMs: number; checkpointIntervalMs: number };
   bridge: {
     secretsKeyFile: string;
+    spoolDirectory: string;
     clockSkewSeconds: number;
     timestampZoneMinutes: number;
     listingLeaseSeconds: number;
@@ -324,6 +329,7 @@ export function loadConfig(
     },
     bridge: {
       secretsKeyFile: vars.BRIDGE_SECRETS_KEY_FILE,
+      spoolDirectory: vars.BRIDGE_SPOOL_DIR,
       clockSkewSeconds: vars.BRIDGE_CLOCK_SKEW_SECONDS,
       timestampZoneMinutes: vars.BRIDGE_TIMESTAMP_ZONE_MINUTES,
       listingLeaseSeconds: vars.BRIDGE_LISTING_LEASE_SECONDS,

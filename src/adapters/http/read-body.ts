@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { rmSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { PackageBody } from '../../modules/shared/package-body';
+import { SPOOL_FROM_BYTES, type UploadSpool } from '../spool/upload-spool';
 import { joinPackage, packageBuffer } from '../../modules/shared/bytes';
 
 export interface Upload {
@@ -79,6 +82,90 @@ class KeptBytes {
     // More came than announced: join what was copied with the rest.
     return this.chunks.length === 0 ? copied : joinPackage([copied, ...this.chunks], this.length);
   }
+}
+
+/** A package as a bridge received it: in memory, or in a spool file when large. */
+export interface ReceivedPackage {
+  /** At most `maxBytes + 1` bytes, as in `Upload`. */
+  body: PackageBody;
+  truncated: boolean;
+  sha256: string;
+  totalBytes: number;
+}
+
+/**
+ * Reads a package upload. A small one is kept in memory (`readBody`); one announced as large, or
+ * growing large, goes to a spool file as it comes, with back-pressure on the client, so the bus
+ * holds a few chunks of it at a time whatever its size. The caller releases the spool file.
+ */
+export function receivePackage(
+  stream: Readable,
+  maxBytes: number,
+  expectedBytes: number | undefined,
+  spool: UploadSpool,
+): Promise<ReceivedPackage> {
+  return new Promise((resolve, reject) => {
+    const cap = maxBytes + 1;
+    const hash = createHash('sha256');
+    const small = new KeptBytes(
+      cap,
+      expectedBytes !== undefined && expectedBytes < SPOOL_FROM_BYTES ? expectedBytes : undefined,
+    );
+    let file: { path: string; stream: WriteStream } | null = null;
+    let kept = 0;
+    let total = 0;
+    let failed = false;
+    /** SHA-256 of the kept bytes, when they are fewer than all (an oversize upload). */
+    let keptSha256: string | null = null;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      if (file) {
+        file.stream.destroy();
+        rmSync(file.path, { force: true });
+      }
+      stream.resume();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const toFile = (chunk: Buffer) => {
+      if (!file) {
+        file = spool.create();
+        file.stream.on('error', fail);
+        if (kept > 0) file.stream.write(small.bytes());
+      }
+      if (!file.stream.write(chunk)) {
+        stream.pause();
+        file.stream.once('drain', () => stream.resume());
+      }
+    };
+    if (expectedBytes !== undefined && expectedBytes >= SPOOL_FROM_BYTES) toFile(Buffer.alloc(0));
+    stream.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      total += chunk.length;
+      const take = chunk.subarray(0, Math.max(0, cap - kept));
+      hash.update(take);
+      if (take.length > 0) {
+        if (file || kept + take.length >= SPOOL_FROM_BYTES) toFile(take);
+        else small.add(take);
+        kept += take.length;
+        if (kept === cap) keptSha256 = hash.copy().digest('hex');
+      }
+      if (take.length < chunk.length) hash.update(chunk.subarray(take.length));
+    });
+    stream.on('error', fail);
+    stream.on('end', () => {
+      const sha256 = hash.digest('hex');
+      const truncated = total > maxBytes;
+      if (!file) return resolve({ body: small.bytes(), truncated, sha256, totalBytes: total });
+      const { path, stream: out } = file;
+      out.end(() => {
+        if (failed) return;
+        // The spooled body's hash is of the kept bytes: the ones inspection and storing read.
+        const body = { spoolPath: path, length: kept, sha256: keptSha256 ?? sha256 };
+        resolve({ body, truncated, sha256, totalBytes: total });
+      });
+    });
+  });
 }
 
 /** The request's Content-Length, when it gives one. */

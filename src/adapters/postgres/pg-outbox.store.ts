@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
 import type { Lane, MessageType } from '../../modules/routing/submission.repository';
+import { COPIED_BODY_BYTES, readPackageContent } from './copy-package-content';
 import { Sql } from './sql';
 
 interface OutboxRow {
@@ -22,7 +23,7 @@ interface OutboxRow {
 export class PgOutboxStore {
   private readonly sql: Sql;
 
-  constructor(db: DataSource) {
+  constructor(private readonly db: DataSource) {
     this.sql = new Sql(db);
   }
 
@@ -40,13 +41,16 @@ export class PgOutboxStore {
     if (claimed.length === 0) return [];
     const packageIds = [...new Set(claimed.map((r) => r.package_id).filter((v): v is string => v !== null))];
     const receiptIds = [...new Set(claimed.map((r) => r.receipt_id).filter((v): v is string => v !== null))];
-    const bodies = new Map<string, Buffer>();
+    const bodies = new Map<string, PendingMessage['body']>();
     if (packageIds.length > 0) {
-      const rs = await this.sql.rows<{ id: string; body: Buffer }>(
-        `SELECT package_id AS id, body FROM package_content WHERE package_id = ANY($1::uuid[])`,
-        [packageIds],
+      // Large bodies are read by COPY when a copy to a broker inbox needs one, once per package
+      // for the whole batch (a broadcast): as a result column a 50 MB body costs 150 MB of hex text.
+      const rs = await this.sql.rows<{ id: string; body: Buffer | null }>(
+        `SELECT package_id AS id, CASE WHEN octet_length(body) < $2 THEN body END AS body
+           FROM package_content WHERE package_id = ANY($1::uuid[])`,
+        [packageIds, COPIED_BODY_BYTES],
       );
-      for (const r of rs) bodies.set(r.id, r.body);
+      for (const r of rs) bodies.set(r.id, r.body ?? this.lazyBody(r.id));
     }
     if (receiptIds.length > 0) {
       const rs = await this.sql.rows<{ id: string; body: Buffer }>(
@@ -70,6 +74,15 @@ export class PgOutboxStore {
       // claimDue counted this attempt already
       attempts: Math.max(0, row.attempts - 1),
     }));
+  }
+
+  private lazyBody(packageId: string): () => Promise<Uint8Array> {
+    let read: Promise<Uint8Array> | null = null;
+    return () =>
+      (read ??= readPackageContent(this.db, packageId).then((body) => {
+        if (!body) throw new Error(`package ${packageId} has no stored content`);
+        return body;
+      }));
   }
 
   async markPublished(ids: string[]): Promise<void> {

@@ -12,6 +12,7 @@ import {
 } from '../../modules/bridge/pull-inbox.repository';
 import type { PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
 import type { Lane } from '../../modules/routing/submission.repository';
+import { copyOutValue } from './copy-package-content';
 import { Sql } from './sql';
 
 /** Dead letters of a pull inbox are named after it, like the AMQP inboxes' queues. */
@@ -103,15 +104,19 @@ export class PgPullInbox extends PullInboxRepository {
     return { item: toItem(row), size, chunks: () => this.chunks(row.id, size) };
   }
 
-  /** Reads the body a slice at a time (bytea comes as hex text: a whole 50 MB body would cost 150 MB). */
+  /**
+   * Reads the body a slice at a time, each by a binary COPY (as a result column a bytea comes as
+   * hex text). A connection is held for one slice, not for the whole download to a slow client.
+   */
   private async *chunks(id: string, size: number): AsyncIterable<Uint8Array> {
+    if (!/^\d+$/.test(id)) throw new Error(`not a pull item id: ${id}`);
     for (let offset = 0; offset < size; offset += READ_CHUNK) {
-      const part = await this.sql.one<{ part: Buffer }>(
-        `SELECT substring(${BODY_OF} FROM $2::int FOR $3::int) AS part FROM pull_item p WHERE p.id = $1::bigint`,
-        [id, offset + 1, READ_CHUNK],
+      const part = await copyOutValue(
+        this.db,
+        `SELECT substring(${BODY_OF} FROM ${offset + 1} FOR ${READ_CHUNK}) FROM pull_item p WHERE p.id = ${id}`,
       );
       if (!part) throw new Error(`pull item ${id} vanished while it was read`);
-      yield part.part;
+      yield part;
     }
   }
 
@@ -202,7 +207,7 @@ export class PgPullInbox extends PullInboxRepository {
               r.messageId,
               r.packageId ?? null,
               r.receiptId ?? null,
-              r.packageId || r.receiptId ? null : Buffer.from(msg.body),
+              r.packageId || r.receiptId || typeof msg.body === 'function' ? null : Buffer.from(msg.body),
               JSON.stringify(r.headers),
               r.lane ?? 'normal',
               at,

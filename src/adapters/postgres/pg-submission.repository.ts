@@ -17,7 +17,8 @@ import {
   type TraceEventRecord,
   type TransportName,
 } from '../../modules/routing/submission.repository';
-import { COPIED_BODY_BYTES, copyPackageContent } from './copy-package-content';
+import { bodyBytes } from '../spool/file-ranges';
+import { copyPackageContent, isCopied, readPackageContent } from './copy-package-content';
 import { Sql } from './sql';
 import {
   describeCopy,
@@ -53,7 +54,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
   }
 
   async storeAcceptedDocument(r: AcceptedDocumentRecord): Promise<DocumentStoreResult> {
-    const large = r.body.length >= COPIED_BODY_BYTES;
+    const large = isCopied(r.body);
     if (!r.change && !large) return this.insertDocument(this.sql, r);
     return this.db.transaction(async (m) => {
       const sql = new Sql(m);
@@ -86,6 +87,8 @@ export class PgSubmissionRepository extends SubmissionRepository {
   }
 
   async storeAcceptedStatus(r: AcceptedStatusRecord): Promise<StoreResult> {
+    // A status package is a few KB; one spooled (a hostile size that still passed) is read whole.
+    const body = await bodyBytes(r.body);
     return this.db.transaction(async (m) => {
       const sql = new Sql(m);
       const current = await sql.one<{ state: CopyStatus['state']; change_state: CopyStatus['changeState'] }>(
@@ -117,7 +120,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
            ON CONFLICT (sender, sha256) WHERE kind = 'status' DO NOTHING
            RETURNING id
          ), content AS (
-           INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(r.body))} FROM p
+           INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(body))} FROM p
          ), copy AS (
            UPDATE delivery
               SET state = ${p.add(t.state)}, change_state = ${p.add(t.changeState)},
@@ -160,6 +163,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
     receipt: ReceiptRecord | null,
     outbox: OutboxRecord[],
   ): Promise<StoredOutbox[]> {
+    const storedBody = await bodyBytes(x.body, x.storedBytes);
     const p = new Params();
     const result = await this.sql.one<{ outbox: InsertedOutbox[] }>(
       `WITH q AS (
@@ -181,7 +185,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
            .join(
              ', ',
            )}, ${p.add(JSON.stringify(x.details))}::jsonb, decode(${p.add(x.sha256)}, 'hex'), ${p.add(x.size)},
-                 ${p.add(bufferView(x.body))}, ${p.add(x.bodyTruncated)})
+                 ${p.add(bufferView(storedBody))}, ${p.add(x.bodyTruncated)})
          RETURNING id
        ), p AS (SELECT 1 FROM q), ${receiptCte(p, receipt)}, ${outboxCte(p, this.leaseSeconds, outbox)}
        SELECT coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`,
@@ -247,7 +251,16 @@ export class PgSubmissionRepository extends SubmissionRepository {
     return row.kind === 'package' ? { kind: 'package', busId: row.id } : { kind: 'quarantine', id: row.id };
   }
 
-  /** With `copyBodyIn`, the statement leaves the body out and it is COPYed in that transaction. */
+  async readPackageBody(packageId: string): Promise<Uint8Array> {
+    const body = await readPackageContent(this.db, packageId);
+    if (!body) throw new Error(`package ${packageId} has no stored content`);
+    return body;
+  }
+
+  /**
+   * With `copyBodyIn`, the statement leaves the body out and it is COPYed in that transaction
+   * (always so for a spooled body, see `isCopied`; without it the body is in memory).
+   */
   private async insertDocument(
     sql: Sql,
     r: AcceptedDocumentRecord,
@@ -257,7 +270,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
     const content = copyBodyIn
       ? ''
       : `content AS (
-         INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(r.body))} FROM p
+         INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(r.body as Uint8Array))} FROM p
        ), `;
     const acceptedAt = p.add(r.acceptedAt);
     const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(

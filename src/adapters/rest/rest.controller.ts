@@ -24,7 +24,8 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import type { SubmissionOutcome } from '../../modules/routing/domain/submission-outcome';
 import { describeRefusal } from '../../modules/shared/reasons';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
-import { announcedLength, readBody } from '../http/read-body';
+import { announcedLength, readBody, receivePackage } from '../http/read-body';
+import { UploadSpool } from '../spool/upload-spool';
 import { writeChunks } from '../http/stream-chunks';
 import { OPENAPI } from './openapi';
 
@@ -46,6 +47,7 @@ export class RestController {
     private readonly listSent: ListSentDocuments,
     private readonly trace: GetDocumentTrace,
     private readonly listEndpoints: ListEndpoints,
+    private readonly spool: UploadSpool,
     @Inject(BUS_CONFIG) private readonly config: BusConfig,
   ) {}
 
@@ -154,16 +156,23 @@ export class RestController {
 
   private async send(req: Request, res: Response, kind: 'edoc' | 'status'): Promise<void> {
     const organId = await this.caller(req, `send:${kind}`);
-    const upload = await readBody(req, this.config.xmlLimits.maxBytes, announcedLength(req));
-    const result = await this.submit.execute({
-      transport: TRANSPORT,
-      organId,
-      claimedFrom: null,
-      messageType: kind,
-      upload,
-      signedFileHash: null,
-      remote: remoteOf(req),
-    });
+    const upload = await receivePackage(
+      req,
+      this.config.xmlLimits.maxBytes,
+      announcedLength(req),
+      this.spool,
+    );
+    const result = await this.submit
+      .execute({
+        transport: TRANSPORT,
+        organId,
+        claimedFrom: null,
+        messageType: kind,
+        upload,
+        signedFileHash: null,
+        remote: remoteOf(req),
+      })
+      .finally(() => this.spool.release(upload.body));
     if (!result.ok) throw new HttpException({ code: result.code, reason: result.reason }, 400);
     const [status, body] = submissionReply(result.outcome);
     res.status(status).json(body);

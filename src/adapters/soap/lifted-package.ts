@@ -1,5 +1,10 @@
 import type { Request } from 'express';
-import { DetachedTexts } from '../../modules/edoc/xml/detached-texts';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { DetachedTexts, type DetachedText } from '../../modules/edoc/xml/detached-texts';
+import type { PackageBody, SpooledPackage } from '../../modules/shared/package-body';
+import { FileRanges } from '../spool/file-ranges';
+import type { UploadSpool } from '../spool/upload-spool';
 
 /**
  * SendEdoc carries the package as base64 inside the envelope: 67 MB of text for a 50 MB package.
@@ -9,7 +14,11 @@ import { DetachedTexts } from '../../modules/edoc/xml/detached-texts';
  * node-soap parses a small envelope; the handler decodes the package from the received bytes.
  */
 const LIFTED = Symbol('lifted package');
-type LiftingRequest = Request & { [LIFTED]?: DetachedTexts };
+/** In memory: the envelope's detached texts; spooled: the token and the package's own spool file. */
+type Lifted = DetachedTexts | { token: string; body: SpooledPackage };
+/** The lifted package's spool file, kept after the handler takes it: removed when the call ends. */
+const SPOOLED = Symbol('spooled package');
+type LiftingRequest = Request & { [LIFTED]?: Lifted; [SPOOLED]?: SpooledPackage };
 
 /** Texts below this are left to node-soap: lifting only pays for large packages. */
 const LIFT_FROM_BYTES = 1024 * 1024;
@@ -31,15 +40,78 @@ export function liftPackage(req: Request, body: Buffer): Buffer {
  * the received body (base64 is longer than the bytes, so the package fits where its text was)
  * and then forgotten; else from the value node-soap parsed.
  */
-export function packageBytes(req: Request | undefined, value: string): Buffer {
+export function packageBytes(req: Request | undefined, value: string): PackageBody {
   const lifting = req as LiftingRequest | undefined;
-  const lifted = lifting?.[LIFTED]?.lookup(value);
-  if (lifted) {
+  const lifted = lifting?.[LIFTED];
+  if (lifted && !(lifted instanceof DetachedTexts)) {
+    if (lifted.token !== value) return Buffer.from(value, 'base64');
+    delete lifting[LIFTED];
+    return lifted.body;
+  }
+  const text = lifted?.lookup(value);
+  if (text) {
     delete lifting![LIFTED];
     // The received body is this request's own and nothing reads it after this.
-    return lifted.decodeInPlace();
+    return text.decodeInPlace();
   }
   return Buffer.from(value, 'base64');
+}
+
+/**
+ * The same for an envelope spooled to a file (a large upload): the Package text is decoded from
+ * the file into the package's own spool file, and node-soap gets the envelope without it. The
+ * caller removes both files when the call ends (`spooledFiles`). An envelope whose long base64
+ * text is anything but the Package (no client sends one) is read into memory and lifted there.
+ */
+export function liftSpooledPackage(req: Request, envelope: SpooledPackage, spool: UploadSpool): Buffer {
+  const source = FileRanges.open(envelope);
+  try {
+    const detached = DetachedTexts.detachRuns(source, LIFT_FROM_BYTES);
+    const skeleton = detached.bytes;
+    const [only, ...others] = detached.tokens;
+    const token = only && skeleton.toString('latin1', only.start, only.end);
+    const text = token ? detached.texts.lookup(token) : undefined;
+    if (!only || others.length > 0 || !text || !isPackageElementAt(skeleton, only.start)) {
+      const whole = Buffer.allocUnsafe(source.length);
+      let at = 0;
+      for (const piece of source.pieces(0, source.length)) at += piece.copy(whole, at);
+      return liftPackage(req, whole);
+    }
+    const body = writeDecoded(text, spool);
+    (req as LiftingRequest)[LIFTED] = { token: token!, body };
+    (req as LiftingRequest)[SPOOLED] = body;
+    return skeleton;
+  } finally {
+    source.close();
+  }
+}
+
+/** The spool file of the package lifted from this request, if any: to remove when the call ends. */
+export function liftedBody(req: Request): SpooledPackage | undefined {
+  return (req as LiftingRequest)[SPOOLED];
+}
+
+function writeDecoded(text: DetachedText, spool: UploadSpool): SpooledPackage {
+  const path = spool.path();
+  const fd = openSync(path, 'wx', 0o600);
+  const hash = createHash('sha256');
+  let length = 0;
+  try {
+    for (const piece of text.decodedPieces()) {
+      hash.update(piece);
+      for (let at = 0; at < piece.length;) at += writeSync(fd, piece, at, piece.length - at);
+      length += piece.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { spoolPath: path, length, sha256: hash.digest('hex') };
+}
+
+/** Whether the text at `start` is the content of a `<Package>` or `<prefix:Package>` start tag. */
+function isPackageElementAt(body: Buffer, start: number): boolean {
+  const head = body.toString('latin1', Math.max(0, start - 200), start);
+  return /<(?:[A-Za-z_][\w.-]*:)?Package>$/.test(head);
 }
 
 /** The text of the first element named Package (any prefix), when it is large and alone in it. */

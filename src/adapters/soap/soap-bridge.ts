@@ -17,7 +17,10 @@ import { RecordUnreadableCall } from '../../modules/bridge/use-cases/record-unre
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { describeRefusal } from '../../modules/shared/reasons';
 import type { BusConfig } from '../config/bus-config';
-import { announcedLength, readBody } from '../http/read-body';
+import { announcedLength, receivePackage } from '../http/read-body';
+import { UploadSpool } from '../spool/upload-spool';
+import { isSpooled } from '../../modules/shared/package-body';
+import { bufferView } from '../../modules/shared/bytes';
 import { writeChunks } from '../http/stream-chunks';
 import {
   AXIS_ERROR,
@@ -26,7 +29,7 @@ import {
   type AxisErrorCode,
 } from '../vdxp-http/axis-reply';
 import { agencyRow } from '../vdxp-http/axis-mapping';
-import { liftPackage, packageBytes } from './lifted-package';
+import { liftedBody, liftPackage, liftSpooledPackage, packageBytes } from './lifted-package';
 
 export const SOAP_PATH = '/soap/edoc';
 const WSDL_FILE = resolve(__dirname, '../../../schemas/soap/edoc.wsdl');
@@ -90,6 +93,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
   const listSent = get(ListSentDocuments);
   const listEndpoints = get(ListEndpoints);
   const recordUnreadable = get(RecordUnreadableCall);
+  const spool = get(UploadSpool);
   const unreadable = (reason: string, remote: string | null) =>
     recordUnreadable
       .execute({ transport: TRANSPORT, reason, remote })
@@ -103,16 +107,26 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding !== 'identity')
       return void res.status(415).end('compressed SOAP bodies are not accepted');
-    readBody(req, maxBody, announcedLength(req)).then(
+    receivePackage(req, maxBody, announcedLength(req), spool).then(
       (body) => {
+        // Whatever happens to the call (refused credentials, a fault, a lost client), its spool
+        // files go when it ends: the envelope's at once, the lifted package's after the reply.
+        res.on('close', () => spool.release(liftedBody(req)));
         if (body.truncated) {
+          spool.release(body.body);
           void unreadable(`body over ${maxBody} bytes`, req.socket.remoteAddress ?? null);
           return void res
             .status(413)
             .type('text/xml')
             .end(soapFaultXml(`${AXIS_ERROR.badFile} TOO_LARGE: over ${maxBody} bytes`));
         }
-        (req as Request & { body: Buffer }).body = liftPackage(req, body.bytes);
+        try {
+          (req as Request & { body: Buffer }).body = isSpooled(body.body)
+            ? liftSpooledPackage(req, body.body, spool)
+            : liftPackage(req, bufferView(body.body));
+        } finally {
+          spool.release(body.body);
+        }
         streamPackageOnEnd(req as SoapRequest, res, logger);
         next();
       },
@@ -169,7 +183,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
             organId,
             claimedFrom: null,
             messageType: text(args['MessageType']),
-            upload: { bytes: packageBytes(req, text(args['Package']) ?? ''), sha256: null },
+            upload: { body: packageBytes(req, text(args['Package']) ?? ''), sha256: null },
             signedFileHash: null,
             remote: req?.socket.remoteAddress ?? null,
           });
@@ -318,7 +332,7 @@ function streamPackageOnEnd(req: SoapRequest, res: Response, logger: Logger): vo
     const tail = Buffer.from(envelope.slice(at + pending.token.length), 'utf8');
     res.setHeader('content-length', String(head.length + 4 * Math.ceil(pending.size / 3) + tail.length));
     res.write(head);
-    void writeChunks(res, pending.chunks(), (c) => c.toString('base64')).then((whole) => {
+    void writeChunks(res, pending.chunks(), 'base64').then((whole) => {
       if (whole) end(tail);
       else logger.warn('GetEdoc: the package could not be read to the end; the transfer was broken off');
     });

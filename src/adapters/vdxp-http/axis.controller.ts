@@ -27,6 +27,7 @@ import { pullTypesNamed } from '../../modules/bridge/pull-inbox.repository';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { readUpload } from '../http/multipart-upload';
+import { UploadSpool } from '../spool/upload-spool';
 import { writeChunks } from '../http/stream-chunks';
 import { agencyRow, receivedRow, sentRows, sendReply } from './axis-mapping';
 import { AXIS_ERROR, axisCodeForBridgeRefusal, fail, ok, type AxisReply } from './axis-reply';
@@ -68,6 +69,7 @@ export class AxisController {
     private readonly listSent: ListSentDocuments,
     private readonly listEndpoints: ListEndpoints,
     private readonly countItems: CountPullItems,
+    private readonly spool: UploadSpool,
     @Inject(BUS_CONFIG) private readonly config: BusConfig,
   ) {}
 
@@ -82,22 +84,24 @@ export class AxisController {
     const p = caller.parameters;
     let upload: SubmitFromBridgeCommand['upload'];
     try {
-      const read = await readUpload(req, 'file_doc', this.config.xmlLimits.maxBytes);
+      const read = await readUpload(req, 'file_doc', this.config.xmlLimits.maxBytes, this.spool);
       upload = read ?? { problem: 'the package goes in the multipart part file_doc' };
     } catch (error) {
       upload = {
         problem: `not a multipart upload: ${error instanceof Error ? error.message : String(error)}`,
       };
     }
-    const result = await this.submit.execute({
-      transport: TRANSPORT,
-      organId: caller.organId,
-      claimedFrom: p['from'] ?? null,
-      messageType: p['messagetype'] ?? null,
-      upload,
-      signedFileHash: p['hash-file'] ?? null,
-      remote: remoteOf(req),
-    });
+    const result = await this.submit
+      .execute({
+        transport: TRANSPORT,
+        organId: caller.organId,
+        claimedFrom: p['from'] ?? null,
+        messageType: p['messagetype'] ?? null,
+        upload,
+        signedFileHash: p['hash-file'] ?? null,
+        remote: remoteOf(req),
+      })
+      .finally(() => this.spool.release('body' in upload ? upload.body : undefined));
     if (!result.ok) return void res.json(fail(axisCodeForBridgeRefusal(result.code), result.reason));
     res.json(sendReply(result.outcome));
   }
@@ -133,7 +137,7 @@ export class AxisController {
       `{"status":"OK","ErrorCode":"0","ErrorDesc":"","docId":${JSON.stringify(docId)},"messageType":"${found.item.messageType}","data":"`,
     );
     // Pieces are multiples of 3 bytes: their base64 joins into the base64 of the whole.
-    if (await writeChunks(res, found.chunks(), (c) => c.toString('base64'))) res.end('"}');
+    if (await writeChunks(res, found.chunks(), 'base64')) res.end('"}');
   }
 
   /** The SDK's counters: how many documents (or statuses) wait; nothing is reserved. */

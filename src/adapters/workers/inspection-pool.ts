@@ -6,6 +6,7 @@ import {
   type InspectionResult,
 } from '../../modules/edoc/inspection/inspection';
 import { isShared } from '../../modules/shared/bytes';
+import { isSpooled } from '../../modules/shared/package-body';
 import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 
 /**
@@ -34,8 +35,8 @@ export class InspectionPool extends PackageInspection {
   }
 
   async inspect(request: InspectionRequest): Promise<InspectionResult> {
-    // A large upload is already in shared memory: the worker reads it in place.
-    if (isShared(request.bytes)) return this.pool.run(request);
+    // A large upload is in a spool file or already in shared memory: the worker reads it there.
+    if (isSpooled(request.bytes) || isShared(request.bytes)) return this.pool.run(request);
     // A Buffer from the AMQP client is usually a view into a much larger socket buffer, and
     // posting a view to a worker clones the WHOLE underlying ArrayBuffer. Copy exactly the
     // package into its own buffer and transfer it: one copy of the package, no more.

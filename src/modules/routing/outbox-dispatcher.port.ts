@@ -2,7 +2,8 @@ import type { StoredOutbox } from './submission.repository';
 
 /** A committed outbox row with its body, ready to publish. */
 export interface PendingMessage extends StoredOutbox {
-  body: Uint8Array;
+  /** A function when the body is read only if needed (a spooled package going to a broker inbox). */
+  body: Uint8Array | (() => Promise<Uint8Array>);
   /** Earlier failed publishes of this row (the relay backs off by it). */
   attempts?: number;
 }

@@ -1,5 +1,6 @@
 import type { CopyStatus, Transition } from '../receipts/domain/delivery-lifecycle';
 import type { ReceiptOutcome } from '../receipts/domain/bus-receipt';
+import type { PackageBody } from '../shared/package-body';
 import type { ReasonCode } from '../shared/reasons';
 import type { SignatureRecord } from '../trust/signature-record';
 
@@ -66,7 +67,8 @@ interface PackageFacts {
   transportMessageId: string | null;
   receivedAt: Date;
   acceptedAt: Date;
-  body: Uint8Array;
+  /** The package: in memory, or spooled (the store reads it from the file a piece at a time). */
+  body: PackageBody;
   /** What the bus established about the package's signature (signer, evidence, policy flags). */
   signature: SignatureRecord;
 }
@@ -130,8 +132,9 @@ export interface QuarantineRecord {
   details: string[];
   sha256: string;
   size: number;
-  /** The package, cut at the configured cap (a hostile package must not fill the disk). */
-  body: Uint8Array;
+  /** The package; only its first `storedBytes` are kept (a hostile package must not fill the disk). */
+  body: PackageBody;
+  storedBytes: number;
   bodyTruncated: boolean;
 }
 
@@ -203,4 +206,6 @@ export abstract class SubmissionRepository {
     sender: string,
     transportMessageId: string,
   ): Promise<{ kind: 'package'; busId: string } | { kind: 'quarantine'; id: string } | null>;
+  /** A stored package's bytes, for a copy to a broker inbox when the upload was spooled, not held. */
+  abstract readPackageBody(packageId: string): Promise<Uint8Array>;
 }

@@ -5,6 +5,7 @@ import type { SubmissionOutcome } from '../../routing/domain/submission-outcome'
 import type { TransportName } from '../../routing/submission.repository';
 import { SubmitPackage } from '../../routing/use-cases/submit-package/submit-package.use-case';
 import { Clock } from '../../shared/clock';
+import type { PackageBody } from '../../shared/package-body';
 import { BridgeRefusals } from '../bridge-credentials.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
 
@@ -17,7 +18,7 @@ export interface SubmitFromBridgeCommand {
   /** `edoc` or `status` as the call says (anything else is refused); `null`: a document. */
   messageType: string | null;
   /** The package as it arrived (with its SHA-256 hex, if the transport hashed it), or why there is none. */
-  upload: { bytes: Uint8Array; sha256: string | null } | { problem: string };
+  upload: { body: PackageBody; sha256: string | null } | { problem: string };
   /** SHA-256 hex of the uploaded bytes as the client signed it (axis `hash-file`), if any. */
   signedFileHash: string | null;
   remote: string | null;
@@ -70,7 +71,7 @@ export class SubmitFromBridge {
           `from ${command.claimedFrom} is not the authenticated ${command.organId}`,
         );
     }
-    const { bytes, sha256 } = command.upload;
+    const { body, sha256 } = command.upload;
     if (command.signedFileHash !== null && command.signedFileHash.toLowerCase() !== sha256)
       return refuse('BAD_REQUEST', 'the uploaded file is not the one whose hash-file was signed');
     const outcome = await this.submit.execute({
@@ -79,7 +80,7 @@ export class SubmitFromBridge {
       declaredKind: kind,
       transportMessageId: null,
       possiblyRedelivered: false,
-      body: bytes,
+      body,
       receivedAt: now,
     });
     return { ok: true, outcome };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { bufferView } from '../../shared/bytes';
+import { bufferView, packageBuffer } from '../../shared/bytes';
+import { isSpooled, type ByteRanges, type SpooledPackage } from '../../shared/package-body';
 import { refusal, type Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../domain/namespaces';
@@ -14,8 +15,21 @@ import { formatSchemaProblems, SchemaValidator } from '../validation/schema-vali
 import { DetachedTexts } from '../xml/detached-texts';
 import { Dom } from '../xml/dom';
 import { loadLibxml2, safeParseOptions, type Libxml2, type XmlDocument } from '../xml/libxml2';
-import { isRefusal, prescanXml } from '../xml/prescan';
-import type { InspectionRequest, InspectionResult, PackageKind, RefusedInspection } from './inspection';
+import { isRefusal, LARGE_TEXT_BYTES, prescanXml } from '../xml/prescan';
+import type {
+  InspectionFacts,
+  InspectionRequest,
+  InspectionResult,
+  PackageKind,
+  RefusedInspection,
+} from './inspection';
+
+/** Opens a spooled package for ranged reads; closed when its inspection ends. */
+export type OpenSpooled = (spooled: SpooledPackage) => ByteRanges & { close(): void };
+
+const cannotOpen: OpenSpooled = () => {
+  throw new Error('this inspector was given no way to read spooled packages');
+};
 
 /** Every PDF signature dictionary has one (see trust/pdf/pdf-signatures.ts). */
 const PDF_SIGNATURE_MARK = Buffer.from('/ByteRange');
@@ -45,6 +59,7 @@ export class EdxmlInspector {
     private readonly lx: typeof Libxml2,
     private readonly schemas: SchemaValidator,
     trust: TrustMaterial,
+    private readonly openSpooled: OpenSpooled,
   ) {
     this.dom = new Dom(lx);
     this.parseOptions = safeParseOptions(lx);
@@ -53,37 +68,80 @@ export class EdxmlInspector {
     this.pdfs = new PdfSignatureChecker(chains);
   }
 
-  static async create(trust: TrustMaterial): Promise<EdxmlInspector> {
+  /** `openSpooled`: how this thread reads a spool file (the worker gives it; tests may not need it). */
+  static async create(trust: TrustMaterial, openSpooled: OpenSpooled = cannotOpen): Promise<EdxmlInspector> {
     const lx = await loadLibxml2();
-    return new EdxmlInspector(lx, new SchemaValidator(lx), trust);
+    return new EdxmlInspector(lx, new SchemaValidator(lx), trust, openSpooled);
   }
 
   async inspect(request: InspectionRequest): Promise<InspectionResult> {
-    const bytes = request.bytes;
+    const body = request.bytes;
+    if (!isSpooled(body)) return this.inspectInMemory(request, bufferView(body));
+    const source = this.openSpooled(body);
+    try {
+      return await this.inspectSpooled(request, source);
+    } finally {
+      source.close();
+    }
+  }
+
+  private async inspectInMemory(request: InspectionRequest, bytes: Buffer): Promise<InspectionResult> {
     const facts = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+    const scan = prescanXml(bytes, request.limits);
+    if (isRefusal(scan)) return refused(facts, scan);
+
+    // Large attachments are parsed as tokens and read from `bytes` when needed: the parser's
+    // (WebAssembly, never shrinking) memory then stays near the size of the header, not the package.
+    const detached = DetachedTexts.detach(bytes, scan.largeTexts);
+    return this.inspectDetached(request, facts, detached.bytes, detached.texts);
+  }
+
+  /**
+   * A spooled package is read a megabyte at a time: its long base64 runs stay in the file and the
+   * rest (the header, the signature, small attachments) is all that is held. Where a run turns out
+   * not to be a whole attachment text (only a hand-made package does that), the package is read
+   * whole and takes the ordinary path, so both paths decide alike.
+   */
+  private async inspectSpooled(request: InspectionRequest, source: ByteRanges): Promise<InspectionResult> {
+    const hash = createHash('sha256');
+    for (const piece of source.pieces(0, source.length)) hash.update(piece);
+    const facts = { sha256: hash.digest('hex'), size: source.length };
+    if (source.length > request.limits.maxBytes) {
+      return refused(
+        facts,
+        refusal('TOO_LARGE', `${source.length} bytes > limit ${request.limits.maxBytes}`),
+      );
+    }
+    const detached = DetachedTexts.detachRuns(source, LARGE_TEXT_BYTES);
+    // Every non-empty attachment text of the skeleton, to find each token in one.
+    const scan = prescanXml(detached.bytes, request.limits, 1);
+    if (isRefusal(scan)) return refused(facts, scan);
+    const attachmentTexts = new Set(scan.largeTexts.map((t) => `${t.start}:${t.end}`));
+    if (detached.tokens.every((t) => attachmentTexts.has(`${t.start}:${t.end}`))) {
+      return this.inspectDetached(request, facts, detached.bytes, detached.texts);
+    }
+    const whole = packageBuffer(source.length);
+    let at = 0;
+    for (const piece of source.pieces(0, source.length)) at += piece.copy(whole, at);
+    return this.inspectInMemory(request, whole);
+  }
+
+  /** Everything after the prescan: parse, kind, XSD, signature, model (`bytes` with tokens in place of `texts`). */
+  private async inspectDetached(
+    request: InspectionRequest,
+    facts: InspectionFacts,
+    bytes: Buffer,
+    texts: DetachedTexts,
+  ): Promise<InspectionResult> {
     const refuse = (
       r: Refusal,
       kind: PackageKind | null = null,
       claimedSender: string | null = null,
       documentId: string | null = null,
-    ): RefusedInspection => ({
-      ...facts,
-      ok: false,
-      refusal: r,
-      kind,
-      claimedSender,
-      documentId,
-    });
+    ): RefusedInspection => refused(facts, r, kind, claimedSender, documentId);
+    const dom = this.dom.withDetached(texts);
 
-    const scan = prescanXml(bytes, request.limits);
-    if (isRefusal(scan)) return refuse(scan);
-
-    // Large attachments are parsed as tokens and read from `bytes` when needed: the parser's
-    // (WebAssembly, never shrinking) memory then stays near the size of the header, not the package.
-    const detached = DetachedTexts.detach(bufferView(bytes), scan.largeTexts);
-    const dom = this.dom.withDetached(detached.texts);
-
-    const parsed = this.parse(detached.bytes);
+    const parsed = this.parse(bytes);
     if ('refusal' in parsed) return refuse(parsed.refusal);
     const { doc, warnings } = parsed;
     try {
@@ -119,7 +177,7 @@ export class EdxmlInspector {
 
       // The signature is checked before the model is read: a package changed after signing is
       // SIG_INVALID, whatever else is wrong with it. (This removes the Signature from `doc`.)
-      const signature = await this.signatures.verify(doc, new Date(), detached.texts);
+      const signature = await this.signatures.verify(doc, new Date(), texts);
       if (signature.status === 'refused') return refuse(signature.refusal, kind, this.claimedSender(doc));
 
       const read =
@@ -226,6 +284,16 @@ export class EdxmlInspector {
     const organId = from && this.dom.text(this.dom.child(from, 'OrganId'));
     return organId ? organId.slice(0, 64) : null;
   }
+}
+
+function refused(
+  facts: InspectionFacts,
+  r: Refusal,
+  kind: PackageKind | null = null,
+  claimedSender: string | null = null,
+  documentId: string | null = null,
+): RefusedInspection {
+  return { ...facts, ok: false, refusal: r, kind, claimedSender, documentId };
 }
 
 function documentIdOf(model: EdocPackage | StatusPackage): string | null {

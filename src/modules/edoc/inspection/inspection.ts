@@ -1,3 +1,4 @@
+import type { PackageBody } from '../../shared/package-body';
 import type { Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
 import type { StatusPackage } from '../domain/status-package';
@@ -11,7 +12,7 @@ export type InspectedSignature = Exclude<XmlSignatureOutcome, { status: 'refused
 export type PackageKind = 'edoc' | 'status';
 
 export interface InspectionRequest {
-  bytes: Uint8Array;
+  bytes: PackageBody;
   /** What the transport says it is (AMQP `type`, bridge `messagetype`); `null` to detect. */
   declaredKind: PackageKind | null;
   limits: XmlLimits;
@@ -19,7 +20,7 @@ export interface InspectionRequest {
   includeAttachmentContent?: boolean;
 }
 
-interface InspectionFacts {
+export interface InspectionFacts {
   /** SHA-256 (hex) of the package bytes exactly as received. */
   sha256: string;
   size: number;

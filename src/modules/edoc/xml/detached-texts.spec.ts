@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import type { ByteRanges } from '../../shared/package-body';
 import { DetachedTexts } from './detached-texts';
 import type { TextRange } from './prescan';
 
@@ -106,5 +107,53 @@ describe('detached attachment texts', () => {
   ])('keeps a text with %s in the DOM', (_label, text) => {
     const x = `<r><T>${text}</T></r>`;
     expect(DetachedTexts.detach(Buffer.from(x), rangesIn(x)).texts.size).toBe(0);
+  });
+});
+
+describe('detached texts of a package read a range at a time (a spool file)', () => {
+  /** The package in pieces of `size` bytes, so every seam (CR|LF, padding, `>`|text) is crossed. */
+  const inPieces = (bytes: Buffer, size: number): ByteRanges => ({
+    length: bytes.length,
+    memory: null,
+    *pieces(start: number, end: number) {
+      for (let at = start; at < end; at += size)
+        yield Buffer.from(bytes.subarray(at, Math.min(end, at + size)));
+    },
+  });
+  const file = randomBytes(300_001);
+  const wrapped = file.toString('base64').replace(/.{76}/g, '$&\r\n');
+  const xml =
+    `<r><T>${wrapped}</T><T>QUJD</T><!-- ${'QUJD'.repeat(40_000)} -->` +
+    `<T>${'A'.repeat(200_000)}=</T><U a="b">${file.toString('base64')}</U></r>`;
+  const source = Buffer.from(xml);
+
+  it.each([7, 4096, 1 << 20])('finds the same texts in pieces of %i bytes as in memory', (size) => {
+    const { bytes, texts, tokens } = DetachedTexts.detachRuns(inPieces(source, size), 100_000);
+    // The first attachment and the <U> text; not the short one, the comment, nor the bad padding.
+    expect(texts.size).toBe(2);
+    expect(tokens).toHaveLength(2);
+    const skeleton = bytes.toString('latin1');
+    const tokenTexts = tokens.map((t) => skeleton.slice(t.start, t.end));
+    expect(skeleton.replace(/EdocBusDetached\w+/g, 'TOKEN')).toBe(
+      `<r><T>TOKEN</T><T>QUJD</T><!-- ${'QUJD'.repeat(40_000)} --><T>${'A'.repeat(200_000)}=</T><U a="b">TOKEN</U></r>`,
+    );
+    const first = texts.lookup(tokenTexts[0]!)!;
+    expect(first.text()).toBe(wrapped.replace(/\r\n/g, '\n'));
+    expect(first.length).toBe(wrapped.replace(/\r\n/g, '\n').length);
+    expect(first.decode().equals(file)).toBe(true);
+    expect(first.decodedHead(12).equals(file.subarray(0, 12))).toBe(true);
+    expect(texts.lookup(tokenTexts[1]!)!.decode().equals(file)).toBe(true);
+    const sink: Buffer[] = [];
+    const hash = { update: (piece: Uint8Array) => sink.push(Buffer.from(piece)) };
+    const write = texts.hashSink(hash as unknown as Hash);
+    for (let at = 0; at < bytes.length; at += 1000) write.write(bytes.subarray(at, at + 1000));
+    write.end();
+    expect(Buffer.concat(sink).toString('latin1')).toBe(xml.replace(/\r\n/g, '\n'));
+  });
+
+  it('decodes in place only a text in memory', () => {
+    const { texts, tokens, bytes } = DetachedTexts.detachRuns(inPieces(source, 4096), 100_000);
+    const token = bytes.toString('latin1', tokens[0]!.start, tokens[0]!.end);
+    expect(() => texts.lookup(token)!.decodeInPlace()).toThrow(/in memory/);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes, type Hash } from 'node:crypto';
 import type { TextRange } from './prescan';
 import { packageBuffer } from '../../shared/bytes';
+import { memoryRanges, type ByteRanges } from '../../shared/package-body';
 
 /**
  * Large attachments kept out of the parser. A 46 MB package is almost all one base64 text; parsed
@@ -33,8 +34,9 @@ export class DetachedTexts {
    * Returns the bytes unchanged (and NONE) when nothing is eligible.
    */
   static detach(bytes: Buffer, ranges: readonly TextRange[]): { bytes: Buffer; texts: DetachedTexts } {
+    const source = memoryRanges(bytes);
     const eligible = ranges
-      .map((range) => ({ range, shape: base64Shape(bytes, range) }))
+      .map((range) => ({ range, shape: base64Shape(source, range) }))
       .filter((r): r is { range: TextRange; shape: Base64Shape } => r.shape !== null);
     if (eligible.length === 0) return { bytes, texts: DetachedTexts.NONE };
 
@@ -44,12 +46,58 @@ export class DetachedTexts {
     let at = 0;
     eligible.forEach(({ range, shape }, index) => {
       const token = tokenOf(prefix, index);
-      byToken.set(token, new DetachedText(bytes, range, shape));
+      byToken.set(token, new DetachedText(source, range, shape));
       pieces.push(bytes.subarray(at, range.start), Buffer.from(token, 'latin1'));
       at = range.end;
     });
     pieces.push(bytes.subarray(at));
     return { bytes: Buffer.concat(pieces), texts: new DetachedTexts(Buffer.from(prefix, 'latin1'), byToken) };
+  }
+
+  /**
+   * The same for a package read a range at a time (a spool file): every run of at least
+   * `minBytes` base64 characters between a `>` and a `<` that is pure base64Binary is replaced by
+   * a token, and only the rest is read into memory. Unlike `detach`, this does not know which
+   * element a run belongs to: the caller checks (with the prescan of the result) that every
+   * token stands alone in a ContentTransferEncoded element, and reads the package whole if not.
+   */
+  static detachRuns(
+    source: ByteRanges,
+    minBytes: number,
+  ): { bytes: Buffer; texts: DetachedTexts; tokens: TextRange[] } {
+    const eligible = longRuns(source, minBytes)
+      .map((range) => ({ range, shape: base64Shape(source, range) }))
+      .filter((r): r is { range: TextRange; shape: Base64Shape } => r.shape !== null);
+    const detachedBytes = eligible.reduce((n, { range }) => n + range.end - range.start, 0);
+    const out = Buffer.allocUnsafe(source.length - detachedBytes + eligible.length * TOKEN_LENGTH);
+    for (;;) {
+      const prefix = `EdocBusDetached${randomBytes(12).toString('hex')}`;
+      const byToken = new Map<string, DetachedText>();
+      const tokens: TextRange[] = [];
+      let n = 0;
+      let at = 0;
+      const copyUpTo = (end: number) => {
+        for (const piece of source.pieces(at, end)) n += piece.copy(out, n);
+        at = end;
+      };
+      eligible.forEach(({ range, shape }, index) => {
+        copyUpTo(range.start);
+        const token = tokenOf(prefix, index);
+        byToken.set(token, new DetachedText(source, range, shape));
+        tokens.push({ start: n, end: n + TOKEN_LENGTH });
+        n += out.write(token, n, 'latin1');
+        at = range.end;
+      });
+      copyUpTo(source.length);
+      // Tokens cannot collide with the package's own text: try another prefix if it occurs there.
+      if (occurrences(out, prefix) === eligible.length) {
+        const texts =
+          eligible.length === 0
+            ? DetachedTexts.NONE
+            : new DetachedTexts(Buffer.from(prefix, 'latin1'), byToken);
+        return { bytes: out, texts, tokens };
+      }
+    }
   }
 
   get size(): number {
@@ -107,10 +155,10 @@ export class DetachedTexts {
   }
 }
 
-/** One attachment text, read from the received bytes on demand. */
+/** One attachment text, read from the received bytes (in memory or in a spool file) on demand. */
 export class DetachedText {
   constructor(
-    private readonly source: Buffer,
+    private readonly source: ByteRanges,
     private readonly range: TextRange,
     private readonly shape: Base64Shape,
   ) {}
@@ -132,20 +180,26 @@ export class DetachedText {
   *canonicalPieces(): Generator<Buffer> {
     const { start, end } = this.range;
     if (!this.shape.hasCarriageReturn) {
-      yield this.source.subarray(start, end);
+      yield* this.source.pieces(start, end);
       return;
     }
     const out = Buffer.allocUnsafe(Math.min(PIECE_BYTES, end - start));
     let n = 0;
-    for (let i = start; i < end; i++) {
-      const c = this.source[i]!;
-      if (c === CR) {
-        if (i + 1 < end && this.source[i + 1] === LF) continue;
-        out[n++] = LF;
-      } else out[n++] = c;
-      if (n === out.length) {
-        yield out;
-        n = 0;
+    // A CR was just written as LF: an LF right after it is the same line end.
+    let afterCr = false;
+    for (const piece of this.source.pieces(start, end)) {
+      for (let i = 0; i < piece.length; i++) {
+        const c = piece[i]!;
+        if (c === LF && afterCr) {
+          afterCr = false;
+          continue;
+        }
+        afterCr = c === CR;
+        out[n++] = afterCr ? LF : c;
+        if (n === out.length) {
+          yield out;
+          n = 0;
+        }
       }
     }
     if (n > 0) yield out.subarray(0, n);
@@ -163,9 +217,10 @@ export class DetachedText {
     let n = 0;
     let quad = 0;
     let letters = 0;
-    for (let i = this.range.start; i < this.range.end; i++) {
-      const v = SEXTET[this.source[i]!]!;
-      if (v < 64) {
+    for (const piece of this.source.pieces(this.range.start, this.range.end)) {
+      for (let i = 0; i < piece.length; i++) {
+        const v = SEXTET[piece[i]!]!;
+        if (v >= 64) continue; // whitespace; padding only ends the text
         quad = (quad << 6) | v;
         if (++letters === 4) {
           out[n] = quad >>> 16;
@@ -179,7 +234,7 @@ export class DetachedText {
             n = 0;
           }
         }
-      } else if (v === SEXTET_PAD) break;
+      }
     }
     // One or two '=' end the text: the last 12 or 18 bits hold one or two bytes.
     if (letters === 2) out[n++] = (quad >>> 4) & 0xff;
@@ -194,9 +249,11 @@ export class DetachedText {
   decodedHead(bytes: number): Buffer {
     const wanted = Math.ceil(bytes / 3) * 4;
     const chars: number[] = [];
-    for (let i = this.range.start; i < this.range.end && chars.length < wanted; i++) {
-      const c = this.source[i]!;
-      if (CLASS[c] !== WHITESPACE) chars.push(c);
+    for (const piece of this.source.pieces(this.range.start, this.range.end)) {
+      for (let i = 0; i < piece.length && chars.length < wanted; i++) {
+        if (CLASS[piece[i]!] !== WHITESPACE) chars.push(piece[i]!);
+      }
+      if (chars.length >= wanted) break;
     }
     return Buffer.from(Buffer.from(chars).toString('latin1'), 'base64').subarray(0, bytes);
   }
@@ -228,13 +285,15 @@ export class DetachedText {
    * Decodes the text into the very bytes it was read from and returns it there: a large SOAP
    * package then costs no memory beyond the envelope that brought it. Safe because base64 is
    * longer than what it decodes to, so each piece is written behind the point already read.
-   * Only for a source nobody else reads: the text is gone afterwards.
+   * Only for a source in memory that nobody else reads: the text is gone afterwards.
    */
   decodeInPlace(): Buffer {
+    const memory = this.source.memory;
+    if (!memory) throw new Error('only a text in memory can be decoded in place');
     const start = this.range.start;
     let at = start;
-    for (const piece of this.decodedPieces()) at += piece.copy(this.source, at);
-    return this.source.subarray(start, at);
+    for (const piece of this.decodedPieces()) at += piece.copy(memory, at);
+    return memory.subarray(start, at);
   }
 
   /** The base64 without whitespace, as one string. */
@@ -259,11 +318,14 @@ interface Base64Shape {
 
 const CR = 0x0d;
 const LF = 0x0a;
+const LT = 0x3c;
+const GT = 0x3e;
 const PIECE_BYTES = 3 * 1024 * 1024;
 const INDEX_DIGITS = 6;
 const TOKEN_LENGTH = 48;
 
-// Byte classes; 0 (the default) is a byte that may not appear in a detachable text.
+// Byte classes; OTHER (the default) is a byte that may not appear in a detachable text.
+const OTHER = 0;
 const LETTER = 1;
 const WHITESPACE = 2;
 const PAD = 3;
@@ -287,32 +349,65 @@ const BEFORE_ONE_PAD = new Set([...'AEIMQUYcgkosw048'].map((c) => c.charCodeAt(0
 const BEFORE_TWO_PADS = new Set([...'AQgw'].map((c) => c.charCodeAt(0)));
 
 /** The shape of a text that is valid base64Binary made only of letters and whitespace, else null. */
-function base64Shape(bytes: Buffer, { start, end }: TextRange): Base64Shape | null {
+function base64Shape(source: ByteRanges, { start, end }: TextRange): Base64Shape | null {
   let letters = 0;
   let padding = 0;
   let lastLetter = 0;
   let carriageReturnsBeforeLf = 0;
   let hasCarriageReturn = false;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    const kind = CLASS[c];
-    if (kind === LETTER) {
-      if (padding > 0) return null;
-      letters++;
-      lastLetter = c;
-    } else if (kind === PAD) {
-      if (++padding > 2) return null;
-    } else if (kind === WHITESPACE) {
-      if (c === CR) {
-        hasCarriageReturn = true;
-        if (bytes[i + 1] === LF && i + 1 < end) carriageReturnsBeforeLf++;
-      }
-    } else return null;
+  let afterCr = false;
+  for (const piece of source.pieces(start, end)) {
+    for (let i = 0; i < piece.length; i++) {
+      const c = piece[i]!;
+      const kind = CLASS[c];
+      if (kind === LETTER) {
+        if (padding > 0) return null;
+        letters++;
+        lastLetter = c;
+      } else if (kind === PAD) {
+        if (++padding > 2) return null;
+      } else if (kind === WHITESPACE) {
+        if (c === CR) hasCarriageReturn = true;
+        else if (c === LF && afterCr) carriageReturnsBeforeLf++;
+      } else return null;
+      afterCr = c === CR;
+    }
   }
   if (letters === 0 || (letters + padding) % 4 !== 0) return null;
   if (padding === 1 && !BEFORE_ONE_PAD.has(lastLetter)) return null;
   if (padding === 2 && !BEFORE_TWO_PADS.has(lastLetter)) return null;
   return { letters, padding, hasCarriageReturn, normalisedLength: end - start - carriageReturnsBeforeLf };
+}
+
+/**
+ * Runs of at least `minBytes` base64 characters (letters, padding, whitespace) that start right
+ * after a `>` and end right before a `<`: where an element holds nothing but such a text.
+ */
+function longRuns(source: ByteRanges, minBytes: number): TextRange[] {
+  const runs: TextRange[] = [];
+  let runStart = -1; // -1: not in a run that started after a `>`
+  let previous = 0;
+  let at = 0;
+  for (const piece of source.pieces(0, source.length)) {
+    for (let i = 0; i < piece.length; i++, at++) {
+      const c = piece[i]!;
+      if (CLASS[c] !== OTHER) {
+        if (runStart === -1 && previous === GT) runStart = at;
+      } else {
+        if (runStart !== -1 && c === LT && at - runStart >= minBytes) runs.push({ start: runStart, end: at });
+        runStart = -1;
+      }
+      previous = c;
+    }
+  }
+  return runs;
+}
+
+function occurrences(bytes: Buffer, text: string): number {
+  let count = 0;
+  for (let at = bytes.indexOf(text, 0, 'latin1'); at !== -1; at = bytes.indexOf(text, at + 1, 'latin1'))
+    count++;
+  return count;
 }
 
 /** A prefix of base64 letters that occurs nowhere in the package, so tokens cannot collide. */

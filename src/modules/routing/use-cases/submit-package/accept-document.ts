@@ -23,6 +23,7 @@ import {
 import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
 import { RejectPackage, type RejectionFacts } from './reject-package';
 import type { SubmitPackageCommand } from './submit-package.command';
+import { isSpooled } from '../../../shared/package-body';
 
 interface Inspected {
   model: EdocPackage;
@@ -205,7 +206,9 @@ export class AcceptDocument {
     });
 
     if (result.stored) {
-      this.outbox.dispatch(withBodies(result.outbox, command.body, receiptBodies));
+      this.outbox.dispatch(
+        withBodies(result.outbox, packageBodyFor(command, this.repository, busId), receiptBodies),
+      );
       return {
         outcome: 'accepted',
         kind: 'edoc',
@@ -257,7 +260,11 @@ export class AcceptDocument {
       ],
     );
     this.outbox.dispatch(
-      withBodies(stored, command.body, new Map([[duplicate.receipt.id, duplicate.receipt.body]])),
+      withBodies(
+        stored,
+        packageBodyFor(command, this.repository, existing.busId),
+        new Map([[duplicate.receipt.id, duplicate.receipt.body]]),
+      ),
     );
     return { outcome: 'duplicate', kind: 'edoc', busId: existing.busId, documentId };
   }
@@ -363,10 +370,26 @@ function traceOf(busId: string, resolutions: RecipientResolution[], at: Date): T
   return events;
 }
 
+/**
+ * The package for the fast path's copies: the received bytes, or — when the upload was spooled
+ * rather than held — read back only for a copy that needs it whole (a broker inbox), once for
+ * all of them: a broadcast to 94 ministries holds one copy of the package, not 94.
+ */
+export function packageBodyFor(
+  command: SubmitPackageCommand,
+  repository: SubmissionRepository,
+  busId: string,
+): PendingMessage['body'] {
+  const body = command.body;
+  if (!isSpooled(body)) return body;
+  let read: Promise<Uint8Array> | null = null;
+  return () => (read ??= repository.readPackageBody(busId));
+}
+
 /** Attaches bodies to committed rows so the fast path needs no read-back. */
 export function withBodies(
   rows: StoredOutbox[],
-  packageBody: Uint8Array,
+  packageBody: PendingMessage['body'],
   receiptBodies: Map<string, Uint8Array>,
 ): PendingMessage[] {
   return rows.map((row) => {

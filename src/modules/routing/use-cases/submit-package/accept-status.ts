@@ -9,7 +9,7 @@ import type { SignatureRecord } from '../../../trust/signature-record';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher } from '../../outbox-dispatcher.port';
 import { SubmissionRepository, type Notices, type StatusTarget } from '../../submission.repository';
-import { withBodies } from './accept-document';
+import { packageBodyFor, withBodies } from './accept-document';
 import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
 import { RejectPackage } from './reject-package';
 import type { SubmitPackageCommand } from './submit-package.command';
@@ -149,7 +149,9 @@ export class AcceptStatus {
       },
     });
     if (result.stored) {
-      this.outbox.dispatch(withBodies(result.outbox, command.body, receiptBodies));
+      this.outbox.dispatch(
+        withBodies(result.outbox, packageBodyFor(command, this.repository, busId), receiptBodies),
+      );
       return {
         outcome: 'accepted',
         kind: 'status',
@@ -185,7 +187,11 @@ export class AcceptStatus {
     );
     const stored = await this.repository.storeReceipt(duplicate.receipt, [duplicate.outbox], []);
     this.outbox.dispatch(
-      withBodies(stored, command.body, new Map([[duplicate.receipt.id, duplicate.receipt.body]])),
+      withBodies(
+        stored,
+        packageBodyFor(command, this.repository, result.existing.busId),
+        new Map([[duplicate.receipt.id, duplicate.receipt.body]]),
+      ),
     );
     return { outcome: 'duplicate', kind: 'status', busId: result.existing.busId, documentId };
   }

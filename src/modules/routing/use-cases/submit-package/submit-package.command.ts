@@ -1,4 +1,5 @@
 import type { PackageKind } from '../../../edoc/inspection/inspection';
+import type { PackageBody } from '../../../shared/package-body';
 import type { TransportName } from '../../submission.repository';
 
 /**
@@ -17,6 +18,7 @@ export interface SubmitPackageCommand {
    * check whether it was already processed before doing the work again.
    */
   possiblyRedelivered: boolean;
-  body: Uint8Array;
+  /** The package: bytes, or a spool file for a large upload (see shared/package-body.ts). */
+  body: PackageBody;
   receivedAt: Date;
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { PackageInspection } from '../../../edoc/inspection/inspection';
 import { Directory } from '../../../registry/directory';
 import { canonicalOrganCode } from '../../../registry/domain/organ-code';
+import { isSpooled } from '../../../shared/package-body';
 import { refusal } from '../../../shared/reasons';
 import { AssessSignature } from '../../../trust/assess-signature';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
@@ -160,8 +161,9 @@ export class SubmitPackage {
   }
 
   private bareFacts(command: SubmitPackageCommand): RejectionFacts {
+    const body = command.body;
     return {
-      sha256: createHash('sha256').update(command.body).digest('hex'),
+      sha256: isSpooled(body) ? body.sha256 : createHash('sha256').update(body).digest('hex'),
       size: command.body.length,
       kind: command.declaredKind,
       claimedSender: null,
