@@ -135,6 +135,62 @@ describe('the REST bridge (/api/v1)', () => {
     expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
   });
 
+  it('refuses large hostile uploads (spooled) with a reason and a quarantine record, and keeps no file', async () => {
+    const MiB = 1024 * 1024;
+    const inPieces = (bytes: Buffer) =>
+      api('/documents', token20, {
+        method: 'POST',
+        body: new ReadableStream({
+          start(controller) {
+            for (let at = 0; at < bytes.length; at += MiB) controller.enqueue(bytes.subarray(at, at + MiB));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      });
+    const ns = 'http://www.mic.gov.vn/TBT/QCVN_102_2016';
+    const cases: Array<[string, Buffer, number, string]> = [
+      [
+        'a DOCTYPE before 5 MiB of base64',
+        Buffer.concat([
+          Buffer.from(`<!DOCTYPE edXML [<!ENTITY x "y">]><edXML xmlns="${ns}"><a>`),
+          Buffer.alloc(5 * MiB, 0x41),
+          Buffer.from('</a></edXML>'),
+        ]),
+        422,
+        'XML_DOCTYPE_FORBIDDEN',
+      ],
+      ['6 MiB of zero bytes', Buffer.alloc(6 * MiB), 422, 'XML_MALFORMED'],
+      [
+        'one byte over the 50 MB cap, with no Content-Length',
+        Buffer.concat([
+          Buffer.from(`<edXML xmlns="${ns}"><pad>`),
+          Buffer.alloc(bus.config.xmlLimits.maxBytes, 0x41),
+          Buffer.from('</pad></edXML>'),
+        ]),
+        413,
+        'TOO_LARGE',
+      ],
+    ];
+    for (const [label, bytes, status, code] of cases) {
+      const r = await inPieces(bytes);
+      const reply = (await r.json()) as { code: string; quarantineId: string };
+      expect({ label, status: r.status, code: reply.code }).toEqual({ label, status, code });
+      const [kept] = await bus.query<{ size: number; stored: number; truncated: boolean }>(
+        `SELECT size_bytes AS size, octet_length(body) AS stored, body_truncated AS truncated
+           FROM quarantine WHERE id = $1`,
+        [reply.quarantineId],
+      );
+      const cap = bus.config.quarantineMaxStoredBytes;
+      expect(kept).toEqual({
+        size: Math.min(bytes.length, bus.config.xmlLimits.maxBytes + 1),
+        stored: Math.min(bytes.length, cap),
+        truncated: bytes.length > cap,
+      });
+      expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
+    }
+  });
+
   it('refuses a tampered package with 422 and the reason code', async () => {
     const pkg = documentPackage(H20, [G22]);
     const signed = await SigningPool.instance.sign(pkg.xml, await bus.trust.signing(H20));
