@@ -140,13 +140,22 @@ export class PgConsoleReadModel extends ConsoleReadModel {
   }
 
   async endpointActivity(): Promise<EndpointActivity[]> {
-    // One index probe per endpoint (package_sender_accepted_idx) and the partial index of waiting
-    // copies: fast on a database of ten million deliveries.
+    // The last package of each sender by a loose scan of package_sender_accepted_idx: one index
+    // descent per sender that has sent anything. (A lateral `WHERE sender = … ORDER BY accepted_at
+    // DESC LIMIT 1` per endpoint let the planner walk package_accepted_idx backwards instead, the
+    // whole of it for an endpoint that never sent: 57 s on ten million deliveries.) Waiting copies
+    // come from the partial index of queued ones.
     const rows = await this.sql.rows<{ organ_id: string; last_package_at: Date | null; waiting: number }>(
-      `SELECT e.organ_id, last.accepted_at AS last_package_at, coalesce(w.waiting, 0)::int AS waiting
+      `WITH RECURSIVE last AS (
+         (SELECT sender, accepted_at FROM package ORDER BY sender, accepted_at DESC LIMIT 1)
+         UNION ALL
+         SELECT n.sender, n.accepted_at
+           FROM last, LATERAL (SELECT p.sender, p.accepted_at FROM package p WHERE p.sender > last.sender
+                                ORDER BY p.sender, p.accepted_at DESC LIMIT 1) n
+       )
+       SELECT e.organ_id, last.accepted_at AS last_package_at, coalesce(w.waiting, 0)::int AS waiting
          FROM endpoint e
-         LEFT JOIN LATERAL (SELECT p.accepted_at FROM package p WHERE p.sender = e.organ_id
-                             ORDER BY p.accepted_at DESC LIMIT 1) last ON true
+         LEFT JOIN last ON last.sender = e.organ_id
          LEFT JOIN (SELECT recipient, count(*) AS waiting FROM delivery WHERE state = 'queued' GROUP BY recipient) w
                 ON w.recipient = e.organ_id`,
     );
