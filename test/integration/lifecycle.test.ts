@@ -295,6 +295,28 @@ describe('delivery lifecycle', () => {
       outcome: 'rejected',
       refusal: { code: 'COPY_UNKNOWN' },
     });
+
+    // Notices of the same moment are written together: each copy moves once, with one trace
+    // event, whatever else is in the batch (a repeat, a copy that does not exist).
+    const next = await sendDocument([H30, H31]);
+    const mixed = await Promise.all([
+      notice(H30, next.busId),
+      notice(H41, next.busId),
+      notice(H31, next.busId),
+      notice(H30, next.busId),
+    ]);
+    expect(mixed.map((o) => (o.outcome === 'rejected' ? o.refusal.code : o.transition.state))).toEqual([
+      'delivered',
+      'COPY_UNKNOWN',
+      'delivered',
+      'delivered',
+    ]);
+    for (const recipient of [H30, H31]) {
+      expect(await copyOf(next.busId, recipient)).toMatchObject({ state: 'delivered' });
+      expect(await deliveredEvents(next.busId, recipient)).toEqual([
+        { state_before: 'queued', state_after: 'delivered', flag: null },
+      ]);
+    }
   });
 
   it('links an update and a replacement to their original and tracks each answer', async () => {
