@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     const pid = bus.pid!;
     g22 = await EdocBusClient.connect({
       url: endpointAmqpUrl(config.amqpUrl, amqp),
+      organId: amqp.organId,
       signing: await signingOf(G22),
     });
     const received = new Map<string, number>();

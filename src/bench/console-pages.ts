@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { consoleLogin } from '../adapters/console-web/client/console-login';
 import { DataSource } from 'typeorm';
 import { busLogger, startBus } from '../adapters/app/bootstrap';
 import { formatTable } from '../adapters/cli/table';
@@ -72,12 +73,7 @@ async function main(opts: { deliveries: string; keep?: boolean }): Promise<void>
       .get(AddConsoleUser)
       .execute({ username: 'bench-operator', password: PASSWORD, role: 'operator' });
     const origin = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
-    const login = await fetch(`${origin}/console/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ username: 'bench-operator', password: PASSWORD }),
-      redirect: 'manual',
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const cookie = await consoleLogin(origin, 'bench-operator', PASSWORD);
     const get = async (path: string) => {
       const t = performance.now();
       const r = await fetch(`${origin}${path}`, { headers: { cookie } });

@@ -2,6 +2,9 @@ import { Client } from 'pg';
 import type { BusConfig } from '../adapters/config/bus-config';
 import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
 
+/** Broker users of the bench's endpoints: never those of a live bus on the same broker. */
+export const BENCH_BROKER_USER_PREFIX = 'edoc-bench.';
+
 /** A fresh database and vhost per run, so runs do not see each other's data. */
 export async function freshEnvironment(base: BusConfig, runId: string, port = 18080): Promise<BusConfig> {
   const vhost = 'edoc-bench';
@@ -21,7 +24,13 @@ export async function freshEnvironment(base: BusConfig, runId: string, port = 18
   await admin.query('DROP DATABASE IF EXISTS edoc_bench WITH (FORCE)');
   await admin.end();
   void runId;
-  return { ...base, amqpUrl: amqp.toString(), databaseUrl: db.toString(), port };
+  return {
+    ...base,
+    amqpUrl: amqp.toString(),
+    databaseUrl: db.toString(),
+    port,
+    brokerUserPrefix: BENCH_BROKER_USER_PREFIX,
+  };
 }
 
 export function envOf(config: BusConfig): Record<string, string> {
@@ -29,6 +38,7 @@ export function envOf(config: BusConfig): Record<string, string> {
     DATABASE_URL: config.databaseUrl,
     AMQP_URL: config.amqpUrl,
     RABBITMQ_MANAGEMENT_URL: config.managementUrl,
+    BROKER_USER_PREFIX: config.brokerUserPrefix,
     PORT: String(config.port),
   };
 }

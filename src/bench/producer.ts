@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const task = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ProducerTask;
   const sampler = new ResourceSampler();
   const clients = await Promise.all(
-    task.senders.map((s) => EdocBusClient.connect({ url: s.url, autoArrivedStatus: false, prefetch: 64 })),
+    task.senders.map((s) =>
+      EdocBusClient.connect({ url: s.url, organId: s.organId, autoArrivedStatus: false, prefetch: 64 }),
+    ),
   );
   const report: ProducerReport = {
     sent: [],

@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   let ours = 0;
   const clients: EdocBusClient[] = [];
   for (const r of task.recipients) {
-    const client = await EdocBusClient.connect({ url: r.url, autoArrivedStatus: false, prefetch: 64 });
+    const client = await EdocBusClient.connect({
+      url: r.url,
+      organId: r.organId,
+      autoArrivedStatus: false,
+      prefetch: 64,
+    });
     client.onDocument((doc) => {
       const key = `${doc.busId}|${r.organId}`;
       if (seen.has(key)) {

@@ -3,6 +3,7 @@ import * as soap from 'soap';
 import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { cliEnv, runCli } from '../support/cli';
+import { consoleLogin } from '../../src/adapters/console-web/client/console-login';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';
@@ -239,7 +240,7 @@ describe('authorization matrix: every interface × every actor', () => {
       ],
       [
         'send as another endpoint (user_id)',
-        async (ch) => ch.publish('edoc.submit', 'edoc', Buffer.from('<x/>'), { userId: G22 }),
+        async (ch) => ch.publish('edoc.submit', 'edoc', Buffer.from('<x/>'), { userId: bus.brokerUser(G22) }),
         /PRECONDITION_FAILED/,
       ],
       [
@@ -263,6 +264,55 @@ describe('authorization matrix: every interface × every actor', () => {
     });
   });
 
+  describe('moving an endpoint between transports', () => {
+    const move = (code: string, transport: 'amqp' | 'bridge') =>
+      runCli(['endpoints', 'transport', code, transport, '--reason', 'chuyển kết nối'], cliEnv(bus));
+    const lastChange = async (code: string) =>
+      (
+        await bus.query<{ reason: string }>(
+          `SELECT reason FROM endpoint_change WHERE organ_id = $1 AND action = 'transport' ORDER BY id DESC LIMIT 1`,
+          [code],
+        )
+      )[0]?.reason;
+
+    it('takes the broker login away from an endpoint moved to the bridge; provisioning gives one back after it returns', async () => {
+      const G02 = '000.00.00.G02';
+      await bus.provision(G02);
+      const login = bus.endpointUrl(G02);
+      await (await amqp.connect(login)).close(); // works while it is on AMQP
+      expect(await move(G02, 'bridge')).toMatchObject({ status: 0 });
+      await expect(amqp.connect(login)).rejects.toThrow(/ACCESS_REFUSED|403/);
+      expect(await lastChange(G02)).toMatch(/^amqp → bridge \(broker login revoked\): chuyển kết nối/);
+
+      expect(await move(G02, 'amqp')).toMatchObject({ status: 0 });
+      await expect(amqp.connect(login)).rejects.toThrow(/ACCESS_REFUSED|403/); // the old password stays dead
+      await bus.provision(G02);
+      await (await amqp.connect(bus.endpointUrl(G02))).close();
+    });
+
+    it('takes the bridge secret and token away from an endpoint moved to AMQP; provisioning gives new ones after it returns', async () => {
+      const H20 = '000.00.00.H20';
+      const issued = await bus.provisionBridge(H20);
+      const axis = new AxisClient(bus.httpBase(), issued.systemId, issued.secret);
+      const rest = () =>
+        fetch(`${bus.httpBase()}/api/v1/inbox`, { headers: { authorization: `Bearer ${issued.token}` } });
+      expect((await axis.call('getAgenciesList')).ErrorCode).toBe('0');
+      expect((await rest()).status).toBe(200);
+
+      expect(await move(H20, 'amqp')).toMatchObject({ status: 0 });
+      expect((await axis.call('getAgenciesList')).ErrorCode).toBe('15');
+      expect((await rest()).status).toBe(401);
+      expect(await lastChange(H20)).toMatch(/^bridge → amqp \(bridge secret and token revoked\)/);
+
+      const again = await bus.provisionBridge(H20); // moved back and provisioned: new credentials
+      expect(
+        (await new AxisClient(bus.httpBase(), again.systemId, again.secret).call('getAgenciesList'))
+          .ErrorCode,
+      ).toBe('0');
+      expect((await axis.call('getAgenciesList')).ErrorCode).toBe('15');
+    });
+  });
+
   describe('the console', () => {
     const users = { auditor: 'audit-m', operator: 'oper-m', admin: 'admin-m' } as const;
     type Role = keyof typeof users | 'anonymous';
@@ -274,12 +324,7 @@ describe('authorization matrix: every interface × every actor', () => {
     });
     const session = async (role: Role) => {
       if (role === 'anonymous') return { cookie: '', csrf: '' };
-      const r = await fetch(`${bus.httpBase()}/console/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ username: users[role], password: PASSWORD }),
-        redirect: 'manual',
-      });
-      const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const cookie = await consoleLogin(bus.httpBase(), users[role], PASSWORD);
       const page = await (await fetch(`${bus.httpBase()}/console/endpoints`, { headers: { cookie } })).text();
       return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '' };
     };

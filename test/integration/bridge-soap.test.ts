@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import * as soap from 'soap';
+import { withServiceAddress } from '../../src/adapters/soap/soap-bridge';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
@@ -37,9 +39,8 @@ describe('the SOAP bridge (/soap/edoc)', () => {
   let h56: Client, h14: Client, stranger: Client;
 
   const client = async (username: string, password: string): Promise<Client> => {
-    const c = await soap.createClientAsync(`${bus.httpBase()}/soap/edoc?wsdl`, {
-      endpoint: `${bus.httpBase()}/soap/edoc`,
-    });
+    // No endpoint override: like zeep, .NET or Java clients, it posts where the WSDL says.
+    const c = await soap.createClientAsync(`${bus.httpBase()}/soap/edoc?wsdl`);
     c.setSecurity(
       new soap.WSSecurity(username, password, { passwordType: 'PasswordText', hasTimeStamp: false }),
     );
@@ -69,9 +70,34 @@ describe('the SOAP bridge (/soap/edoc)', () => {
   });
   afterAll(() => bus?.close());
 
-  it('serves its WSDL', async () => {
+  it('serves its WSDL, with the address the client reached the bus at', async () => {
     const wsdl = await (await fetch(`${bus.httpBase()}/soap/edoc?wsdl`)).text();
     expect(wsdl).toContain('GetReceivedEdocList');
+    expect(wsdl).toContain(`<soap:address location="${bus.httpBase()}/soap/edoc"/>`);
+    // Reached under another name (a DNS name, another port of a proxy): that name is advertised.
+    const port = new URL(bus.httpBase()).port;
+    /** The WSDL as served to a request that names the bus `host` (Host header). */
+    const wsdlFor = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/soap/edoc?WSDL', headers: { host } },
+          (res) => {
+            let body = '';
+            res
+              .setEncoding('utf8')
+              .on('data', (c: string) => (body += c))
+              .on('end', () => resolve(body));
+          },
+        );
+        req.on('error', reject).end();
+      });
+    // Reached under another name (a DNS name, another port of a proxy): that name is advertised.
+    expect(await wsdlFor(`bus.example.gov.vn:${port}`)).toContain(
+      `<soap:address location="http://bus.example.gov.vn:${port}/soap/edoc"/>`,
+    );
+    // A Host header that is not a host name gives way to the address the connection came to.
+    const odd = await wsdlFor('x" onload="y');
+    expect(odd).toContain(`<soap:address location="http://127.0.0.1:${port}/soap/edoc"/>`);
     expect(h56.operations()).toEqual([
       'SendEdoc',
       'GetReceivedEdocList',
@@ -190,5 +216,18 @@ describe('the SOAP bridge (/soap/edoc)', () => {
       expect.stringMatching(/^body over \d+ bytes$/),
       expect.stringMatching(/^the SOAP envelope could not be read/),
     ]);
+  });
+
+  it('advertises PUBLIC_BASE_URL instead, for a bus behind a TLS-terminating proxy', async () => {
+    const behind = await TestBus.start({ publicBaseUrl: 'https://edoc.gov.vn/bus' });
+    try {
+      const wsdl = await (await fetch(`${behind.httpBase()}/soap/edoc?wsdl`)).text();
+      expect(wsdl).toContain('<soap:address location="https://edoc.gov.vn/bus/soap/edoc"/>');
+    } finally {
+      await behind.close();
+    }
+    expect(withServiceAddress('<soap:address location="x"/>', 'https://a/b?c=1&d="2"')).toBe(
+      '<soap:address location="https://a/b?c=1&amp;d=&quot;2&quot;"/>',
+    );
   });
 });

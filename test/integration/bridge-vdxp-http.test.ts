@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -6,6 +7,10 @@ import {
 } from '../../src/modules/edoc/writing/write-status-package';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
+import {
+  ChangeEndpointStatus,
+  ChangeEndpointStatusCommand,
+} from '../../src/modules/registry/use-cases/change-endpoint-status.use-case';
 import { cliEnv, runCli } from '../support/cli';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
@@ -170,21 +175,136 @@ describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
     expect(bytes.equals(sent.bytes)).toBe(true);
   });
 
-  it('takes a multipart upload of several megabytes (spooled to a file) to a ministry and a province, intact', async () => {
-    const pkg = documentPackage(H41, [G22, H14], { attachmentBytes: 5 * 1024 * 1024 });
-    const signed = await signedBy(H41, pkg.xml);
+  it.each(['sdk', 'multipart'] as const)(
+    'takes an upload of several megabytes (spooled to a file) in the %s form to a ministry and a province, intact',
+    async (format) => {
+      const pkg = documentPackage(H41, [G22, H14], { attachmentBytes: 5 * 1024 * 1024 });
+      const signed = await signedBy(H41, pkg.xml);
+      const r = await h41.sendEdoc(signed, { format });
+      expect(r).toMatchObject({ status: 'OK', ErrorCode: '0' });
+      const busId = (r.data as { DocId: string }).DocId;
+      const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === busId), 'at G22');
+      expect(Buffer.from(atG22.body).equals(Buffer.from(signed))).toBe(true);
+      await waitFor(
+        async () => (await listed(h14, 'edoc', { pollerid: 'big' })).find((i) => i.docId === busId),
+        'at H14',
+      );
+      const atH14 = Buffer.from((await h14.call<string>('getEdoc', { docid: busId })).data, 'base64');
+      expect(atH14.equals(Buffer.from(signed))).toBe(true);
+      expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
+    },
+  );
+
+  /** A signed package whose SHA-256 has a byte below 0x10: the SDK's hash-file then drops a zero. */
+  const packageWithShortHash = async (to: string[]) => {
+    for (;;) {
+      const signed = Buffer.from(await signedBy(H41, documentPackage(H41, to).xml));
+      const digest = createHash('sha256').update(signed).digest();
+      if (digest.some((b) => b < 0x10)) return { signed, digest };
+    }
+  };
+
+  it('takes the axis SDK 2.0.1’s own upload: the file then CRLF as octet-stream, hash-file without zero padding', async () => {
+    const { signed, digest } = await packageWithShortHash([G22]);
+    // What SDKVXP 2.0.1 puts on the wire, byte for byte (the client's default form).
     const r = await h41.sendEdoc(signed);
+    const sentHash = h41.lastHeaders['XroadVnpt-hash-file']!;
+    expect(sentHash.length).toBeLessThan(64);
+    expect(sentHash).toBe([...digest].map((b) => b.toString(16)).join(''));
     expect(r).toMatchObject({ status: 'OK', ErrorCode: '0' });
     const busId = (r.data as { DocId: string }).DocId;
+    // The CRLF the SDK writes after the file is not the package's: stored and delivered without it.
     const atG22 = await waitFor(() => g22.documents.find((d) => d.busId === busId), 'at G22');
-    expect(Buffer.from(atG22.body).equals(Buffer.from(signed))).toBe(true);
-    await waitFor(
-      async () => (await listed(h14, 'edoc', { pollerid: 'big' })).find((i) => i.docId === busId),
-      'at H14',
+    expect(Buffer.from(atG22.body).equals(signed)).toBe(true);
+    const [stored] = await bus.query<{ sha256: string }>(
+      `SELECT encode(sha256, 'hex') AS sha256 FROM package WHERE id = $1`,
+      [busId],
     );
-    const atH14 = Buffer.from((await h14.call<string>('getEdoc', { docid: busId })).data, 'base64');
-    expect(atH14.equals(Buffer.from(signed))).toBe(true);
-    expect(readdirSync(join(bus.config.bridge.spoolDirectory, String(process.pid)))).toEqual([]);
+    expect(stored!.sha256).toBe(digest.toString('hex'));
+
+    // A file that ends with its own CRLF keeps it: the signed hash says which CRLF is the file's.
+    const withNewline = Buffer.concat([
+      Buffer.from(await signedBy(H41, documentPackage(H41, [G22]).xml)),
+      Buffer.from('\r\n'),
+    ]);
+    const r2 = await h41.sendEdoc(withNewline);
+    expect(r2).toMatchObject({ status: 'OK', ErrorCode: '0' });
+    const busId2 = (r2.data as { DocId: string }).DocId;
+    const atG22b = await waitFor(() => g22.documents.find((d) => d.busId === busId2), 'second at G22');
+    expect(Buffer.from(atG22b.body).equals(withNewline)).toBe(true);
+
+    // The SDK's spelling is compared whole, never as a prefix of the digest.
+    const { signed: other } = await packageWithShortHash([G22]);
+    const otherHash = createHash('sha256').update(other).digest();
+    const spelled = [...otherHash].map((b) => b.toString(16)).join('');
+    const headers = h41.signedHeaders({
+      from: H41,
+      servicetype: 'eDoc',
+      messagetype: 'edoc',
+      'hash-file': spelled.slice(0, -1),
+    });
+    const refused = await h41.post(
+      'sendEdoc',
+      { ...headers, 'Content-Type': 'application/octet-stream' },
+      Buffer.concat([other, Buffer.from('\r\n')]),
+    );
+    expect(refused).toMatchObject({ status: 'FAIL', ErrorCode: '10' });
+    expect(refused.ErrorDesc).toMatch(
+      /^BAD_REQUEST: the uploaded file is not the one whose hash-file was signed/,
+    );
+  });
+
+  it('refuses a plain XroadVnpt-* header that is not what was signed (15), and starts every ErrorDesc with a reason code', async () => {
+    const before = (await refusals()).length;
+    const headers = h41.signedHeaders({ servicetype: 'eDoc', messagetype: 'edoc' });
+    const contradicted = await h41.post('getReceivedEdocList', {
+      ...headers,
+      'XroadVnpt-messagetype': 'status',
+    });
+    expect(contradicted).toMatchObject({ status: 'FAIL', ErrorCode: '15' });
+    expect(contradicted.ErrorDesc).toMatch(/^BAD_CREDENTIALS: the XroadVnpt-messagetype header/);
+    // A parameter sent only in plain, outside the signed JSON, is refused the same way.
+    const unsigned = await h41.post('getReceivedEdocList', {
+      ...h41.signedHeaders({ servicetype: 'eDoc', messagetype: 'edoc' }),
+      'XroadVnpt-pollerid': 'someone-else',
+    });
+    expect(unsigned).toMatchObject({ ErrorCode: '15' });
+    expect(unsigned.ErrorDesc).toMatch(/^BAD_CREDENTIALS: the XroadVnpt-pollerid header/);
+
+    // Unknown system: 15, like a wrong secret (which systems exist is not told to strangers).
+    const stranger = new AxisClient(bus.httpBase(), '000.00.00.Z99', 'whatever');
+    const unknown = await stranger.call('getAgenciesList');
+    expect(unknown).toMatchObject({ ErrorCode: '15' });
+    expect(unknown.ErrorDesc).toMatch(/^BAD_CREDENTIALS: /);
+    // A bad file: 10, with its reason code first.
+    const noFile = await h41.post('sendEdoc', {
+      ...h41.signedHeaders({ from: H41, servicetype: 'eDoc', messagetype: 'edoc' }),
+      'Content-Type': 'application/octet-stream',
+    });
+    expect(noFile).toMatchObject({ ErrorCode: '10' });
+    expect(noFile.ErrorDesc).toMatch(/^BAD_REQUEST: /);
+    const recorded = (await refusals()).slice(before).map((r) => `${r.operation}:${r.code}`);
+    expect(recorded).toEqual([
+      'getReceivedEdocList:BAD_CREDENTIALS',
+      'getReceivedEdocList:BAD_CREDENTIALS',
+      'getAgenciesList:BAD_CREDENTIALS',
+      'send:BAD_REQUEST',
+    ]);
+  });
+
+  it('answers 19 to an authenticated system whose endpoint may not send (locked), with the reason code first', async () => {
+    const H56 = '000.00.00.H56';
+    const c56 = await bus.provisionBridge(H56);
+    const h56 = new AxisClient(bus.httpBase(), c56.systemId, c56.secret);
+    await bus
+      .get(ChangeEndpointStatus)
+      .execute(
+        ChangeEndpointStatusCommand.create({ code: H56, action: 'lock', reason: 'kiểm thử', actor: 'test' }),
+      );
+    const pkg = documentPackage(H56, [G22]);
+    const r = await h56.sendEdoc(await signedBy(H56, pkg.xml));
+    expect(r).toMatchObject({ status: 'FAIL', ErrorCode: '19' });
+    expect(r.ErrorDesc).toMatch(/^SENDER_LOCKED: /);
   });
 
   it('serves the directory in both code forms', async () => {
@@ -209,9 +329,9 @@ describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
   it("refuses wrong secrets, stale timestamps, replays, a foreign from and another endpoint's items — recorded, nothing changed", async () => {
     const before = (await refusals()).length;
     const forged = new AxisClient(bus.httpBase(), H41, 'not-the-secret');
-    expect(await forged.call('getReceivedEdocList', { messagetype: 'edoc' })).toMatchObject({
-      ErrorCode: '15',
-    });
+    const wrongSecret = await forged.call('getReceivedEdocList', { messagetype: 'edoc' });
+    expect(wrongSecret).toMatchObject({ ErrorCode: '15' });
+    expect(wrongSecret.ErrorDesc).toMatch(/^BAD_CREDENTIALS: /);
 
     const stale = new AxisClient(bus.httpBase(), H41, secret41);
     stale.now = () => new Date(Date.now() - 10 * 60_000);
@@ -227,9 +347,9 @@ describe('the axis-SDK HTTP bridge (vdxp-http)', () => {
     expect(await h41.sendEdoc(await signedBy(H41, pkg.xml), { from: H14 })).toMatchObject({
       ErrorCode: '15',
     });
-    expect(await h41.sendEdoc(await signedBy(H41, pkg.xml), { hashOf: 'something else' })).toMatchObject({
-      ErrorCode: '10',
-    });
+    const wrongFile = await h41.sendEdoc(await signedBy(H41, pkg.xml), { hashOf: 'something else' });
+    expect(wrongFile).toMatchObject({ ErrorCode: '10' });
+    expect(wrongFile.ErrorDesc).toMatch(/^BAD_REQUEST: /);
     const [none] = await bus.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM package WHERE document_id = $1`,
       [pkg.documentId],

@@ -56,6 +56,8 @@ describe('the edoc-bus command', () => {
   });
 
   it('provisions broker users and sends a package file as an endpoint, printing the receipt', async () => {
+    // A live bus on the same broker names its users by the bare organ code: never touched here.
+    const live = await bus.management.user('000.00.00.G22');
     const provision = await cli(
       'endpoints',
       'provision',
@@ -67,10 +69,16 @@ describe('the edoc-bus command', () => {
     expect(provision.status).toBe(0);
     expect(provision.stdout).toMatch(/provisioned 2 endpoints/);
     const credentials = JSON.parse(readFileSync(join(credentialsDir, '000.00.00.G22.json'), 'utf8')) as {
+      organId: string;
       username: string;
       amqpUrl: string;
     };
-    expect(credentials.username).toBe('000.00.00.G22');
+    // The broker user is the organ code, after this bus's BROKER_USER_PREFIX.
+    expect(credentials).toMatchObject({
+      organId: '000.00.00.G22',
+      username: bus.brokerUser('000.00.00.G22'),
+    });
+    expect(await bus.management.user('000.00.00.G22')).toEqual(live);
 
     const file = join(credentialsDir, 'package.edxml');
     writeFileSync(file, documentPackage('000.00.00.G22', ['000.00.00.H41']).xml);

@@ -155,7 +155,17 @@ describe('the operator console in a browser', () => {
       page.locator('tr', { hasText: organ }).locator('td').allTextContents();
     // columns: code, name, transport, state, last package, waiting copies, policy, lock
     const g22Row = await cells(G22);
-    expect(g22Row[4]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/); // it sent the document
+    // It sent the document: shown in Vietnam time (UTC+7), as the people at the desk read clocks.
+    const [last] = await bus.query<{ at: Date }>(
+      `SELECT max(accepted_at) AS at FROM package WHERE sender = $1`,
+      [G22],
+    );
+    const vn = new Date(last!.at.getTime() + 7 * 3_600_000);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    expect(g22Row[4]).toBe(
+      `${p2(vn.getUTCDate())}/${p2(vn.getUTCMonth() + 1)}/${vn.getUTCFullYear()} ${p2(vn.getUTCHours())}:${p2(vn.getUTCMinutes())}`,
+    );
+    expect(await page.locator('p.zone').textContent()).toContain('Asia/Ho_Chi_Minh (GMT+7)');
     expect((await cells(H20))[5]).toBe('1'); // its copy waits: its system keeps failing
     expect((await cells(H41))[4]).toBe('—'); // it has sent nothing
     const form = page.locator(`form[data-policy-endpoint="${H41}"]`);
@@ -233,6 +243,64 @@ describe('the operator console in a browser', () => {
     const operator = await as('oper1');
     await operator.goto(`${bus.httpBase()}/console/audit`);
     await operator.waitForSelector('#forbidden');
+  });
+
+  it('carries a CSRF token in the login form: a login posted without it (from another site) is refused', async () => {
+    const forged = await fetch(`${bus.httpBase()}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'admin1', password: PASSWORD }),
+      redirect: 'manual',
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('set-cookie') ?? '').not.toContain('edoc_console=');
+    // The form's token only works with the cookie that came with the form.
+    const form = await fetch(`${bus.httpBase()}/console/login`);
+    const token = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const cookie = /edoc_login=[^;]+/.exec(form.headers.get('set-cookie') ?? '')![0];
+    const withoutCookie = await fetch(`${bus.httpBase()}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'admin1', password: PASSWORD, csrf: token }),
+      redirect: 'manual',
+    });
+    expect(withoutCookie.status).toBe(403);
+    const proper = await fetch(`${bus.httpBase()}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ username: 'admin1', password: PASSWORD, csrf: token }),
+      redirect: 'manual',
+    });
+    expect(proper.status).toBe(303);
+    expect(proper.headers.get('set-cookie')).toContain('edoc_console=');
+  });
+
+  it('shows an operator the admin-only actions disabled and no audit page, in Vietnamese throughout', async () => {
+    const page = await as('oper1');
+    await page.waitForURL(/overview/);
+    expect(await page.locator('nav a[href="/console/audit"]').count()).toBe(0);
+    await page.goto(`${bus.httpBase()}/console/endpoints`);
+    const buttons = page.locator('form[data-endpoint] button, form[data-policy-endpoint] button');
+    expect(await buttons.count()).toBeGreaterThan(90);
+    expect(await page.locator('form[data-endpoint] button:not([disabled])').count()).toBe(0);
+    expect(await page.locator('form[data-policy-endpoint] button:not([disabled])').count()).toBe(0);
+    expect(await buttons.first().getAttribute('title')).toBe('Chỉ quản trị viên được thực hiện.');
+    await shot(page, 'operator-endpoints');
+
+    await page.goto(`${bus.httpBase()}/console/deliveries`);
+    const labels = (await page.locator('form.search label').allTextContents()).map((l) => l.trim());
+    expect(labels).toContain('Từ ngày');
+    expect(labels).toContain('Đến ngày');
+    await page.locator('tbody a').first().click();
+    const headers = await page.locator('table').first().locator('th').allTextContents();
+    expect(headers).toEqual([
+      'Thời gian',
+      'Sự kiện',
+      'Mã trạng thái',
+      'Nguồn',
+      'Trạng thái',
+      'Ghi chú bất thường',
+    ]);
   });
 
   it('refuses a form without the session’s CSRF token, and locks an account after five wrong passwords', async () => {

@@ -1,4 +1,4 @@
-import type { ConsumeMessage } from 'amqplib';
+import amqplib, { type ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { DeadLetterPublisher } from '../../src/adapters/amqp/dead-letters';
 import { QueueConsumer } from '../../src/adapters/amqp/queue-consumer';
@@ -20,6 +20,7 @@ interface DeadLetterSummary {
   id: string;
   queue: string;
   reason: string;
+  messageId: string | null;
   messageType: string | null;
   userId: string | null;
   redeliveries: number;
@@ -178,10 +179,68 @@ describe('deadlines, dead letters and the circuit breaker', () => {
     expect((JSON.parse(pending.stdout) as DeadLetterSummary[]).map((l) => l.id)).not.toContain(letter!.id);
   });
 
+  it('says how many times the broker delivered a dead inbox message, and redelivers it unchanged (properties too)', async () => {
+    const H30 = '000.00.00.H30'; // its DMS takes the message and gives it back, every time
+    await bus.provision(H30);
+    const queue = `edoc.inbox.${H30}`;
+    const conn = await amqplib.connect(bus.config.amqpUrl); // the bus's own user may read any inbox
+    try {
+      const ch = await conn.createConfirmChannel();
+      const messageId = `dl-${randomUUID()}`;
+      const original = {
+        messageId,
+        type: 'edoc',
+        contentType: 'application/xml',
+        appId: 'edoc-bus',
+        correlationId: 'c-42',
+        persistent: true,
+        headers: { 'x-edoc-bus-id': messageId, 'x-edoc-document-id': 'G22,2026/12/06,42/VPCP' },
+      };
+      await new Promise<void>((resolve, reject) =>
+        ch.sendToQueue(queue, Buffer.from('<edXML/>'), original, (err) =>
+          err ? reject(err as Error) : resolve(),
+        ),
+      );
+      let deliveries = 0;
+      const refusing = await ch.consume(queue, (msg) => {
+        if (!msg) return;
+        deliveries++;
+        ch.nack(msg, false, true);
+      });
+      const [letter] = await waitFor(async () => {
+        const list = (await dlqList(queue)).filter((l) => l.messageId === messageId);
+        return list.length > 0 ? list : undefined;
+      }, 'the message dead-lettered by the broker');
+      await ch.cancel(refusing.consumerTag);
+      // The inbox's delivery limit is 2 redeliveries: the broker gave it out three times.
+      expect(deliveries).toBe(3);
+      expect(letter!.reason).toBe('delivery_limit (delivered 3 times)');
+
+      const redo = await runCli(['dlq', 'redeliver', letter!.id, '--reason', 'DMS fixed'], cliEnv(bus));
+      expect(redo).toMatchObject({ status: 0 });
+      const back = await waitFor(
+        async () => (await ch.get(queue, { noAck: true })) || undefined,
+        'redelivered',
+      );
+      expect(back.content.toString()).toBe('<edXML/>');
+      expect(back.properties).toMatchObject({
+        messageId,
+        type: 'edoc',
+        contentType: 'application/xml',
+        appId: 'edoc-bus',
+        correlationId: 'c-42',
+        deliveryMode: 2,
+      });
+      expect(back.properties.headers).toMatchObject(original.headers);
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('hands a message that keeps breaking its handler to the dead letters with the error, then stops retrying it', async () => {
     const runtime = bus.app.get(AmqpRuntime);
     const queue = `scratch.${randomUUID()}`;
-    const deadLetters = new DeadLetterPublisher(runtime.publisher, runtime.busUser);
+    const deadLetters = new DeadLetterPublisher(runtime.publisher, runtime.identities);
     let calls = 0;
     const consumer = new QueueConsumer(
       runtime.consumerConnection,
@@ -232,9 +291,15 @@ describe('deadlines, dead letters and the circuit breaker', () => {
     const died = {
       content: Buffer.from(signed),
       fields: {},
-      properties: { userId: G22, messageId, type: 'edoc', contentType: 'application/xml', headers: {} },
+      properties: {
+        userId: bus.brokerUser(G22),
+        messageId,
+        type: 'edoc',
+        contentType: 'application/xml',
+        headers: {},
+      },
     } as unknown as ConsumeMessage;
-    await new DeadLetterPublisher(runtime.publisher, runtime.busUser).publish(
+    await new DeadLetterPublisher(runtime.publisher, runtime.identities).publish(
       died,
       'edoc.ingress',
       'handler defect: database constraint',

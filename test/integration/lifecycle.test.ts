@@ -1,6 +1,15 @@
 import amqplib from 'amqplib';
 import { randomUUID } from 'node:crypto';
+import { EdocBusClient } from '../../src/adapters/amqp/sdk';
+import {
+  formatEdxmlTimestamp,
+  writeStatusPackage,
+} from '../../src/modules/edoc/writing/write-status-package';
 import { AcknowledgeDelivery } from '../../src/modules/receipts/use-cases/acknowledge-delivery.use-case';
+import {
+  ChangeSignaturePolicy,
+  ChangeSignaturePolicyCommand,
+} from '../../src/modules/registry/use-cases/change-signature-policy.use-case';
 import { uuid7 } from '../../src/modules/shared/ids';
 import { documentPackage } from '../support/packages';
 import { sleep, waitFor } from '../support/infrastructure';
@@ -15,6 +24,7 @@ const H14 = '000.00.00.H14'; // Cao Bằng: offline, receives a status-13 recall
 const H20 = '000.00.00.H20'; // Đồng Tháp: the backlog
 const H30 = '000.00.00.H30'; // Hậu Giang: offline, its copy taken by notices sent from the test
 const H31 = '000.00.00.H31'; // offline likewise, its copy recalled first
+const H57 = '000.00.00.H57'; // Thừa Thiên Huế: sends statuses, never reads its inbox
 
 interface CopyRow {
   state: string;
@@ -160,6 +170,36 @@ describe('delivery lifecycle', () => {
     expect(flagged).toEqual([
       { status_code: '03', flag: expect.stringMatching(/after the copy was rejected/) },
     ]);
+  });
+
+  it('applies a 06 sent for a copy still queued (no 01 before it) and flags it', async () => {
+    // H57's system reads nothing: its copy waits, queued. It only sends.
+    await bus.provision(H57);
+    const doc = await sendDocument([H57]);
+    const h57 = await EdocBusClient.connect({
+      url: bus.endpointUrl(H57),
+      organId: H57,
+      signing: await bus.trust.signing(H57),
+    });
+    try {
+      await h57.sendStatus({ documentId: doc.documentId, from: G22 }, '06', 'Hoàn thành');
+      const completed = await waitForState(doc.busId, H57, (c) => c.state === 'completed', '06 applied');
+      expect(completed.last_status_code).toBe('06');
+    } finally {
+      await h57.close();
+    }
+    const flagged = await bus.query<{ status_code: string; flag: string }>(
+      `SELECT status_code, flag FROM trace_event WHERE package_id = $1 AND recipient = $2 AND flag IS NOT NULL`,
+      [doc.busId, H57],
+    );
+    expect(flagged).toEqual([
+      { status_code: '06', flag: 'status 06 applied before 01 (arrived) and 03 (accepted) (out of order)' },
+    ]);
+    const relayed = await waitFor(
+      () => g22.statuses.find((x) => x.documentBusId === doc.busId && x.statusCode === '06'),
+      '06 relayed to G22',
+    );
+    expect(relayed.from).toBe(H57);
   });
 
   it('recalls a document: withdraws the copy still in an inbox, asks the others, and records 15 and 16', async () => {
@@ -414,6 +454,64 @@ describe('delivery lifecycle', () => {
       });
     });
 
+    it('a status code outside the list (99): refused, quarantined, never relayed', async () => {
+      const doc = await sendDocument([H41]);
+      const copy = await waitFor(() => h41.documents.find((d) => d.busId === doc.busId), 'copy at H41');
+      const sent = await h41.client.sendStatus(copy, '99', 'Không có mã này');
+      expect(await h41.receiptFor(sent.messageId)).toMatchObject({
+        outcome: 'rejected',
+        reason: 'STATUS_CODE_UNKNOWN',
+      });
+      expect(await quarantined(sent.messageId)).toMatchObject({ reason_code: 'STATUS_CODE_UNKNOWN' });
+      await statusAccepted(h41, copy, '01'); // what comes after it is relayed in order…
+      await waitFor(
+        () => g22.statuses.find((x) => x.documentBusId === doc.busId && x.statusCode === '01'),
+        '01 at G22',
+      );
+      // …and the 99 before it never was.
+      expect(g22.statuses.filter((x) => x.documentBusId === doc.busId).map((x) => x.statusCode)).toEqual([
+        '01',
+      ]);
+      expect(await copyOf(doc.busId, H41)).toMatchObject({ state: 'arrived', last_status_code: '01' });
+    });
+
+    it('an unsigned status from an endpoint under the strict policy (SIG_MISSING); accepted and flagged under transition-unsigned', async () => {
+      const doc = await sendDocument([H41]);
+      const copy = await waitFor(() => h41.documents.find((d) => d.busId === doc.busId), 'copy at H41');
+      const unsigned = (code: string) =>
+        writeStatusPackage({
+          from: { organId: H41 },
+          responseFor: { organId: G22, documentId: copy.documentId },
+          statusCode: code,
+          description: `trạng thái ${code} không ký`,
+          timestamp: formatEdxmlTimestamp(new Date()),
+        });
+      const refused = await h41.client.send(unsigned('03'), { kind: 'status', sign: false });
+      expect(await h41.receiptFor(refused.messageId)).toMatchObject({
+        outcome: 'rejected',
+        reason: 'SIG_MISSING',
+      });
+      expect(await quarantined(refused.messageId)).toMatchObject({ reason_code: 'SIG_MISSING' });
+      expect(await copyOf(doc.busId, H41)).toMatchObject({ last_status_code: null });
+
+      const policy = (to: 'strict' | 'transition-unsigned') =>
+        bus
+          .get(ChangeSignaturePolicy)
+          .execute(
+            ChangeSignaturePolicyCommand.create({ code: H41, policy: to, reason: 'kiểm thử', actor: 'test' }),
+          );
+      await policy('transition-unsigned');
+      try {
+        const allowed = await h41.client.send(unsigned('01'), { kind: 'status', sign: false });
+        const receipt = await h41.receiptFor(allowed.messageId);
+        expect(receipt.outcome).toBe('accepted');
+        expect(receipt.body.toString()).toContain('unsigned status accepted under the transition policy');
+        expect(await copyOf(doc.busId, H41)).toMatchObject({ state: 'arrived', last_status_code: '01' });
+      } finally {
+        await policy('strict');
+      }
+    });
+
     it('a status from an endpoint that is not a recipient', async () => {
       const doc = await sendDocument([H41]);
       const sent = await h49.client.sendStatus({ documentId: doc.documentId, from: G22 }, '03');
@@ -448,7 +546,7 @@ describe('delivery lifecycle', () => {
               'edoc.submit',
               'delivered',
               Buffer.from(body),
-              { messageId, type: 'delivered', userId: H49 },
+              { messageId, type: 'delivered', userId: bus.brokerUser(H49) },
               (err) => (err ? reject(err as Error) : resolve()),
             ),
           );
@@ -491,7 +589,7 @@ describe('delivery lifecycle', () => {
             'edoc.submit',
             'edoc',
             Buffer.from(forged.xml),
-            { messageId, type: 'edoc', userId: H49, headers: { 'x-edoc-on-behalf-of': G22 } },
+            { messageId, type: 'edoc', userId: bus.brokerUser(H49), headers: { 'x-edoc-on-behalf-of': G22 } },
             (err) => (err ? reject(err as Error) : resolve()),
           ),
         );

@@ -1,4 +1,5 @@
 import amqplib from 'amqplib';
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { DOCTYPE_XXE, malformedXml, xsdInvalidPackage } from '../support/hostile';
 import { documentPackage } from '../support/packages';
 import { sleep, waitFor } from '../support/infrastructure';
@@ -191,7 +192,7 @@ describe('the spine: a document from a ministry to three provinces over RabbitMQ
           ch.once('error', resolve),
         );
         ch.publish('edoc.submit', 'edoc', Buffer.from(documentPackage(G22, [H49]).xml), {
-          userId: G22,
+          userId: bus.brokerUser(G22),
           messageId: 'forged-user-id',
         });
         const error = await closedWith;
@@ -214,8 +215,12 @@ describe('the spine: a document from a ministry to three provinces over RabbitMQ
         const direct = await conn.createConfirmChannel();
         direct.on('error', () => undefined);
         const published = new Promise<void>((resolve, reject) =>
-          direct.publish('', `edoc.inbox.${H49}`, Buffer.from('<x/>'), { userId: H41 }, (err) =>
-            err ? reject(asError(err)) : resolve(),
+          direct.publish(
+            '',
+            `edoc.inbox.${H49}`,
+            Buffer.from('<x/>'),
+            { userId: bus.brokerUser(H41) },
+            (err) => (err ? reject(asError(err)) : resolve()),
           ),
         );
         await expect(published).rejects.toThrow();
@@ -250,6 +255,59 @@ describe('the spine: a document from a ministry to three provinces over RabbitMQ
       expect(rows).toEqual([{ reason_code: 'SENDER_UNAUTHENTICATED' }]);
       expect(h41.receipts.some((r) => r.correlationId === 'no-user-id')).toBe(false);
     });
+  });
+
+  it('answers a client written from the AMQP contract alone: correlation_id on receipts, and an urgent document’s duplicate answered in the urgent lane', async () => {
+    const H30 = '000.00.00.H30'; // Hậu Giang: a DMS on a plain AMQP library, no SDK
+    await bus.provision(H30);
+    const conn = await amqplib.connect(bus.endpointUrl(H30));
+    try {
+      const ch = await conn.createConfirmChannel();
+      const received: Array<{ queue: string; msg: amqplib.ConsumeMessage }> = [];
+      for (const queue of [`edoc.inbox.${H30}`, `edoc.inbox.${H30}.urgent`]) {
+        await ch.consume(queue, (msg) => {
+          if (msg) received.push({ queue, msg });
+        });
+      }
+      const signed = Buffer.from(
+        await SigningPool.instance.sign(
+          documentPackage(H30, [H41], { priority: 3 }).xml,
+          await bus.trust.signing(H30),
+        ),
+      );
+      const publish = (messageId: string, routingKey: string) =>
+        new Promise<void>((resolve, reject) =>
+          ch.publish(
+            'edoc.submit',
+            routingKey,
+            signed,
+            { messageId, type: 'edoc', userId: bus.brokerUser(H30), persistent: true },
+            (err) => (err ? reject(asError(err)) : resolve()),
+          ),
+        );
+      const answerTo = (messageId: string) =>
+        waitFor(
+          () => received.find((r) => r.msg.properties.correlationId === messageId),
+          `answer to ${messageId}`,
+        );
+
+      const first = `hg-${Date.now()}-1`;
+      await publish(first, 'urgent');
+      const accepted = await answerTo(first);
+      expect(accepted.msg.properties).toMatchObject({ type: 'receipt', correlationId: first });
+      expect(accepted.msg.properties.headers).toMatchObject({ 'x-edoc-receipt-outcome': 'accepted' });
+      expect(accepted.queue).toBe(`edoc.inbox.${H30}.urgent`);
+
+      // The same package again under another id, through the ordinary lane: a duplicate, and its
+      // answer is as urgent as the document.
+      const again = `hg-${Date.now()}-2`;
+      await publish(again, 'edoc');
+      const duplicate = await answerTo(again);
+      expect(duplicate.msg.properties.headers).toMatchObject({ 'x-edoc-receipt-outcome': 'duplicate' });
+      expect(duplicate.queue).toBe(`edoc.inbox.${H30}.urgent`);
+    } finally {
+      await conn.close();
+    }
   });
 });
 

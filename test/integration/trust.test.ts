@@ -228,6 +228,24 @@ describe('trust: the government specialized signature on every package', () => {
       );
     });
 
+    it('takes an empty ds:Signature for no signature: SIG_MISSING under strict, flagged under transition-unsigned', async () => {
+      const empty = (xml: string) =>
+        xml.replace(
+          '</edXML:TraceHeaderList>',
+          '</edXML:TraceHeaderList><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/>',
+        );
+      const refused = await submit(empty(documentPackage(G22, [H41]).xml));
+      expect({ outcome: refused.outcome, reason: refused.reason }).toEqual({
+        outcome: 'rejected',
+        reason: 'SIG_MISSING',
+      });
+      expect(refused.body.toString()).toContain('the ds:Signature element is empty');
+      await policy('transition-unsigned');
+      const accepted = await submit(empty(documentPackage(G22, [H41]).xml));
+      expect(accepted.outcome).toBe('accepted');
+      expect(accepted.body.toString()).toContain('unsigned package accepted under the transition policy');
+    });
+
     it('refuses RSA-SHA1 under strict and accepts it, flagged, under legacy-sha1', async () => {
       const credentials = await bus.trust.signing(G22);
       const sha1 = () =>

@@ -18,6 +18,8 @@ export function cliEnv(bus: TestBus): Record<string, string> {
     DATABASE_URL: bus.config.databaseUrl,
     AMQP_URL: bus.config.amqpUrl,
     RABBITMQ_MANAGEMENT_URL: bus.config.managementUrl,
+    // The test bus's own broker users (never those of a live bus on the same broker).
+    BROKER_USER_PREFIX: bus.config.brokerUserPrefix,
     LOG_LEVEL: 'warn',
     // Queue arguments must match the ones the bus declared.
     INGRESS_DELIVERY_LIMIT: String(bus.config.ingressDeliveryLimit),

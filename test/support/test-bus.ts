@@ -81,6 +81,9 @@ export class TestBus {
     const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
     const database = `edoc_test_${suffix}`;
     const vhost = `edoc-test-${suffix}`;
+    // Broker users are global, not per vhost: this bus's endpoints get users of their own, so a
+    // test never rotates the password of a live bus's endpoint on the same broker.
+    const brokerUserPrefix = `${vhost}.`;
     const management = new RabbitManagementClient(services.managementUrl);
     await management.putVhost(vhost);
     await management.putPermissions(vhost, new URL(services.amqpUrl).username || 'guest', {
@@ -101,6 +104,7 @@ export class TestBus {
         databaseUrl: dbUrl.toString(),
         amqpUrl: amqpUrl.toString(),
         managementUrl: services.managementUrl,
+        brokerUserPrefix,
         port: 0,
         inspectionThreads: 2,
         directoryTtlMs: 0,
@@ -172,6 +176,11 @@ export class TestBus {
     return c;
   }
 
+  /** The broker user of an endpoint of this bus. */
+  brokerUser(organId: string): string {
+    return `${this.config.brokerUserPrefix}${organId}`;
+  }
+
   endpointUrl(organId: string): string {
     const c = this.credentials.get(organId);
     if (!c) throw new Error(`${organId} was not provisioned in this test`);
@@ -198,6 +207,7 @@ export class TestBus {
       options.signing === undefined ? await this.trust.signing(organId) : (options.signing ?? undefined);
     const client = await EdocBusClient.connect({
       url: this.endpointUrl(organId),
+      organId,
       autoArrivedStatus: options.autoArrivedStatus ?? false,
       signing,
       prefetch: options.prefetch,
@@ -227,6 +237,7 @@ export class TestBus {
     await this.trust.close();
     await SigningPool.instance.close();
     await this.management.deleteVhost(this.vhost);
+    await this.management.deleteUsersNamed(this.config.brokerUserPrefix);
     rmSync(this.config.bridge.secretsKeyFile, { force: true });
     rmSync(this.config.bridge.spoolDirectory, { recursive: true, force: true });
     const admin = new Client({ connectionString: testServices().databaseUrl });

@@ -54,3 +54,23 @@ export const HEADERS = {
 export function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Endpoints' broker users are named `<prefix><organ code>` (BROKER_USER_PREFIX, empty by default):
+ * users are global on a RabbitMQ node, so a prefix keeps buses that share one broker (staging and
+ * production, test runs) from rotating each other's passwords. The broker vouches for the user in
+ * `user_id`; the bus reads the organ back from it, and a user outside its prefix is nobody.
+ */
+export class BrokerUserNames {
+  constructor(readonly prefix: string) {}
+
+  userFor(organId: string): string {
+    return `${this.prefix}${organId}`;
+  }
+
+  /** The organ a broker-validated user stands for, or null for a user that is not an endpoint's. */
+  organOf(user: string): string | null {
+    if (!user.startsWith(this.prefix) || user.length === this.prefix.length) return null;
+    return user.slice(this.prefix.length);
+  }
+}

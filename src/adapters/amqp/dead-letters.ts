@@ -1,8 +1,13 @@
 import type { ConsumeMessage } from 'amqplib';
 import { createHash, randomUUID } from 'node:crypto';
-import type { DeadLetter } from '../../modules/dead-letters/dead-letter';
+import type { DeadLetter, MessageProperties } from '../../modules/dead-letters/dead-letter';
 import { DeadLetterRepublisher } from '../../modules/dead-letters/dead-letter.repository';
-import { DEAD_LETTER_EXCHANGE, INGRESS_QUEUE, INGRESS_URGENT_QUEUE } from './amqp-names';
+import {
+  DEAD_LETTER_EXCHANGE,
+  INGRESS_QUEUE,
+  INGRESS_URGENT_QUEUE,
+  type BrokerUserNames,
+} from './amqp-names';
 import type { ConfirmPublisher } from './confirm-publisher';
 
 /**
@@ -20,56 +25,90 @@ export const DEAD_HEADERS = {
 /** On a redelivered ingress message (published as the bus): the endpoint it was originally from. */
 export const ON_BEHALF_OF = 'x-edoc-on-behalf-of';
 
+/** Who the bus is on the broker, and how endpoints' broker users are named. */
+export interface BrokerIdentities {
+  busUser: string;
+  users: BrokerUserNames;
+}
+
 /**
- * Who sent a message: the broker-validated `user_id` (RabbitMQ refuses one that is not the
- * connection's user), or — on a dead letter the bus redelivered, published as the bus — the
- * endpoint it names. Never anything inside the package.
+ * Which organ sent a message: the one whose broker user is the broker-validated `user_id`
+ * (RabbitMQ refuses one that is not the connection's user), or — on a dead letter the bus
+ * redelivered, published as the bus — the organ it names. Never anything inside the package.
  */
-export function authenticatedSender(msg: ConsumeMessage, busUser: string): string | null {
+export function authenticatedSender(msg: ConsumeMessage, identities: BrokerIdentities): string | null {
   const userId: unknown = msg.properties.userId;
   if (typeof userId !== 'string' || userId === '') return null;
-  if (userId !== busUser) return userId;
-  return text((msg.properties.headers ?? {})[ON_BEHALF_OF]) ?? userId;
+  if (userId !== identities.busUser) return identities.users.organOf(userId);
+  return text((msg.properties.headers ?? {})[ON_BEHALF_OF]) ?? null;
 }
 
 const BROKER_HEADERS = /^x-(death|first-death-|last-death-|delivery-count)/;
+
+/**
+ * The properties a message carries besides its headers, kept with a dead letter so that a
+ * redelivery is the original message (content type, application id, correlation id…), not a
+ * look-alike. `user_id` is not among them: only the broker sets who published a message.
+ */
+function messageProperties(p: ConsumeMessage['properties']): MessageProperties {
+  const out: MessageProperties = {};
+  for (const key of ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'appId'] as const) {
+    const v: unknown = p[key];
+    if (typeof v === 'string' && v !== '') out[key] = v;
+  }
+  const priority: unknown = p.priority;
+  if (typeof priority === 'number') out.priority = priority;
+  const timestamp: unknown = p.timestamp;
+  if (typeof timestamp === 'number') out.timestamp = timestamp;
+  return out;
+}
 
 /** Publishes a message that failed its last attempt to `edoc.dead`, with the error as the reason. */
 export class DeadLetterPublisher {
   constructor(
     private readonly publisher: ConfirmPublisher,
-    private readonly busUser: string,
+    private readonly identities: BrokerIdentities,
   ) {}
 
   async publish(msg: ConsumeMessage, queue: string, reason: string): Promise<void> {
     const p = msg.properties;
     await this.publisher.publish(DEAD_LETTER_EXCHANGE, queue, msg.content, {
+      timestamp: Math.floor(Date.now() / 1000),
+      ...messageProperties(p),
       messageId: typeof p.messageId === 'string' ? p.messageId : randomUUID(),
       type: typeof p.type === 'string' ? p.type : undefined,
-      contentType: typeof p.contentType === 'string' ? p.contentType : undefined,
-      userId: this.busUser,
+      userId: this.identities.busUser,
       persistent: true,
-      timestamp: Math.floor(Date.now() / 1000),
       headers: {
         ...withoutBrokerHeaders(p.headers ?? {}),
         [DEAD_HEADERS.id]: randomUUID(),
         [DEAD_HEADERS.reason]: reason,
         [DEAD_HEADERS.queue]: queue,
-        [DEAD_HEADERS.userId]: authenticatedSender(msg, this.busUser) ?? '',
+        [DEAD_HEADERS.userId]: authenticatedSender(msg, this.identities) ?? '',
       },
     });
   }
 }
 
-/** Reads a message from `edoc.dead-letter`: dead-lettered by the bus (reason = the error) or by the broker. */
-export function deadLetterFromMessage(msg: ConsumeMessage, busUser: string, now: Date): DeadLetter {
+/**
+ * Reads a message from `edoc.dead-letter`: dead-lettered by the bus (reason = the error) or by the
+ * broker. `deliveryLimitOf` gives the delivery limit the bus set on a queue: a quorum queue drops
+ * the message's delivery count when it dead-letters it, and x-death counts deaths, not deliveries.
+ */
+export function deadLetterFromMessage(
+  msg: ConsumeMessage,
+  identities: BrokerIdentities,
+  now: Date,
+  deliveryLimitOf: (queue: string) => number | null,
+): DeadLetter {
   const p = msg.properties;
   const headers = (p.headers ?? {}) as Record<string, unknown>;
   const userId = typeof p.userId === 'string' && p.userId !== '' ? p.userId : null;
   const messageId = typeof p.messageId === 'string' ? p.messageId : null;
   const messageType = typeof p.type === 'string' ? p.type : null;
+  const properties = messageProperties(p);
   const ownId = text(headers[DEAD_HEADERS.id]);
-  if (userId === busUser && ownId) {
+  if (userId === identities.busUser && ownId) {
     return {
       id: randomUUID(),
       fingerprint: `bus:${ownId}`,
@@ -78,6 +117,7 @@ export function deadLetterFromMessage(msg: ConsumeMessage, busUser: string, now:
       messageId,
       messageType,
       userId: text(headers[DEAD_HEADERS.userId]) || null,
+      properties,
       headers: jsonSafe(withoutOwnHeaders(headers)) as Record<string, unknown>,
       body: msg.content,
       deadAt: now,
@@ -91,20 +131,33 @@ export function deadLetterFromMessage(msg: ConsumeMessage, busUser: string, now:
       .update(JSON.stringify([death.queue, death.reason, death.count, death.time, messageId, bodyHash]))
       .digest('hex')}`,
     queue: death.queue,
-    reason: death.count > 0 ? `${death.reason} (delivered ${death.count} times)` : death.reason,
+    reason: deathReason(death, deliveryLimitOf(death.queue)),
     messageId,
     messageType,
     // Headers from the message are the sender's, not the bus's: only the broker's user_id is believed.
-    userId,
+    userId: userId === null || userId === identities.busUser ? null : identities.users.organOf(userId),
+    properties,
     headers: jsonSafe(headers) as Record<string, unknown>,
     body: msg.content,
     deadAt: now,
   };
 }
 
+/** What an operator reads: why the broker gave up on the message, in deliveries where it counted them. */
+function deathReason(death: ReturnType<typeof firstDeath>, deliveryLimit: number | null): string {
+  const times = (n: number) => `${n} ${n === 1 ? 'time' : 'times'}`;
+  const parts: string[] = [];
+  // A quorum queue dead-letters a message on the delivery after its limit of redeliveries.
+  if (death.reason === 'delivery_limit' && deliveryLimit !== null)
+    parts.push(`delivered ${times(deliveryLimit + 1)}`);
+  if (death.count > 1) parts.push(`dead-lettered ${times(death.count)}`);
+  return parts.length > 0 ? `${death.reason} (${parts.join('; ')})` : death.reason;
+}
+
 /**
- * Puts a dead letter back in the queue it died in. Ingress messages are published as the bus with
- * the original sender in `x-edoc-on-behalf-of` (an endpoint's user cannot be impersonated).
+ * Puts a dead letter back in the queue it died in, as it was: same id, type, properties and
+ * headers. Ingress messages are published as the bus with the original sender in
+ * `x-edoc-on-behalf-of` (an endpoint's user cannot be impersonated).
  */
 export class AmqpDeadLetterRepublisher extends DeadLetterRepublisher {
   constructor(
@@ -120,10 +173,11 @@ export class AmqpDeadLetterRepublisher extends DeadLetterRepublisher {
       throw new Error('an ingress message without a validated sender cannot be redelivered');
     const headers = withoutOwnHeaders(withoutBrokerHeaders(letter.headers));
     await this.publisher.publish('', letter.queue, letter.body, {
+      timestamp: Math.floor(Date.now() / 1000),
+      ...letter.properties,
       messageId: letter.messageId ?? randomUUID(),
       type: letter.messageType ?? undefined,
       persistent: true,
-      timestamp: Math.floor(Date.now() / 1000),
       ...(ingress
         ? { userId: this.busUser, headers: { ...headers, [ON_BEHALF_OF]: letter.userId } }
         : { headers }),

@@ -6,7 +6,7 @@ import type { GetDocumentTrace } from '../../modules/receipts/use-cases/get-docu
 import type { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import type { Clock } from '../../modules/shared/clock';
 import { HEADERS, MESSAGE_TYPES } from './amqp-names';
-import { authenticatedSender } from './dead-letters';
+import { authenticatedSender, type BrokerIdentities } from './dead-letters';
 import type { OutboxRelay } from './outbox-relay';
 
 /** Transport notices are tiny JSON objects; anything larger is refused unread. */
@@ -34,12 +34,12 @@ export class IngressHandler {
     private readonly useCases: IngressUseCases,
     private readonly replies: Pick<OutboxRelay, 'publishTransient'>,
     private readonly clock: Clock,
-    private readonly busUser: string,
+    private readonly identities: BrokerIdentities,
   ) {}
 
   readonly handle = async (msg: ConsumeMessage): Promise<void> => {
     const p = msg.properties;
-    const sender = authenticatedSender(msg, this.busUser);
+    const sender = authenticatedSender(msg, this.identities);
     const transportMessageId =
       typeof p.messageId === 'string' && p.messageId !== '' ? p.messageId.slice(0, 200) : null;
     const receivedAt = this.clock.now();

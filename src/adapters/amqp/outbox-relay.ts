@@ -4,7 +4,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
 import type { PgOutboxStore } from '../postgres/pg-outbox.store';
 import type { AmqpConnection } from './amqp-connection';
-import { inboxQueue, type Lane } from './amqp-names';
+import { HEADERS, inboxQueue, type Lane } from './amqp-names';
 import type { ConfirmPublisher } from './confirm-publisher';
 import { backoffSeconds, CircuitBreakers } from './circuit-breaker';
 import { declareInbox, type TopologyLimits } from './topology';
@@ -135,6 +135,7 @@ export class OutboxRelay extends OutboxDispatcher {
       persistent: false,
       timestamp: Math.floor(Date.now() / 1000),
       appId: 'edoc-bus',
+      correlationId: m.headers[HEADERS.correlationId],
       headers: m.headers,
     });
   }
@@ -162,6 +163,9 @@ export class OutboxRelay extends OutboxDispatcher {
         persistent: true,
         timestamp: Math.floor(Date.now() / 1000),
         appId: 'edoc-bus',
+        // AMQP clients match an answer to their request by this property; the header stays for
+        // clients written against the earlier contract.
+        correlationId: m.record.headers[HEADERS.correlationId],
         headers: m.record.headers,
       });
       if (this.breakers.succeeded(destination)) this.resumeDestination(destination);

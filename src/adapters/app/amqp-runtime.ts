@@ -5,9 +5,20 @@ import { InfrastructureUnavailableError } from '../../modules/shared/errors';
 import type { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
 import { redactUrl, type BusConfig } from '../config/bus-config';
 import { AmqpConnection } from '../amqp/amqp-connection';
-import { DEAD_LETTER_QUEUE, INBOX_PREFIX, INGRESS_QUEUE, INGRESS_URGENT_QUEUE } from '../amqp/amqp-names';
+import {
+  BrokerUserNames,
+  DEAD_LETTER_QUEUE,
+  INBOX_PREFIX,
+  INGRESS_QUEUE,
+  INGRESS_URGENT_QUEUE,
+} from '../amqp/amqp-names';
 import { ConfirmPublisher } from '../amqp/confirm-publisher';
-import { AmqpDeadLetterRepublisher, deadLetterFromMessage, DeadLetterPublisher } from '../amqp/dead-letters';
+import {
+  AmqpDeadLetterRepublisher,
+  deadLetterFromMessage,
+  DeadLetterPublisher,
+  type BrokerIdentities,
+} from '../amqp/dead-letters';
 import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
 import { OutboxRelay, type PullInboxSink } from '../amqp/outbox-relay';
 import { QueueConsumer } from '../amqp/queue-consumer';
@@ -47,6 +58,7 @@ export class AmqpRuntime {
   readonly relay: OutboxRelay;
   readonly management: RabbitManagementClient;
   readonly busUser: string;
+  readonly identities: BrokerIdentities;
   readonly republisher: AmqpDeadLetterRepublisher;
   private consumers: QueueConsumer[] = [];
   private started = false;
@@ -78,6 +90,7 @@ export class AmqpRuntime {
     );
     this.management = new RabbitManagementClient(config.managementUrl);
     this.busUser = busUserOf(config.amqpUrl);
+    this.identities = { busUser: this.busUser, users: new BrokerUserNames(config.brokerUserPrefix) };
     this.republisher = new AmqpDeadLetterRepublisher(this.publisher, this.busUser);
   }
 
@@ -110,8 +123,8 @@ export class AmqpRuntime {
   }
 
   private createConsumers(useCases: ConsumingUseCases, clock: Clock): QueueConsumer[] {
-    const ingress = new IngressHandler(useCases, this.relay, clock, this.busUser);
-    const deadLetters = new DeadLetterPublisher(this.publisher, this.busUser);
+    const ingress = new IngressHandler(useCases, this.relay, clock, this.identities);
+    const deadLetters = new DeadLetterPublisher(this.publisher, this.identities);
     const defects = {
       kind: 'dead-letter' as const,
       deliveryLimit: this.config.ingressDeliveryLimit,
@@ -129,12 +142,20 @@ export class AmqpRuntime {
     const deadLetterStore = new QueueConsumer(
       this.consumerConnection,
       async (msg) => {
-        await useCases.recordDeadLetter.execute(deadLetterFromMessage(msg, this.busUser, clock.now()));
+        await useCases.recordDeadLetter.execute(
+          deadLetterFromMessage(msg, this.identities, clock.now(), (queue) => this.deliveryLimitOf(queue)),
+        );
       },
       { queue: DEAD_LETTER_QUEUE, prefetch: 16, defects: { kind: 'requeue-after', delayMs: 5000 }, setup },
     );
     // The urgent lane first: after a restart its backlog is taken before the ordinary one.
     return [lane(INGRESS_URGENT_QUEUE), lane(INGRESS_QUEUE), deadLetterStore];
+  }
+
+  /** The delivery limit the bus declares a queue with (null: not one of the bus's queues). */
+  private deliveryLimitOf(queue: string): number | null {
+    if (queue === INGRESS_QUEUE || queue === INGRESS_URGENT_QUEUE) return this.config.ingressDeliveryLimit;
+    return queue.startsWith(INBOX_PREFIX) ? this.config.inboxDeliveryLimit : null;
   }
 
   /** Declares an endpoint's inbox queue (used when provisioning). */

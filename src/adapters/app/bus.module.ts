@@ -263,7 +263,7 @@ export class BusModule {
       {
         provide: BrokerAccessProvisioner,
         useFactory: (amqp: AmqpRuntime) =>
-          new RabbitBrokerAccess(amqp.management, vhostOf(config.amqpUrl), (organId) =>
+          new RabbitBrokerAccess(amqp.management, vhostOf(config.amqpUrl), amqp.identities.users, (organId) =>
             amqp.declareInbox(organId),
           ),
         inject: [AmqpRuntime],

@@ -84,6 +84,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     for (const c of credentials) {
       const client = await EdocBusClient.connect({
         url: endpointAmqpUrl(config.amqpUrl, c),
+        organId: c.organId,
         organName: active.find((e) => e.organId === c.organId)?.name,
         signing: endpointSigning(pkiDir, c.organId),
       });

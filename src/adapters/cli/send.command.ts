@@ -46,6 +46,7 @@ export function registerSendCommand(program: Command): void {
       const credentials = readCredentials(opts.credentialsDir, opts.as);
       const client = await EdocBusClient.connect({
         url: credentials.amqpUrl || config.amqpUrl,
+        organId: credentials.organId,
         autoArrivedStatus: false,
         signing: opts.sign ? signingCredentials(opts) : undefined,
       });

@@ -24,6 +24,25 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   RABBITMQ_MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
 
+  /**
+   * Broker users are named `<prefix><organ code>`. Users are global on a RabbitMQ node, not per
+   * vhost: a prefix lets one broker carry several buses (staging beside production, test runs)
+   * without one's provisioning rotating another's passwords.
+   */
+  @Matches(/^[A-Za-z0-9_.-]{0,64}$/, {
+    message: 'BROKER_USER_PREFIX may hold only letters, digits, _ . - (at most 64)',
+  })
+  BROKER_USER_PREFIX = '';
+
+  /**
+   * The address clients reach the bus's HTTP port at, when that is not the address they connect
+   * to (a TLS-terminating proxy): advertised in the SOAP WSDL. Empty: the address of each request.
+   */
+  @Matches(/^(https?:\/\/[^\s/?#]+(\/[^\s?#]*)?)?$/, {
+    message: 'PUBLIC_BASE_URL must be an http:// or https:// URL with no query',
+  })
+  PUBLIC_BASE_URL = '';
+
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -112,6 +131,10 @@ export class EnvironmentVariables {
 
   @IsString()
   INSTANCE_NAME = 'edoc-bus';
+
+  /** The time zone the console shows times in (IANA name): the people at the desks are in Vietnam. */
+  @IsString()
+  CONSOLE_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
   /** PEM file(s), comma-separated: the roots the bus trusts. Default: the test PKI if generated. */
   @IsString()
@@ -232,6 +255,8 @@ export interface BusConfig {
   databaseUrl: string;
   amqpUrl: string;
   managementUrl: string;
+  brokerUserPrefix: string;
+  publicBaseUrl: string | null;
   port: number;
   xmlLimits: { maxBytes: number; maxDepth: number; maxElements: number; maxAttributesPerElement: number };
   quarantineMaxStoredBytes: number;
@@ -245,6 +270,7 @@ export interface BusConfig {
   inboxDeliveryLimit: number;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   instanceName: string;
+  consoleTimeZone: string;
   trust: TrustMaterial;
   /** Files the trust material came from (for messages). */
   trustSources: string[];
@@ -291,6 +317,8 @@ export function loadConfig(
     databaseUrl: vars.DATABASE_URL,
     amqpUrl: vars.AMQP_URL,
     managementUrl: vars.RABBITMQ_MANAGEMENT_URL,
+    brokerUserPrefix: vars.BROKER_USER_PREFIX,
+    publicBaseUrl: vars.PUBLIC_BASE_URL.replace(/\/+$/, '') || null,
     port: vars.PORT,
     xmlLimits: {
       maxBytes: vars.MAX_PACKAGE_BYTES,
@@ -309,6 +337,7 @@ export function loadConfig(
     inboxDeliveryLimit: vars.INBOX_DELIVERY_LIMIT,
     logLevel: vars.LOG_LEVEL,
     instanceName: vars.INSTANCE_NAME,
+    consoleTimeZone: timeZone(vars.CONSOLE_TIME_ZONE),
     ...trustMaterial(vars),
     revocation: {
       graceSeconds: vars.REVOCATION_GRACE_SECONDS,
@@ -364,6 +393,17 @@ function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 't
     trustSources: [...anchors, ...intermediates],
     busSigning: keyFile && certFile ? { keyPem: read(keyFile), certPem: read(certFile) } : null,
   };
+}
+
+function timeZone(name: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name;
+  } catch {
+    throw new ConfigError([
+      `CONSOLE_TIME_ZONE: ${name} is not a time zone (an IANA name such as Asia/Ho_Chi_Minh)`,
+    ]);
+  }
 }
 
 function numbers(list: string): number[] {

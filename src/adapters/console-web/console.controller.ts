@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { may, type ConsoleAction, type ConsoleSession } from '../../modules/console/domain/console-user';
 import { GetConsoleSession, LogIn, LogOut } from '../../modules/console/use-cases/console-auth.use-cases';
 import {
@@ -23,9 +24,12 @@ import { SIGNATURE_POLICIES, type SignaturePolicy } from '../../modules/trust/po
 import { InvalidCommandError } from '../../modules/shared/command';
 import { DomainRuleError } from '../../modules/shared/errors';
 import { readBody } from '../http/read-body';
-import { esc, hourlyChart, isoMinute, page, t, table, type Lang } from './html';
+import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
+import { ConsoleClock, esc, hourlyChart, page, t, table, type Lang } from './html';
 
 const COOKIE = 'edoc_console';
+/** Login CSRF: the login form's token, also set as a cookie only this site's pages send back. */
+const LOGIN_COOKIE = 'edoc_login';
 const PRIORITY = ['Thường', 'Khẩn', 'Thượng khẩn', 'Hỏa tốc', 'Hỏa tốc hẹn giờ'];
 
 function cookies(req: Request): Record<string, string> {
@@ -61,7 +65,11 @@ const text = (q: unknown): string | null => (typeof q === 'string' && q.trim() !
  */
 @Controller('console')
 export class ConsoleController {
+  private readonly clock: ConsoleClock;
+  private readonly zoneNote: string;
+
   constructor(
+    @Inject(BUS_CONFIG) config: BusConfig,
     private readonly login: LogIn,
     private readonly logout: LogOut,
     private readonly sessions: GetConsoleSession,
@@ -74,7 +82,19 @@ export class ConsoleController {
     private readonly deadLetters: ListDeadLetters,
     private readonly redeliver: RedeliverDeadLetter,
     private readonly exportAudit: ExportAuditAsUser,
-  ) {}
+  ) {
+    this.clock = new ConsoleClock(config.consoleTimeZone);
+    this.zoneNote = `${this.clock.timeZone} (${this.clock.zoneLabel})`;
+  }
+
+  private when(d: Date, lang: Lang, seconds = true): string {
+    return esc(this.clock.format(d, lang, seconds));
+  }
+
+  /** A page with the note saying which time zone its times are in. */
+  private page(lang: Lang, title: string, body: string, s: ConsoleSession | null): string {
+    return page(lang, title, body, s, this.zoneNote);
+  }
 
   @Get()
   root(@Res() res: Response): void {
@@ -84,13 +104,44 @@ export class ConsoleController {
   @Get('login')
   loginPage(@Req() req: Request, @Res() res: Response): void {
     const lang = langOf(req, res);
-    res.type('html').send(page(lang, t(lang, 'login'), loginForm(lang, null), null));
+    res
+      .type('html')
+      .send(page(lang, t(lang, 'login'), loginForm(lang, null, this.loginToken(req, res)), null));
+  }
+
+  /**
+   * A fresh login CSRF token, set as a cookie and written into the form: a login posted from
+   * another site cannot carry the cookie (SameSite=Strict) nor read the token, so nobody can log a
+   * victim's browser into the attacker's account.
+   */
+  private loginToken(req: Request, res: Response): string {
+    const token = randomBytes(24).toString('base64url');
+    res.cookie(LOGIN_COOKIE, token, {
+      path: '/console/login',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      maxAge: 3_600_000,
+    });
+    return token;
   }
 
   @Post('login')
   async doLogin(@Req() req: Request, @Res() res: Response): Promise<void> {
     const lang = langOf(req, res);
     const f = await form(req);
+    if (!sameToken(f.get('csrf'), cookies(req)[LOGIN_COOKIE]))
+      return void res
+        .status(403)
+        .type('html')
+        .send(
+          page(
+            lang,
+            t(lang, 'login'),
+            loginForm(lang, t(lang, 'loginExpired'), this.loginToken(req, res)),
+            null,
+          ),
+        );
     const result = await this.login.execute({
       username: f.get('username') ?? '',
       password: f.get('password') ?? '',
@@ -101,8 +152,9 @@ export class ConsoleController {
       return void res
         .status(401)
         .type('html')
-        .send(page(lang, t(lang, 'login'), loginForm(lang, message), null));
+        .send(page(lang, t(lang, 'login'), loginForm(lang, message, this.loginToken(req, res)), null));
     }
+    res.clearCookie(LOGIN_COOKIE, { path: '/console/login' });
     res.cookie(COOKIE, result.sessionId, {
       path: '/console',
       httpOnly: true,
@@ -130,7 +182,7 @@ export class ConsoleController {
     const o = await this.overviewView.execute();
     const body = `
       <h2>${t(lang, 'documentsPerHour')}</h2>
-      ${hourlyChart(o.documentsPerHour, Date.now())}
+      ${hourlyChart(o.documentsPerHour, Date.now(), this.clock, lang)}
       <h2>${t(lang, 'outcomes')}</h2>
       ${table(
         ['', t(lang, 'reason'), '#'],
@@ -155,8 +207,8 @@ export class ConsoleController {
               o.expiringCertificates.map((c) => [
                 esc(c.organId ? `${c.organId} — ${c.subject}` : c.subject),
                 esc(c.source),
-                `<span class="${c.notAfter.getTime() < Date.now() ? 'error' : ''}">${esc(isoMinute(c.notAfter))}</span>`,
-                c.lastSeen ? esc(isoMinute(c.lastSeen)) : '',
+                `<span class="${c.notAfter.getTime() < Date.now() ? 'error' : ''}">${this.when(c.notAfter, lang, false)}</span>`,
+                c.lastSeen ? this.when(c.lastSeen, lang, false) : '',
               ]),
               'expiring-certificates',
             )
@@ -167,8 +219,8 @@ export class ConsoleController {
           ? `<p>${t(lang, 'noSources')}</p>`
           : table(
               [
-                'URL',
-                '',
+                t(lang, 'address'),
+                t(lang, 'method'),
                 t(lang, 'lastSuccess'),
                 t(lang, 'lastFailure'),
                 t(lang, 'failuresInARow'),
@@ -178,9 +230,9 @@ export class ConsoleController {
               o.revocationSources.map((r) => [
                 esc(r.url),
                 esc(r.method.toUpperCase()),
-                r.lastSuccessAt ? esc(isoMinute(r.lastSuccessAt)) : '',
+                r.lastSuccessAt ? this.when(r.lastSuccessAt, lang, false) : '',
                 r.lastFailureAt
-                  ? `<span class="error">${esc(isoMinute(r.lastFailureAt))}: ${esc(r.lastError ?? '')}</span>`
+                  ? `<span class="error">${this.when(r.lastFailureAt, lang, false)}: ${esc(r.lastError ?? '')}</span>`
                   : '',
                 `<span class="${r.failuresInARow > 0 ? 'error' : 'ok'}">${r.failuresInARow}</span>`,
                 String(r.certificates),
@@ -190,7 +242,7 @@ export class ConsoleController {
             )
       }
       <p>${t(lang, 'deadLetters')}: <strong id="dead-letters">${o.deadLetters}</strong> · ${t(lang, 'auditHead')}: ${o.auditHead ?? 0}</p>`;
-    res.type('html').send(page(lang, t(lang, 'overview'), body, s));
+    res.type('html').send(this.page(lang, t(lang, 'overview'), body, s));
   }
 
   @Get('deliveries')
@@ -203,8 +255,8 @@ export class ConsoleController {
     if (!s) return;
     const lang = langOf(req, res);
     const date = (v: unknown) => {
-      const d = text(v) ? new Date(String(v)) : null;
-      return d && !Number.isNaN(d.getTime()) ? d : null;
+      const given = text(v);
+      return given ? this.clock.parse(given) : null;
     };
     const filter = {
       documentId: text(q['documentId']),
@@ -230,7 +282,7 @@ export class ConsoleController {
       <form class="search" method="get" action="/console/deliveries">
         ${field('documentId', t(lang, 'documentId'))}${field('subject', t(lang, 'subject'))}${field('sender', t(lang, 'sender'))}
         ${field('recipient', t(lang, 'recipient'))}${field('state', t(lang, 'state'))}${field('priority', t(lang, 'priority'))}
-        ${field('from', 'from')}${field('to', 'to')}<button>${t(lang, 'search')}</button>
+        ${field('from', t(lang, 'fromDate'))}${field('to', t(lang, 'toDate'))}<button>${t(lang, 'search')}</button>
       </form>
       <p class="timing">${result.lines.length} · ${ms.toFixed(0)} ms</p>
       ${table(
@@ -244,7 +296,7 @@ export class ConsoleController {
           t(lang, 'priority'),
         ],
         result.lines.map((l) => [
-          esc(l.createdAt.toISOString()),
+          this.when(l.createdAt, lang),
           `<a href="/console/documents/${esc(l.busId)}">${esc(l.documentId)}</a>`,
           esc(l.subject ?? ''),
           esc(l.sender),
@@ -254,7 +306,7 @@ export class ConsoleController {
         ]),
       )}
       ${result.next ? `<a rel="next" href="/console/deliveries?${esc(params.toString())}">${t(lang, 'next')}</a>` : ''}`;
-    res.type('html').send(page(lang, t(lang, 'deliveries'), body, s));
+    res.type('html').send(this.page(lang, t(lang, 'deliveries'), body, s));
   }
 
   @Get('documents/:busId')
@@ -276,7 +328,7 @@ export class ConsoleController {
       ${
         sig.signer
           ? table(
-              [t(lang, 'certificate'), 'serial', t(lang, 'expires')],
+              [t(lang, 'certificate'), t(lang, 'serial'), t(lang, 'expires')],
               [[esc(sig.signer.subject), esc(sig.signer.serialNumber), esc(sig.signer.notAfter)]],
             )
           : ''
@@ -285,7 +337,13 @@ export class ConsoleController {
       ${
         sig.revocation?.length
           ? table(
-              [t(lang, 'certificate'), '', 'status', t(lang, 'evidenceAge'), 'URL'],
+              [
+                t(lang, 'certificate'),
+                t(lang, 'method'),
+                t(lang, 'revocationStatus'),
+                t(lang, 'evidenceAge'),
+                t(lang, 'address'),
+              ],
               sig.revocation.map((r) => [
                 esc(r.subject),
                 esc(r.method.toUpperCase()),
@@ -300,7 +358,7 @@ export class ConsoleController {
       ${
         sig.pdf?.length
           ? table(
-              ['PDF', t(lang, 'certificate'), 'status'],
+              ['PDF', t(lang, 'certificate'), t(lang, 'revocationStatus')],
               sig.pdf.map((p) => [
                 esc(`${p.attachment}${p.entry ? ` / ${p.entry}` : ''}`),
                 esc(p.signer ?? ''),
@@ -310,9 +368,9 @@ export class ConsoleController {
           : ''
       }`;
     const receipts = table(
-      [t(lang, 'time'), t(lang, 'recipient'), 'outcome', t(lang, 'reason')],
+      [t(lang, 'time'), t(lang, 'recipient'), t(lang, 'outcome'), t(lang, 'reason')],
       evidence.receipts.map((r) => [
-        esc(r.issuedAt.toISOString()),
+        this.when(r.issuedAt, lang),
         esc(r.to),
         esc(r.outcome),
         esc(r.reason ?? ''),
@@ -321,7 +379,7 @@ export class ConsoleController {
     );
     const body = `
       <p><strong>${esc(trace.documentId)}</strong> — ${esc(trace.subject ?? '')}<br>
-      ${t(lang, 'sender')}: ${esc(trace.sender)} · ${t(lang, 'priority')}: ${esc(PRIORITY[trace.priority] ?? trace.priority)} · ${esc(trace.acceptedAt.toISOString())}
+      ${t(lang, 'sender')}: ${esc(trace.sender)} · ${t(lang, 'priority')}: ${esc(PRIORITY[trace.priority] ?? trace.priority)} · ${this.when(trace.acceptedAt, lang)}
       ${trace.relatedPackageId ? `<br>→ <a href="/console/documents/${esc(trace.relatedPackageId)}">${esc(trace.relatedPackageId)}</a>` : ''}</p>
       ${trace.changes.map((c) => `<p>↳ <a href="/console/documents/${esc(c.busId)}">${esc(c.busId)}</a> (${c.businessDocType})</p>`).join('')}
       ${trace.copies
@@ -330,9 +388,16 @@ export class ConsoleController {
             c,
           ) => `<h2 class="copy">${esc(c.recipient)}: ${esc(c.state)}${c.overdue ? ` <span class="error">${t(lang, 'overdue')}</span>` : ''}</h2>
       ${table(
-        [t(lang, 'time'), 'event', 'status', 'source', t(lang, 'state'), 'flag'],
+        [
+          t(lang, 'time'),
+          t(lang, 'event'),
+          t(lang, 'statusCode'),
+          t(lang, 'source'),
+          t(lang, 'state'),
+          t(lang, 'flag'),
+        ],
         c.history.map((h) => [
-          esc(h.at.toISOString()),
+          this.when(h.at, lang),
           esc(h.event),
           esc(h.statusCode ?? ''),
           esc(h.source),
@@ -344,7 +409,7 @@ export class ConsoleController {
         .join('')}
       <h2>${t(lang, 'signatureEvidence')}</h2>${signature}
       <h2>${t(lang, 'receiptsIssued')}</h2>${receipts}`;
-    res.type('html').send(page(lang, t(lang, 'timeline'), body, s));
+    res.type('html').send(this.page(lang, t(lang, 'timeline'), body, s));
   }
 
   @Get('endpoints')
@@ -362,7 +427,7 @@ export class ConsoleController {
             (p) => `<option value="${p}"${p === current ? ' selected' : ''}>${p}</option>`,
           ).join('')}</select>
           <input name="reason" placeholder="${t(lang, 'reason')}" required ${canSetPolicy ? '' : 'disabled'}>
-          <button>${t(lang, 'change')}</button></form>`;
+          <button ${canSetPolicy ? '' : `disabled title="${t(lang, 'adminOnly')}"`}>${t(lang, 'change')}</button></form>`;
     const body = `${done ? `<p class="ok">${t(lang, 'done')}</p>` : ''}${table(
       [
         '',
@@ -379,7 +444,7 @@ export class ConsoleController {
         esc(e.name),
         esc(e.transport),
         esc(e.status) + (e.statusReason ? ` (${esc(e.statusReason)})` : ''),
-        e.lastPackageAt ? esc(isoMinute(e.lastPackageAt)) : '—',
+        e.lastPackageAt ? this.when(e.lastPackageAt, lang, false) : '—',
         String(e.waiting),
         e.status === 'closed' ? esc(e.signaturePolicy) : policyForm(e.organId, e.signaturePolicy),
         e.status === 'closed'
@@ -387,10 +452,10 @@ export class ConsoleController {
           : `<form method="post" action="/console/endpoints/${esc(e.organId)}/status" class="inline" data-endpoint="${esc(e.organId)}">${csrf}
           <input type="hidden" name="action" value="${e.status === 'locked' ? 'unlock' : 'lock'}">
           <input name="reason" placeholder="${t(lang, 'reason')}" required ${canLock ? '' : 'disabled'}>
-          <button>${t(lang, e.status === 'locked' ? 'unlock' : 'lock')}</button></form>`,
+          <button ${canLock ? '' : `disabled title="${t(lang, 'adminOnly')}"`}>${t(lang, e.status === 'locked' ? 'unlock' : 'lock')}</button></form>`,
       ]),
     )}`;
-    res.type('html').send(page(lang, t(lang, 'endpoints'), body, s));
+    res.type('html').send(this.page(lang, t(lang, 'endpoints'), body, s));
   }
 
   @Post('endpoints/:organId/status')
@@ -467,9 +532,16 @@ export class ConsoleController {
     const letters = await this.deadLetters.execute({ limit: 200 });
     const canRedeliver = may(s.role, 'dead-letter.redeliver');
     const body = `${done ? `<p class="ok">${t(lang, 'done')}</p>` : ''}${table(
-      [t(lang, 'time'), t(lang, 'queue'), 'type', t(lang, 'reason'), t(lang, 'redelivered'), ''],
+      [
+        t(lang, 'time'),
+        t(lang, 'queue'),
+        t(lang, 'messageType'),
+        t(lang, 'reason'),
+        t(lang, 'redelivered'),
+        '',
+      ],
       letters.map((l) => [
-        esc(l.deadAt.toISOString()),
+        this.when(l.deadAt, lang),
         esc(l.queue),
         esc(l.messageType ?? ''),
         esc(l.reason),
@@ -481,7 +553,7 @@ export class ConsoleController {
           : '',
       ]),
     )}`;
-    res.type('html').send(page(lang, t(lang, 'deadLetters'), body, s));
+    res.type('html').send(this.page(lang, t(lang, 'deadLetters'), body, s));
   }
 
   @Post('dead-letters/:id/redeliver')
@@ -514,15 +586,15 @@ export class ConsoleController {
     const s = await this.session(req, res, false, undefined, 'audit.export');
     if (!s) return;
     const lang = langOf(req, res);
-    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const day = (d: Date) => this.clock.day(d);
     const now = new Date();
     const body = `<form method="get" action="/console/audit/export" id="audit-export">
-      <label>from <input name="from" value="${day(new Date(now.getTime() - 30 * 86_400_000))}"></label>
-      <label>to <input name="to" value="${day(new Date(now.getTime() + 86_400_000))}"></label>
+      <label>${t(lang, 'fromDate')} <input name="from" value="${day(new Date(now.getTime() - 30 * 86_400_000))}"></label>
+      <label>${t(lang, 'toDate')} <input name="to" value="${day(new Date(now.getTime() + 86_400_000))}"></label>
       <label>${t(lang, 'recipient')} <input name="endpoint"></label>
       <button>${t(lang, 'export')}</button></form>
-      <p>edoc-bus audit verify &lt;file&gt;</p>`;
-    res.type('html').send(page(lang, t(lang, 'audit'), body, s));
+      <p>${t(lang, 'verifyOffline')}: <code>edoc-bus audit verify &lt;file&gt;</code></p>`;
+    res.type('html').send(this.page(lang, t(lang, 'audit'), body, s));
   }
 
   /** The export as one JSON Lines file: links, entries, checkpoints, then the manifest. */
@@ -534,9 +606,9 @@ export class ConsoleController {
   ): Promise<void> {
     const s = await this.session(req, res, false, undefined, 'audit.export');
     if (!s) return;
-    const from = new Date(String(text(q['from']) ?? ''));
-    const to = new Date(String(text(q['to']) ?? ''));
-    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || !(from < to))
+    const from = this.clock.parse(text(q['from']) ?? '');
+    const to = this.clock.parse(text(q['to']) ?? '');
+    if (!from || !to || !(from < to))
       return void res.status(400).type('text').send('from and to are dates, from before to');
     res
       .status(200)
@@ -603,9 +675,14 @@ export class ConsoleController {
   }
 }
 
-function loginForm(lang: Lang, error: string | null): string {
+function sameToken(given: string | null, expected: string | undefined): boolean {
+  if (!given || !expected || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
+function loginForm(lang: Lang, error: string | null, csrf: string): string {
   return `${error ? `<p class="error">${esc(error)}</p>` : ''}
-    <form method="post" action="/console/login">
+    <form method="post" action="/console/login"><input type="hidden" name="csrf" value="${esc(csrf)}">
       <p><label>${t(lang, 'username')} <input name="username" autocomplete="username" required></label></p>
       <p><label>${t(lang, 'password')} <input name="password" type="password" autocomplete="current-password" required></label></p>
       <p><button>${t(lang, 'login')}</button></p>

@@ -1,3 +1,5 @@
+import { may, type ConsoleRole } from '../../modules/console/domain/console-user';
+
 /** Server-rendered pages: no build step, no script needed to read them, every value escaped. */
 export function esc(value: string | number | boolean | null | undefined): string {
   return String(value ?? '').replace(
@@ -18,6 +20,10 @@ const WORDS = {
   login: { vi: 'Đăng nhập', en: 'Log in' },
   username: { vi: 'Tên đăng nhập', en: 'User name' },
   password: { vi: 'Mật khẩu', en: 'Password' },
+  loginExpired: {
+    vi: 'Phiên đăng nhập đã hết hạn; vui lòng đăng nhập lại.',
+    en: 'The login form expired; please log in again.',
+  },
   badLogin: { vi: 'Sai tên đăng nhập hoặc mật khẩu.', en: 'Wrong user name or password.' },
   lockedLogin: {
     vi: 'Tài khoản tạm khóa do nhập sai nhiều lần.',
@@ -73,6 +79,21 @@ const WORDS = {
   receiptsIssued: { vi: 'Biên nhận đã gửi', en: 'Receipts issued' },
   chain: { vi: 'Chuỗi chứng thực', en: 'Chain' },
   evidenceAge: { vi: 'Tuổi bằng chứng', en: 'Evidence age' },
+  fromDate: { vi: 'Từ ngày', en: 'From' },
+  toDate: { vi: 'Đến ngày', en: 'To' },
+  event: { vi: 'Sự kiện', en: 'Event' },
+  statusCode: { vi: 'Mã trạng thái', en: 'Status code' },
+  source: { vi: 'Nguồn', en: 'Source' },
+  flag: { vi: 'Ghi chú bất thường', en: 'Flag' },
+  serial: { vi: 'Số hiệu', en: 'Serial number' },
+  outcome: { vi: 'Kết quả', en: 'Outcome' },
+  messageType: { vi: 'Loại thông điệp', en: 'Message type' },
+  revocationStatus: { vi: 'Tình trạng', en: 'Status' },
+  method: { vi: 'Phương thức', en: 'Method' },
+  address: { vi: 'Địa chỉ', en: 'Address' },
+  verifyOffline: { vi: 'Kiểm tra ngoại tuyến', en: 'Verify offline' },
+  adminOnly: { vi: 'Chỉ quản trị viên được thực hiện.', en: 'Administrators only.' },
+  timesIn: { vi: 'Giờ hiển thị theo', en: 'Times are shown in' },
 } as const;
 
 export type Word = keyof typeof WORDS;
@@ -85,11 +106,15 @@ export function page(
   lang: Lang,
   title: string,
   body: string,
-  user: { username: string; role: string; csrfToken: string } | null,
+  user: { username: string; role: ConsoleRole; csrfToken: string } | null,
+  zoneNote?: string,
 ): string {
   const other: Lang = lang === 'vi' ? 'en' : 'vi';
+  // Only what the role may open: an operator is not shown a page that would answer 403.
+  const audit =
+    user && may(user.role, 'audit.export') ? ` · <a href="/console/audit">${t(lang, 'audit')}</a>` : '';
   const nav = user
-    ? `<nav><a href="/console/overview">${t(lang, 'overview')}</a> · <a href="/console/deliveries">${t(lang, 'deliveries')}</a> · <a href="/console/endpoints">${t(lang, 'endpoints')}</a> · <a href="/console/dead-letters">${t(lang, 'deadLetters')}</a> · <a href="/console/audit">${t(lang, 'audit')}</a>
+    ? `<nav><a href="/console/overview">${t(lang, 'overview')}</a> · <a href="/console/deliveries">${t(lang, 'deliveries')}</a> · <a href="/console/endpoints">${t(lang, 'endpoints')}</a> · <a href="/console/dead-letters">${t(lang, 'deadLetters')}</a>${audit}
       <span class="who">${esc(user.username)} (${esc(user.role)})</span>
       <form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${esc(user.csrfToken)}"><button>${t(lang, 'logout')}</button></form>
       <a href="?lang=${other}">${other.toUpperCase()}</a></nav>`
@@ -101,8 +126,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b}header{background
 header a,header nav a{color:#fff}nav{display:inline-block;margin-left:16px}.who{margin-left:16px;opacity:.85}
 main{padding:16px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.inline{display:inline}.bar{background:#8b1a1a;height:12px;display:inline-block}
-.error{color:#a00}.ok{color:#060}form.search input,form.search select{margin-right:6px}
-</style></head><body><header><strong>${t(lang, 'title')}</strong>${nav}</header><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
+.error{color:#a00}.zone{color:#666;font-size:12px}button[disabled]{opacity:.5;cursor:not-allowed}.ok{color:#060}form.search input,form.search select{margin-right:6px}
+</style></head><body><header><strong>${t(lang, 'title')}</strong>${nav}</header><main><h1>${esc(title)}</h1>${body}${zoneNote ? `<p class="zone">${t(lang, 'timesIn')} ${esc(zoneNote)}</p>` : ''}</main></body></html>`;
 }
 
 export function table(headers: string[], rows: string[][], id?: string): string {
@@ -111,15 +136,94 @@ export function table(headers: string[], rows: string[][], id?: string): string 
     .join('')}</tbody></table>`;
 }
 
-export function isoMinute(d: Date): string {
-  return d.toISOString().slice(0, 16).replace('T', ' ');
+/**
+ * Times as the people at the desk read them: in the console's time zone (Vietnam by default, not
+ * UTC), `dd/MM/yyyy HH:mm:ss` in Vietnamese and `yyyy-MM-dd HH:mm:ss` in English.
+ */
+export class ConsoleClock {
+  private readonly parts: Intl.DateTimeFormat;
+  /** `GMT+7` for Asia/Ho_Chi_Minh. */
+  readonly zoneLabel: string;
+
+  constructor(readonly timeZone: string) {
+    this.parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    this.zoneLabel =
+      new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'short' })
+        .formatToParts(new Date())
+        .find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  }
+
+  format(d: Date, lang: Lang, seconds = true): string {
+    const p = Object.fromEntries(this.parts.formatToParts(d).map((x) => [x.type, x.value]));
+    const time = seconds ? `${p['hour']}:${p['minute']}:${p['second']}` : `${p['hour']}:${p['minute']}`;
+    return lang === 'vi'
+      ? `${p['day']}/${p['month']}/${p['year']} ${time}`
+      : `${p['year']}-${p['month']}-${p['day']} ${time}`;
+  }
+
+  /** The zone's offset from UTC at `d`, in minutes. */
+  offsetMinutes(d: Date): number {
+    const p = Object.fromEntries(this.parts.formatToParts(d).map((x) => [x.type, Number(x.value)]));
+    const asUtc = Date.UTC(p['year']!, p['month']! - 1, p['day'], p['hour'], p['minute'], p['second']);
+    return Math.round((asUtc - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
+  }
+
+  /**
+   * A date or date-time typed into a form (`2026-12-06`, `06/12/2026`, `2026-12-06 08:30`) read in
+   * the console's zone; one with its own offset or `Z` is taken as it says. Null if unreadable.
+   */
+  parse(text: string): Date | null {
+    const s = text.trim();
+    if (/[zZ]$|[+-]\d{2}:?\d{2}$/.test(s) && /\d{4}-\d{2}-\d{2}T/.test(s)) {
+      const d = new Date(s);
+      return Number.isNaN(d.getTime()) ? null : d;
+    }
+    const m =
+      /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s) ??
+      /^(\d{2})\/(\d{2})\/(\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
+    if (!m) return null;
+    const [y, mo, d] = s.includes('/') ? [m[3], m[2], m[1]] : [m[1], m[2], m[3]];
+    const local = Date.UTC(
+      Number(y),
+      Number(mo) - 1,
+      Number(d),
+      Number(m[4] ?? 0),
+      Number(m[5] ?? 0),
+      Number(m[6] ?? 0),
+    );
+    if (Number.isNaN(local)) return null;
+    // The offset at that moment (a zone with daylight saving has two); a second pass settles it.
+    let at = local - this.offsetMinutes(new Date(local)) * 60_000;
+    at = local - this.offsetMinutes(new Date(at)) * 60_000;
+    return new Date(at);
+  }
+
+  /** The date (in the zone) of `d`, as the form fields above read it: `yyyy-MM-dd`. */
+  day(d: Date): string {
+    const p = Object.fromEntries(this.parts.formatToParts(d).map((x) => [x.type, x.value]));
+    return `${p['year']}-${p['month']}-${p['day']}`;
+  }
 }
 
 /**
  * Documents per hour over the last 24 hours as an inline SVG bar chart: server-rendered, no
  * script, readable without the network; empty hours are drawn as gaps, not skipped.
  */
-export function hourlyChart(perHour: Array<{ hour: Date; documents: number }>, nowMs: number): string {
+export function hourlyChart(
+  perHour: Array<{ hour: Date; documents: number }>,
+  nowMs: number,
+  clock: ConsoleClock,
+  lang: Lang,
+): string {
   const hourMs = 3_600_000;
   const last = Math.floor(nowMs / hourMs) * hourMs;
   const counts = new Map(perHour.map((h) => [h.hour.getTime(), h.documents]));
@@ -131,8 +235,8 @@ export function hourlyChart(perHour: Array<{ hour: Date; documents: number }>, n
       const n = counts.get(at) ?? 0;
       const bh = Math.round(((h - bottom - 10) * n) / max);
       const x = left + i * 28;
-      const label = new Date(at).toISOString().slice(11, 13);
-      return `<g><title>${esc(new Date(at).toISOString().slice(0, 13))}:00 — ${n}</title><rect x="${x + 3}" y="${h - bottom - bh}" width="22" height="${bh}" fill="#8b1a1a"/>${i % 3 === 0 ? `<text x="${x + 14}" y="${h - 5}" font-size="10" text-anchor="middle">${label}h</text>` : ''}</g>`;
+      const label = clock.format(new Date(at), 'en', false).slice(11, 13);
+      return `<g><title>${esc(clock.format(new Date(at), lang, false))} — ${n}</title><rect x="${x + 3}" y="${h - bottom - bh}" width="22" height="${bh}" fill="#8b1a1a"/>${i % 3 === 0 ? `<text x="${x + 14}" y="${h - 5}" font-size="10" text-anchor="middle">${label}h</text>` : ''}</g>`;
     })
     .join('');
   return `<svg id="documents-per-hour" role="img" width="${w + left}" height="${h}" viewBox="0 0 ${w + left} ${h}" xmlns="http://www.w3.org/2000/svg">

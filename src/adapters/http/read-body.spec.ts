@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { readBody } from './read-body';
+import { readBody, receivePackage } from './read-body';
+import { UploadSpool } from '../spool/upload-spool';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { isSpooled } from '../../modules/shared/package-body';
 
 describe('reading a request body', () => {
   const data = randomBytes(300_000);
@@ -35,4 +40,43 @@ describe('reading a request body', () => {
       expect(upload).toMatchObject({ truncated: true, sha256: sha, totalBytes: data.length });
     },
   );
+});
+
+describe('receiving a package that ends with CRLF (the axis SDK writes one after the file)', () => {
+  const spool = new UploadSpool(join(tmpdir(), `edoc-read-body-${process.pid}`));
+  afterAll(() => rmSync(spool.directory, { recursive: true, force: true }));
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  it.each([
+    ['in memory, CRLF in its own chunk', 1000, [1000, 2]],
+    ['in memory, CR and LF in different chunks', 1000, [999, 2, 1]],
+    ['in memory, one byte at a time at the end', 10, [8, 1, 1, 1, 1]],
+    ['spooled to a file', 5 * 1024 * 1024, [3 * 1024 * 1024, 2 * 1024 * 1024 + 2]],
+  ])('gives the package with and without it, %s', async (_label, size, cuts) => {
+    const file = randomBytes(size);
+    const body = Buffer.concat([file, Buffer.from('\r\n')]);
+    const pieces: Buffer[] = [];
+    let at = 0;
+    for (const n of cuts) pieces.push(body.subarray(at, (at += n)));
+    const got = await receivePackage(Readable.from(pieces), 50 * 1024 * 1024, undefined, spool);
+    expect(got.sha256).toBe(sha(body));
+    expect(got.withoutTrailingCrlf?.sha256).toBe(sha(file));
+    const trimmed = got.withoutTrailingCrlf!.body;
+    if (isSpooled(trimmed)) {
+      expect(trimmed.length).toBe(file.length);
+      expect(readFileSync(trimmed.spoolPath).subarray(0, trimmed.length).equals(file)).toBe(true);
+    } else expect(Buffer.from(trimmed).equals(file)).toBe(true);
+  });
+
+  it('offers nothing else when the body does not end with CRLF, or is cut at the cap', async () => {
+    const plain = await receivePackage(Readable.from([Buffer.from('<a/>\n')]), 1000, undefined, spool);
+    expect(plain.withoutTrailingCrlf).toBeNull();
+    const capped = await receivePackage(
+      Readable.from([Buffer.alloc(2000, 0x41), Buffer.from('\r\n')]),
+      1000,
+      undefined,
+      spool,
+    );
+    expect(capped).toMatchObject({ truncated: true, withoutTrailingCrlf: null });
+  });
 });

@@ -91,6 +91,48 @@ export interface ReceivedPackage {
   truncated: boolean;
   sha256: string;
   totalBytes: number;
+  /**
+   * When the bytes end with CRLF and were all kept: the package without that CRLF (the axis SDK
+   * 2.0.1 writes one after the file), with its own SHA-256. The caller decides which was meant.
+   */
+  withoutTrailingCrlf: { body: PackageBody; sha256: string } | null;
+}
+
+/**
+ * SHA-256 of a stream that can also say what the digest would be without the stream's last two
+ * bytes: they are held back from the hash until more bytes come, so nothing is read twice.
+ */
+class HashHoldingTail {
+  private readonly hash = createHash('sha256');
+  private tail = Buffer.alloc(0);
+
+  update(chunk: Buffer): void {
+    if (chunk.length >= 2) {
+      this.hash.update(this.tail);
+      this.hash.update(chunk.subarray(0, chunk.length - 2));
+      this.tail = Buffer.from(chunk.subarray(chunk.length - 2));
+      return;
+    }
+    const joined = Buffer.concat([this.tail, chunk]);
+    this.hash.update(joined.subarray(0, Math.max(0, joined.length - 2)));
+    this.tail = joined.subarray(Math.max(0, joined.length - 2));
+  }
+
+  /** The digest of everything so far, without ending the hash. */
+  peek(): string {
+    return this.hash.copy().update(this.tail).digest('hex');
+  }
+
+  /** The digest without the held-back CRLF, if the bytes so far end with one. */
+  withoutTrailingCrlf(): string | null {
+    return this.tail.length === 2 && this.tail[0] === 0x0d && this.tail[1] === 0x0a
+      ? this.hash.copy().digest('hex')
+      : null;
+  }
+
+  digest(): string {
+    return this.hash.update(this.tail).digest('hex');
+  }
 }
 
 /**
@@ -106,7 +148,7 @@ export function receivePackage(
 ): Promise<ReceivedPackage> {
   return new Promise((resolve, reject) => {
     const cap = maxBytes + 1;
-    const hash = createHash('sha256');
+    const hash = new HashHoldingTail();
     const small = new KeptBytes(
       cap,
       expectedBytes !== undefined && expectedBytes < SPOOL_FROM_BYTES ? expectedBytes : undefined,
@@ -148,21 +190,32 @@ export function receivePackage(
         if (file || kept + take.length >= SPOOL_FROM_BYTES) toFile(take);
         else small.add(take);
         kept += take.length;
-        if (kept === cap) keptSha256 = hash.copy().digest('hex');
+        if (kept === cap) keptSha256 = hash.peek();
       }
       if (take.length < chunk.length) hash.update(chunk.subarray(take.length));
     });
     stream.on('error', fail);
     stream.on('end', () => {
-      const sha256 = hash.digest('hex');
       const truncated = total > maxBytes;
-      if (!file) return resolve({ body: small.bytes(), truncated, sha256, totalBytes: total });
+      const trimmedSha256 = truncated ? null : hash.withoutTrailingCrlf();
+      const sha256 = hash.digest();
+      const received = (body: PackageBody, trimmed: PackageBody): ReceivedPackage => ({
+        body,
+        truncated,
+        sha256,
+        totalBytes: total,
+        withoutTrailingCrlf: trimmedSha256 === null ? null : { body: trimmed, sha256: trimmedSha256 },
+      });
+      if (!file) {
+        const bytes = small.bytes();
+        return resolve(received(bytes, bytes.subarray(0, bytes.length - 2)));
+      }
       const { path, stream: out } = file;
       out.end(() => {
         if (failed) return;
         // The spooled body's hash is of the kept bytes: the ones inspection and storing read.
         const body = { spoolPath: path, length: kept, sha256: keptSha256 ?? sha256 };
-        resolve({ body, truncated, sha256, totalBytes: total });
+        resolve(received(body, { spoolPath: path, length: kept - 2, sha256: trimmedSha256 ?? '' }));
       });
     });
   });

@@ -10,6 +10,7 @@ import { Bridges1732600000000 } from './migrations/1732600000000-bridges';
 import { Audit1732700000000 } from './migrations/1732700000000-audit';
 import { Console1732800000000 } from './migrations/1732800000000-console';
 import { CertificateHealth1732900000000 } from './migrations/1732900000000-certificate-health';
+import { DeadLetterProperties1733000000000 } from './migrations/1733000000000-dead-letter-properties';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   Audit1732700000000,
   Console1732800000000,
   CertificateHealth1732900000000,
+  DeadLetterProperties1733000000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

@@ -56,6 +56,10 @@ export class PgBridgeCredentials extends BridgeCredentials {
     }
   }
 
+  async revoke(organId: string): Promise<void> {
+    await this.sql.exec(`DELETE FROM bridge_credential WHERE organ_id = $1`, [organId]);
+  }
+
   async organOfToken(token: string): Promise<string | null> {
     if (token.length > 200) return null;
     const row = await this.sql.one<{ organ_id: string }>(

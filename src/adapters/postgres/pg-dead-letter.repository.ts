@@ -4,6 +4,7 @@ import type {
   DeadLetter,
   DeadLetterDetail,
   DeadLetterSummary,
+  MessageProperties,
   Redelivery,
 } from '../../modules/dead-letters/dead-letter';
 import {
@@ -20,6 +21,7 @@ interface LetterRow {
   message_id: string | null;
   message_type: string | null;
   user_id: string | null;
+  properties: MessageProperties;
   headers: Record<string, unknown>;
   body: Buffer;
   dead_at: Date;
@@ -36,8 +38,8 @@ export class PgDeadLetterRepository extends DeadLetterRepository {
 
   async record(l: DeadLetter): Promise<boolean> {
     const rows = await this.sql.rows<{ id: string }>(
-      `INSERT INTO dead_letter (id, fingerprint, queue, reason, message_id, message_type, user_id, headers, body, dead_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+      `INSERT INTO dead_letter (id, fingerprint, queue, reason, message_id, message_type, user_id, headers, body, dead_at, properties)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb)
        ON CONFLICT (fingerprint) DO NOTHING RETURNING id`,
       [
         l.id,
@@ -50,6 +52,7 @@ export class PgDeadLetterRepository extends DeadLetterRepository {
         JSON.stringify(l.headers),
         Buffer.from(l.body),
         l.deadAt,
+        JSON.stringify(l.properties),
       ],
     );
     return rows.length > 0;
@@ -106,6 +109,7 @@ export class PgDeadLetterRepository extends DeadLetterRepository {
       messageId: row.message_id,
       messageType: row.message_type,
       userId: row.user_id,
+      properties: row.properties,
       headers: row.headers,
       body: row.body,
       deadAt: row.dead_at,

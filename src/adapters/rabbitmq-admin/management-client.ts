@@ -24,8 +24,25 @@ export class RabbitManagementClient {
     await this.request('PUT', `/api/users/${enc(name)}`, { password, tags });
   }
 
+  /** The user as the broker keeps it (its password hash included), or null if there is none. */
+  async user(name: string): Promise<{ name: string; password_hash: string; tags: unknown } | null> {
+    const found = await this.request('GET', `/api/users/${enc(name)}`, undefined, [404]);
+    return (found as { error?: string } | undefined)?.error || found === undefined
+      ? null
+      : (found as { name: string; password_hash: string; tags: unknown });
+  }
+
   async deleteUser(name: string): Promise<void> {
     await this.request('DELETE', `/api/users/${enc(name)}`, undefined, [404]);
+  }
+
+  /** Deletes every user whose name starts with `prefix` (a non-empty one: never all users). */
+  async deleteUsersNamed(prefix: string): Promise<string[]> {
+    if (!prefix) throw new Error('refusing to delete broker users without a name prefix');
+    const users = (await this.request('GET', '/api/users')) as Array<{ name: string }>;
+    const mine = users.map((u) => u.name).filter((name) => name.startsWith(prefix));
+    for (const name of mine) await this.deleteUser(name);
+    return mine;
   }
 
   async putPermissions(vhost: string, user: string, permissions: Permissions): Promise<void> {

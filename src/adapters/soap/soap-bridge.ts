@@ -4,6 +4,7 @@ import type { Application, NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import * as soap from 'soap';
 import { pullTypesNamed } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
@@ -102,7 +103,13 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
   const maxBody = Math.ceil((config.xmlLimits.maxBytes * 4) / 3) + 256 * 1024;
 
   const express = app.getHttpAdapter().getInstance() as Application;
+  const wsdl = readFileSync(WSDL_FILE, 'utf8');
   express.use(SOAP_PATH, (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' && asksForWsdl(req.url)) {
+      // Clients generated from the WSDL post where it says: the address this client reached.
+      const location = `${config.publicBaseUrl ?? requestBase(req)}${SOAP_PATH}`;
+      return void res.status(200).type('text/xml').send(withServiceAddress(wsdl, location));
+    }
     if (req.method !== 'POST') return next();
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding !== 'identity')
@@ -296,7 +303,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
       // One res.end(envelope) per reply, which streamPackageOnEnd can take apart.
       enableChunkedEncoding: false,
       services,
-      xml: readFileSync(WSDL_FILE, 'utf8'),
+      xml: wsdl,
       suppressStack: true,
       callback: (error: unknown) =>
         error
@@ -338,6 +345,43 @@ function streamPackageOnEnd(req: SoapRequest, res: Response, logger: Logger): vo
     });
     return res;
   }) as Response['end'];
+}
+
+function asksForWsdl(url: string): boolean {
+  const query = url.indexOf('?');
+  return (
+    query >= 0 &&
+    url
+      .slice(query + 1)
+      .split('&')
+      .some((p) => p.toLowerCase() === 'wsdl')
+  );
+}
+
+/** A Host header that is a host name or address with an optional port, nothing else. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The scheme, host and port the client used to reach this listener. The Host header says which of
+ * the bus's names it used; one that is not a plain host[:port] gives way to the socket's address.
+ */
+function requestBase(req: Request): string {
+  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const host = req.headers.host;
+  if (host && HOST.test(host)) return `${scheme}://${host}`;
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  const shown = address.includes(':') ? `[${address}]` : address;
+  return `${scheme}://${shown}:${req.socket.localPort ?? ''}`;
+}
+
+/** The WSDL with the service's `soap:address` set to `location`. */
+export function withServiceAddress(wsdl: string, location: string): string {
+  const escaped = location.replace(
+    /[<&>"]/g,
+    (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;', '"': '&quot;' })[c]!,
+  );
+  return wsdl.replace(/(<soap:address\s+location=")[^"]*(")/g, `$1${escaped}$2`);
 }
 
 function soapFaultXml(message: string): string {

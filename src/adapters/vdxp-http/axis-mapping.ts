@@ -24,7 +24,7 @@ export function sendReply(outcome: SubmissionOutcome): AxisReply {
     case 'rejected': {
       const text = describeRefusal(outcome.refusal);
       return {
-        ...fail(axisCodeForRefusal(outcome.refusal.code), `${outcome.refusal.code}: ${text.vi} / ${text.en}`),
+        ...fail(axisCodeForRefusal(outcome.refusal.code), outcome.refusal.code, `${text.vi} / ${text.en}`),
         data: { quarantineId: outcome.quarantineId, reason: outcome.refusal.code },
       };
     }

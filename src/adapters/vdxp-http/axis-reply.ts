@@ -1,4 +1,4 @@
-import type { BridgeRefusalCode } from '../../modules/bridge/domain/bridge-refusal';
+import type { BridgeRefusal, BridgeRefusalCode } from '../../modules/bridge/domain/bridge-refusal';
 import type { ReasonCode } from '../../modules/shared/reasons';
 
 /** The axis error codes (national axis SDK, LGSP facades). */
@@ -28,8 +28,14 @@ export function ok(data: unknown, extra: Record<string, unknown> = {}): AxisRepl
   return { status: 'OK', ErrorCode: AXIS_ERROR.ok, ErrorDesc: '', data, ...extra };
 }
 
-export function fail(code: AxisErrorCode, description: string): AxisReply {
-  return { status: 'FAIL', ErrorCode: code, ErrorDesc: description, data: null };
+/** A failure; `ErrorDesc` always starts with the bus's reason code, whatever the axis code. */
+export function fail(code: AxisErrorCode, reasonCode: string, description: string): AxisReply {
+  return { status: 'FAIL', ErrorCode: code, ErrorDesc: `${reasonCode}: ${description}`, data: null };
+}
+
+/** A refused bridge call in the axis's words. */
+export function refusedCall(refusal: BridgeRefusal): AxisReply {
+  return fail(axisCodeForBridgeRefusal(refusal.code), refusal.code, refusal.reason);
 }
 
 /** A package refusal in the axis's words; the bus's own reason code leads the description. */
@@ -44,6 +50,7 @@ export function axisCodeForRefusal(code: ReasonCode): AxisErrorCode {
     case 'TYPE_MISMATCH':
     case 'XSD_INVALID':
     case 'EDXML_INVALID':
+    case 'STATUS_CODE_UNKNOWN':
       return AXIS_ERROR.notEdxml;
     case 'SENDER_UNAUTHENTICATED':
     case 'SENDER_MISMATCH':

@@ -27,10 +27,12 @@ import { pullTypesNamed } from '../../modules/bridge/pull-inbox.repository';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { readUpload } from '../http/multipart-upload';
+import { announcedLength, receivePackage } from '../http/read-body';
+import { axisUploadedFile } from '../../modules/bridge/domain/axis-signature';
 import { UploadSpool } from '../spool/upload-spool';
 import { writeChunks } from '../http/stream-chunks';
 import { agencyRow, receivedRow, sentRows, sendReply } from './axis-mapping';
-import { AXIS_ERROR, axisCodeForBridgeRefusal, fail, ok, type AxisReply } from './axis-reply';
+import { AXIS_ERROR, fail, ok, refusedCall, type AxisReply } from './axis-reply';
 
 const TRANSPORT = 'vdxp-http' as const;
 
@@ -51,7 +53,11 @@ class AxisErrorFilter implements ExceptionFilter {
     );
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return void res.end();
-    res.status(200).json(fail(AXIS_ERROR.serverError, 'the bus could not complete this call; try again'));
+    res
+      .status(200)
+      .json(
+        fail(AXIS_ERROR.serverError, 'INTERNAL_ERROR', 'the bus could not complete this call; try again'),
+      );
   }
 }
 
@@ -82,13 +88,13 @@ export class AxisController {
       return void res.json(caller.reply);
     }
     const p = caller.parameters;
+    const signedFileHash = p['hash-file'] ?? null;
     let upload: SubmitFromBridgeCommand['upload'];
     try {
-      const read = await readUpload(req, 'file_doc', this.config.xmlLimits.maxBytes, this.spool);
-      upload = read ?? { problem: 'the package goes in the multipart part file_doc' };
+      upload = await this.readPackage(req, signedFileHash);
     } catch (error) {
       upload = {
-        problem: `not a multipart upload: ${error instanceof Error ? error.message : String(error)}`,
+        problem: `the upload could not be read: ${error instanceof Error ? error.message : String(error)}`,
       };
     }
     const result = await this.submit
@@ -98,12 +104,36 @@ export class AxisController {
         claimedFrom: p['from'] ?? null,
         messageType: p['messagetype'] ?? null,
         upload,
-        signedFileHash: p['hash-file'] ?? null,
+        signedFileHash,
         remote: remoteOf(req),
       })
       .finally(() => this.spool.release('body' in upload ? upload.body : undefined));
-    if (!result.ok) return void res.json(fail(axisCodeForBridgeRefusal(result.code), result.reason));
+    if (!result.ok) return void res.json(refusedCall(result));
     res.json(sendReply(result.outcome));
+  }
+
+  /**
+   * The package of a `sendEdoc`, in either of the forms axis clients send: the SDK 2.0.1's raw body
+   * (`application/octet-stream`, the file then CRLF) or a multipart form with the file in
+   * `file_doc` (the documented form). Both are read as they stream, spooled when large.
+   */
+  private async readPackage(
+    req: Request,
+    signedFileHash: string | null,
+  ): Promise<SubmitFromBridgeCommand['upload']> {
+    const maxBytes = this.config.xmlLimits.maxBytes;
+    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
+      const part = await readUpload(req, 'file_doc', maxBytes, this.spool);
+      return part ?? { problem: 'the multipart upload has no file_doc part' };
+    }
+    const raw = await receivePackage(req, maxBytes, announcedLength(req), this.spool);
+    if (raw.totalBytes === 0) return { problem: 'the request carries no package' };
+    const file = axisUploadedFile(
+      { body: raw.body, sha256: raw.sha256 },
+      raw.withoutTrailingCrlf,
+      signedFileHash,
+    );
+    return { body: file.body, sha256: file.sha256 };
   }
 
   @Post('getReceivedEdocList')
@@ -185,7 +215,7 @@ export class AxisController {
       remote: remoteOf(req),
     });
     if (!found.ok) {
-      res.status(200).json(fail(axisCodeForBridgeRefusal(found.code), found.reason));
+      res.status(200).json(refusedCall(found));
       return null;
     }
     return { docId, found };
@@ -213,7 +243,7 @@ export class AxisController {
       outcome: caller.parameters['status'] ?? '',
       remote: remoteOf(req),
     });
-    if (!r.ok) return fail(axisCodeForBridgeRefusal(r.code), r.reason);
+    if (!r.ok) return refusedCall(r);
     return ok({ docId: caller.parameters['docid'], state: r.state, failCount: r.failCount });
   }
 
@@ -264,15 +294,20 @@ export class AxisController {
         operation,
         signedHeaderJson: header(req, 'xroadvnpt-sign-header'),
         hash: header(req, 'xroadvnpt-hash-header'),
+        plainParameters: plainParameters(req),
         remote: remoteOf(req),
       });
       if (identity.ok) return identity;
-      return { ok: false, reply: fail(axisCodeForBridgeRefusal(identity.code), identity.reason) };
+      return { ok: false, reply: refusedCall(identity) };
     } catch (error) {
       this.logger.error(`${operation}: ${String(error)}`);
       return {
         ok: false,
-        reply: fail(AXIS_ERROR.serverError, 'the bus could not check the credentials; try again'),
+        reply: fail(
+          AXIS_ERROR.serverError,
+          'INTERNAL_ERROR',
+          'the bus could not check the credentials; try again',
+        ),
       };
     }
   }
@@ -281,6 +316,25 @@ export class AxisController {
 function header(req: Request, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** The signature's own headers; every other `XroadVnpt-*` header is a parameter. */
+const SIGNATURE_HEADERS = new Set(['sign-header', 'hash-header', 'sign-header-key', 'version']);
+
+/**
+ * The `XroadVnpt-<name>` parameter headers as sent. Node reads header bytes as Latin-1; the SDK
+ * writes UTF-8, so the bytes are read again as UTF-8 to compare with the signed JSON.
+ */
+function plainParameters(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (!key.startsWith('xroadvnpt-') || value === undefined) continue;
+    const name = key.slice('xroadvnpt-'.length);
+    if (SIGNATURE_HEADERS.has(name)) continue;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    out[name] = Buffer.from(text, 'latin1').toString('utf8');
+  }
+  return out;
 }
 
 export function remoteOf(req: Request): string | null {

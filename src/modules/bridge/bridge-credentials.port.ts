@@ -18,6 +18,8 @@ export abstract class BridgeCredentials {
   abstract issue(organId: string, at: Date): Promise<IssuedBridgeCredentials>;
   abstract secretOf(organId: string): Promise<string | null>;
   abstract organOfToken(token: string): Promise<string | null>;
+  /** Removes the endpoint's secret and token: no bridge accepts them any more. */
+  abstract revoke(organId: string): Promise<void>;
 }
 
 /** Port: signatures already used, so a captured request cannot be played again. */

@@ -11,11 +11,24 @@ export interface DeadLetter {
   reason: string;
   messageId: string | null;
   messageType: string | null;
-  /** The broker-validated user that published it (the sender, for ingress messages). */
+  /** The organ whose broker-validated user published it (the sender, for ingress messages). */
   userId: string | null;
+  /** The message's properties, so that a redelivery carries them unchanged. */
+  properties: MessageProperties;
   headers: Record<string, unknown>;
   body: Uint8Array;
   deadAt: Date;
+}
+
+export interface MessageProperties {
+  contentType?: string;
+  contentEncoding?: string;
+  correlationId?: string;
+  replyTo?: string;
+  appId?: string;
+  priority?: number;
+  /** Seconds since the epoch, as AMQP carries it. */
+  timestamp?: number;
 }
 
 export interface Redelivery {

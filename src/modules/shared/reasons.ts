@@ -72,6 +72,10 @@ export const REASONS = {
     vi: 'Gói trạng thái tham chiếu tới văn bản không có trên trục.',
     en: 'The status package refers to a document the bus does not know.',
   },
+  STATUS_CODE_UNKNOWN: {
+    vi: 'Mã trạng thái không thuộc danh mục (01–06, 13, 15, 16).',
+    en: 'The status code is not one of the defined codes (01–06, 13, 15, 16).',
+  },
   STATUS_NOT_A_PARTY: {
     vi: 'Đơn vị gửi trạng thái không phải là bên nhận của văn bản được tham chiếu.',
     en: 'The sender of the status is not a party to the document it refers to.',

@@ -70,8 +70,21 @@ describe('the trust decision on the main thread', () => {
     expect(
       await assess().execute({ ...base, policy: 'transition-unsigned', outcome: { status: 'absent' } }),
     ).toMatchObject({ ok: true, record: { status: 'unsigned' } });
+    // A status moves a copy and speaks for its sender: decided like a document.
     expect(await assess().execute({ ...base, kind: 'status', outcome: { status: 'absent' } })).toMatchObject({
+      ok: false,
+      refusal: { code: 'SIG_MISSING' },
+    });
+    expect(
+      await assess().execute({
+        ...base,
+        kind: 'status',
+        policy: 'transition-unsigned',
+        outcome: { status: 'absent' },
+      }),
+    ).toMatchObject({
       ok: true,
+      record: { status: 'unsigned', flags: ['unsigned status accepted under the transition policy'] },
     });
     expect(await assess().execute({ ...base, outcome: verified(['rsa-sha1']) })).toMatchObject({
       ok: false,

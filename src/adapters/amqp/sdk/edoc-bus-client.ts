@@ -12,7 +12,10 @@ import { InMemoryProcessedMessages, type ProcessedMessageStore } from './process
 export interface EdocBusClientOptions {
   /** `amqp://<organ code>:<password>@host:5672[/vhost]`, as issued by `edoc-bus endpoints provision`. */
   url: string;
-  /** Defaults to the user name in the URL (the broker user is named by the organ code). */
+  /**
+   * The endpoint's organ code. Defaults to the user name in the URL: the broker user is named by
+   * the organ code, unless the bus names its users with a BROKER_USER_PREFIX.
+   */
   organId?: string;
   organName?: string;
   /**

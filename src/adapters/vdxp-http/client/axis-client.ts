@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { formatAxisTimestamp } from '../../../modules/bridge/domain/axis-signature';
+import { axisHexSpelling, formatAxisTimestamp } from '../../../modules/bridge/domain/axis-signature';
 
 export interface AxisReply<T = unknown> {
   status: 'OK' | 'FAIL';
@@ -58,7 +58,7 @@ export class AxisClient {
   async post<T = unknown>(
     operation: string,
     headers: Record<string, string>,
-    body?: FormData,
+    body?: FormData | Uint8Array,
   ): Promise<AxisReply<T>> {
     this.lastHeaders = headers;
     const res = await fetch(`${this.baseUrl}/${operation}`, { method: 'POST', headers, body });
@@ -75,19 +75,36 @@ export class AxisClient {
     return Buffer.from(await res.arrayBuffer());
   }
 
+  /**
+   * Uploads a package. `format: 'sdk'` (the default) is what SDKVXP 2.0.1 sends on the wire: the
+   * file's bytes then CRLF as `application/octet-stream`, and `hash-file` spelled byte by byte
+   * without zero padding (Java's `Integer.toHexString(0xFF & b)`). `format: 'multipart'` is the
+   * documented form: the file in the part `file_doc`, the hash in zero-padded hex.
+   */
   async sendEdoc(
     file: Buffer | string,
-    options: { from?: string; messagetype?: 'edoc' | 'status'; hashOf?: Buffer | string } = {},
+    options: {
+      from?: string;
+      messagetype?: 'edoc' | 'status';
+      hashOf?: Buffer | string;
+      format?: 'sdk' | 'multipart';
+    } = {},
   ): Promise<AxisReply<{ DocId?: string } | null>> {
     const bytes = Buffer.from(file);
+    const format = options.format ?? 'sdk';
+    const digest = createHash('sha256')
+      .update(Buffer.from(options.hashOf ?? bytes))
+      .digest();
     const headers = this.signedHeaders({
       from: options.from ?? this.systemId,
       servicetype: 'eDoc',
       messagetype: options.messagetype ?? 'edoc',
-      'hash-file': createHash('sha256')
-        .update(Buffer.from(options.hashOf ?? bytes))
-        .digest('hex'),
+      'hash-file': format === 'sdk' ? axisHexSpelling(digest) : digest.toString('hex'),
     });
+    if (format === 'sdk') {
+      const body = Buffer.concat([bytes, Buffer.from('\r\n')]);
+      return this.post('sendEdoc', { ...headers, 'Content-Type': 'application/octet-stream' }, body);
+    }
     const form = new FormData();
     form.append('file_doc', new Blob([bytes], { type: 'application/xml' }), 'package.edxml');
     return this.post('sendEdoc', headers, form);

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import {
+  axisFileHashMatches,
+  axisHexSpelling,
   axisHmac,
+  axisUploadedFile,
   axisHmacMatches,
   formatAxisTimestamp,
   parseAxisTimestamp,
@@ -35,5 +39,36 @@ describe('the axis SDK request signature', () => {
     expect(parseAxisTimestamp('22132026T153000+0042', 420)).toBeNull();
     const at = new Date('2026-11-22T23:59:59.123Z');
     expect(parseAxisTimestamp(formatAxisTimestamp(at, 420), 420)).toEqual(at);
+  });
+});
+
+describe('the axis SDK hash-file', () => {
+  const digest = Buffer.from('0a00ff10' + '01'.repeat(28), 'hex');
+  const hex = digest.toString('hex');
+
+  it('is spelled byte by byte without zero padding, as Java’s Integer.toHexString', () => {
+    expect(axisHexSpelling(digest)).toBe('a0ff10' + '1'.repeat(28));
+    expect(axisHexSpelling(Buffer.from('ffee', 'hex'))).toBe('ffee');
+  });
+
+  it('matches the digest in either spelling, never a prefix or another digest', () => {
+    expect(axisFileHashMatches(hex, hex)).toBe(true);
+    expect(axisFileHashMatches(hex.toUpperCase(), hex)).toBe(true);
+    expect(axisFileHashMatches(axisHexSpelling(digest), hex)).toBe(true);
+    expect(axisFileHashMatches(axisHexSpelling(digest).slice(0, -1), hex)).toBe(false);
+    expect(axisFileHashMatches(hex.slice(0, 62), hex)).toBe(false);
+    expect(axisFileHashMatches('', hex)).toBe(false);
+    const other = createHash('sha256').update('x').digest('hex');
+    expect(axisFileHashMatches(other, hex)).toBe(false);
+  });
+
+  it('tells which bytes are the file when the body ends with CRLF', () => {
+    const file = { sha256: 'f'.repeat(64), name: 'without the CRLF' };
+    const whole = { sha256: 'e'.repeat(64), name: 'as received' };
+    expect(axisUploadedFile(whole, null, 'e'.repeat(64))).toBe(whole);
+    expect(axisUploadedFile(whole, file, 'f'.repeat(64))).toBe(file); // the SDK's CRLF
+    expect(axisUploadedFile(whole, file, 'e'.repeat(64))).toBe(whole); // the file's own last line end
+    expect(axisUploadedFile(whole, file, null)).toBe(file); // no hash: the SDK always adds one
+    expect(axisUploadedFile(whole, file, '0'.repeat(64))).toBe(whole); // neither: refused later
   });
 });

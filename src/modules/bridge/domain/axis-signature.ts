@@ -74,3 +74,41 @@ export function formatAxisTimestamp(at: Date, zoneOffsetMinutes: number): string
     `${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}+${p(d.getUTCMilliseconds(), 4)}`
   );
 }
+
+/**
+ * The axis SDK's spelling of a digest in `hash-file`: each byte as Java's
+ * `Integer.toHexString(0xFF & b)`, so without zero padding (0x0a is `a`, and the text is often
+ * shorter than 64 characters).
+ */
+export function axisHexSpelling(digest: Uint8Array): string {
+  let out = '';
+  for (const b of digest) out += b.toString(16);
+  return out;
+}
+
+/**
+ * Whether a signed `hash-file` names this SHA-256 (hex): as the SDK spells it, or zero-padded as
+ * other clients do. The whole spelling is compared, never a prefix, so an unpadded text matches
+ * only the digest it was written from.
+ */
+export function axisFileHashMatches(signedHash: string, sha256Hex: string): boolean {
+  const given = signedHash.trim().toLowerCase();
+  const expected = sha256Hex.toLowerCase();
+  return given === expected || given === axisHexSpelling(Buffer.from(expected, 'hex'));
+}
+
+/**
+ * Which bytes of an upload are the file. The SDK 2.0.1 sends the file followed by CRLF: when the
+ * body ends with CRLF, the signed `hash-file` says whether that CRLF is the file's own last line
+ * end or the SDK's; without a hash, the SDK's raw upload always adds one, so it is dropped.
+ */
+export function axisUploadedFile<T extends { sha256: string }>(
+  whole: T,
+  withoutTrailingCrlf: T | null,
+  signedHash: string | null,
+): T {
+  if (!withoutTrailingCrlf) return whole;
+  if (signedHash === null) return withoutTrailingCrlf;
+  if (axisFileHashMatches(signedHash, whole.sha256)) return whole;
+  return axisFileHashMatches(signedHash, withoutTrailingCrlf.sha256) ? withoutTrailingCrlf : whole;
+}

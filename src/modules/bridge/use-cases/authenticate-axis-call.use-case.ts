@@ -14,6 +14,12 @@ export interface AuthenticateAxisCallCommand {
   signedHeaderJson: string | undefined;
   /** `XroadVnpt-hash-header`: HMAC-SHA256 hex of that JSON. */
   hash: string | undefined;
+  /**
+   * The parameters as the call also sends them in plain `XroadVnpt-<name>` headers (name without
+   * the prefix, lower case; the signature's own headers left out). The SDK sends each parameter
+   * both ways; one that is not exactly as signed is someone else's edit.
+   */
+  plainParameters: Record<string, string>;
   remote: string | null;
 }
 
@@ -70,6 +76,14 @@ export class AuthenticateAxisCall {
     if (!secret || !axisHmacMatches(secret, json, command.hash))
       return refuse('BAD_CREDENTIALS', 'unknown system or wrong signature', systemId);
 
+    const unsigned = contradictedParameter(parameters, command.plainParameters);
+    if (unsigned)
+      return refuse(
+        'BAD_CREDENTIALS',
+        `the XroadVnpt-${unsigned} header is not the signed value of ${unsigned}`,
+        organId,
+      );
+
     const at = parseAxisTimestamp(parameters['timestamp'] ?? '', this.settings.timestampZoneOffsetMinutes);
     const skewMs = this.settings.clockSkewSeconds * 1000;
     if (!at || Math.abs(at.getTime() - now.getTime()) > skewMs)
@@ -90,4 +104,12 @@ export class AuthenticateAxisCall {
     this.forgottenAt = now.getTime();
     await this.replays.forgetBefore(new Date(now.getTime() - 2 * skewMs));
   }
+}
+
+/** The first plain parameter header that is missing from, or differs from, the signed parameters. */
+function contradictedParameter(signed: Record<string, string>, plain: Record<string, string>): string | null {
+  for (const [name, value] of Object.entries(plain)) {
+    if (signed[name] !== value) return name;
+  }
+  return null;
 }

@@ -8,6 +8,7 @@ import { Clock } from '../../shared/clock';
 import type { PackageBody } from '../../shared/package-body';
 import { BridgeRefusals } from '../bridge-credentials.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
+import { axisFileHashMatches } from '../domain/axis-signature';
 
 export interface SubmitFromBridgeCommand {
   transport: TransportName;
@@ -19,7 +20,10 @@ export interface SubmitFromBridgeCommand {
   messageType: string | null;
   /** The package as it arrived (with its SHA-256 hex, if the transport hashed it), or why there is none. */
   upload: { body: PackageBody; sha256: string | null } | { problem: string };
-  /** SHA-256 hex of the uploaded bytes as the client signed it (axis `hash-file`), if any. */
+  /**
+   * SHA-256 of the uploaded bytes as the client signed it (axis `hash-file`, zero-padded hex or the
+   * SDK's unpadded spelling), if any.
+   */
   signedFileHash: string | null;
   remote: string | null;
 }
@@ -72,7 +76,10 @@ export class SubmitFromBridge {
         );
     }
     const { body, sha256 } = command.upload;
-    if (command.signedFileHash !== null && command.signedFileHash.toLowerCase() !== sha256)
+    if (
+      command.signedFileHash !== null &&
+      (sha256 === null || !axisFileHashMatches(command.signedFileHash, sha256))
+    )
       return refuse('BAD_REQUEST', 'the uploaded file is not the one whose hash-file was signed');
     const outcome = await this.submit.execute({
       transport: command.transport,

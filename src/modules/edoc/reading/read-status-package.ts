@@ -1,5 +1,5 @@
 import type { UnknownElement } from '../domain/edoc-package';
-import { isKnownStatusCode, type StatusPackage } from '../domain/status-package';
+import type { StatusPackage } from '../domain/status-package';
 import type { Dom } from '../xml/dom';
 import type { XmlElement } from '../xml/libxml2';
 import { countChildren, locateHeader, readOrganization, readResponseFor, readStaffInfo } from './read-common';
@@ -46,9 +46,7 @@ export function readStatusPackage(dom: Dom, root: XmlElement): ReadResult<Status
       problems.push('MessageHeader/ResponseFor/DocumentId is missing or empty');
     if (!model.responseFor.organId) problems.push('MessageHeader/ResponseFor/OrganId is missing or empty');
   }
+  // A code outside the list is refused by the use case with its own reason (STATUS_CODE_UNKNOWN).
   if (!model.statusCode) problems.push('MessageHeader/StatusCode is missing');
-  else if (!isKnownStatusCode(model.statusCode)) {
-    warnings.push(`status code ${model.statusCode} is not one of 01–06, 13, 15, 16`);
-  }
   return { model, problems, warnings };
 }

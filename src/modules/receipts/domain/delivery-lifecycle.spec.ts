@@ -22,9 +22,32 @@ describe('the life of a copy', () => {
     }
   });
 
-  it('lets a copy skip steps forward (a DMS that reports only 03 and 06)', () => {
-    expect(applyStatus(copy('queued'), '03')).toEqual({ state: 'accepted', changeState: null });
+  it('lets a copy skip the optional steps 04 and 05 (a DMS that reports 01, 03 and 06)', () => {
+    expect(applyStatus(copy('delivered'), '01')).toEqual({ state: 'arrived', changeState: null });
+    expect(applyStatus(copy('queued'), '01')).toEqual({ state: 'arrived', changeState: null });
+    expect(applyStatus(copy('arrived'), '03')).toEqual({ state: 'accepted', changeState: null });
     expect(applyStatus(copy('accepted'), '06')).toEqual({ state: 'completed', changeState: null });
+  });
+
+  it('applies, and flags, a status that skips the arrival (01) or the decision (03)', () => {
+    expect(applyStatus(copy('queued'), '06')).toEqual({
+      state: 'completed',
+      changeState: null,
+      flag: 'status 06 applied before 01 (arrived) and 03 (accepted) (out of order)',
+    });
+    expect(applyStatus(copy('delivered'), '03')).toEqual({
+      state: 'accepted',
+      changeState: null,
+      flag: 'status 03 applied before 01 (arrived) (out of order)',
+    });
+    expect(applyStatus(copy('queued'), '02')).toMatchObject({
+      state: 'rejected',
+      flag: 'status 02 applied before 01 (arrived) (out of order)',
+    });
+    expect(applyStatus(copy('arrived'), '05')).toMatchObject({
+      state: 'processing',
+      flag: 'status 05 applied before 03 (accepted) (out of order)',
+    });
   });
 
   it('keeps, and flags, statuses that come late, twice, or make no sense', () => {

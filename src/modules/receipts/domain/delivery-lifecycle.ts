@@ -11,8 +11,10 @@ import { isKnownStatusCode } from '../../edoc/domain/status-package';
  * inbox withdraws it.
  *
  * Statuses arrive from other systems, late, twice or in the wrong order: none is dropped. One that
- * moves the copy forward is applied (skipping steps is allowed); one that would move it back, or
- * is impossible (03 after 02), is kept in the trace with a flag and the state stays.
+ * moves the copy forward is applied; one that would move it back, or is impossible (03 after 02),
+ * is kept in the trace with a flag and the state stays. Skipping the optional steps (04, 05) is
+ * normal; a status that skips the recipient's acknowledgement (no 01 before it) or its decision
+ * (04…06 with no 03 before) is applied and flagged, so an operator sees the gap.
  */
 export type CopyState =
   'queued' | 'delivered' | 'arrived' | 'accepted' | 'rejected' | 'assigned' | 'processing' | 'completed';
@@ -77,7 +79,18 @@ export function applyStatus(current: CopyStatus, code: string): Transition {
     return { ...current, flag: `rejection (02) after the copy was ${from}` };
   if (RANK[target] < RANK[from] || RANK[target] === RANK[from])
     return { ...current, flag: `status ${code} out of order: the copy is already ${from}` };
-  return { ...current, state: target };
+  const skipped = skippedSteps(from, target);
+  return skipped
+    ? { ...current, state: target, flag: `status ${code} applied before ${skipped} (out of order)` }
+    : { ...current, state: target };
+}
+
+/** The required answers a forward move jumps over: the arrival (01) and the decision (03). */
+function skippedSteps(from: CopyState, target: CopyState): string | null {
+  const missing: string[] = [];
+  if (RANK[from] < RANK.arrived && RANK[target] > RANK.arrived) missing.push('01 (arrived)');
+  if (RANK[from] < RANK.accepted && RANK[target] > RANK.accepted) missing.push('03 (accepted)');
+  return missing.length > 0 ? missing.join(' and ') : null;
 }
 
 /** The copy was taken from the inbox (bridge fetch, or the SDK's transport acknowledgement). */

@@ -3,6 +3,8 @@ import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Clock } from '../../shared/clock';
 import { createCommand } from '../../shared/command';
 import { DomainRuleError } from '../../shared/errors';
+import { BridgeCredentials } from '../../bridge/bridge-credentials.port';
+import { BrokerAccessProvisioner } from '../broker-access.port';
 import { Directory } from '../directory';
 import type { Endpoint, Transport } from '../domain/endpoint';
 import { canonicalOrganCode } from '../domain/organ-code';
@@ -21,14 +23,19 @@ export class ChangeEndpointTransportCommand {
 
 /**
  * Moves an endpoint between AMQP (a broker inbox) and the bridges (a pull inbox polled over
- * HTTP, SOAP or REST). New copies go the new way at once; copies already waiting in the old inbox
- * stay there for the old connection to take. Provision it again afterwards for its new credentials.
+ * HTTP, SOAP or REST). New copies go the new way at once. The credentials of the transport it
+ * leaves stop working first (its broker user is deleted, or its bridge secret and token), so an
+ * endpoint never holds two ways in; provisioning it afterwards issues those of the new transport.
+ * Copies already waiting in the old inbox stay there (durable, shown as backlog) until they are
+ * taken after a move back.
  */
 @Injectable()
 export class ChangeEndpointTransport {
   constructor(
     private readonly repository: EndpointRepository,
     private readonly directory: Directory,
+    private readonly brokerAccess: BrokerAccessProvisioner,
+    private readonly bridgeCredentials: BridgeCredentials,
     private readonly clock: Clock,
   ) {}
 
@@ -37,11 +44,16 @@ export class ChangeEndpointTransport {
     const endpoint = organId ? await this.repository.findOne(organId) : null;
     if (!endpoint) throw new DomainRuleError('endpoint-unknown', `No endpoint ${command.code}`);
     if (endpoint.transport === command.transport) return endpoint;
+    // Revoked before the move is recorded: a failure here leaves the endpoint where it was.
+    const revoked =
+      endpoint.transport === 'amqp'
+        ? (await this.brokerAccess.revoke(endpoint.organId), 'broker login revoked')
+        : (await this.bridgeCredentials.revoke(endpoint.organId), 'bridge secret and token revoked');
     await this.repository.setTransport(endpoint.organId, command.transport, {
       organId: endpoint.organId,
       action: 'transport',
       actor: command.actor,
-      reason: `${endpoint.transport} → ${command.transport}: ${command.reason}`,
+      reason: `${endpoint.transport} → ${command.transport} (${revoked}): ${command.reason}`,
       at: this.clock.now(),
     });
     this.directory.invalidate();

@@ -18,17 +18,23 @@ export function isSignaturePolicy(value: string): value is SignaturePolicy {
 
 export type PolicyDecision = { ok: true; flags: string[] } | { ok: false; refusal: Refusal };
 
+/**
+ * A package without a signature. Statuses are decided like documents: a status moves a copy along
+ * its lifecycle and is relayed to the other party as that organ's word (a forged 02 or 13 would
+ * refuse or recall an official document), so under `strict` it must be signed by its sender's
+ * certificate too. Endpoints whose systems send statuses unsigned, as the public samples are, run
+ * under `transition-unsigned` until they sign them.
+ */
 export function decideUnsigned(
   policy: SignaturePolicy,
   kind: 'edoc' | 'status',
   note?: string,
 ): PolicyDecision {
-  // Status packages are unsigned in every public sample; a signed one is verified, an unsigned one passes.
-  if (kind === 'status') return { ok: true, flags: [] };
   if (policy === 'transition-unsigned') {
+    const what = kind === 'status' ? 'unsigned status' : 'unsigned package';
     return {
       ok: true,
-      flags: [`unsigned package accepted under the transition policy${note ? ` (${note})` : ''}`],
+      flags: [`${what} accepted under the transition policy${note ? ` (${note})` : ''}`],
     };
   }
   return { ok: false, refusal: refusal('SIG_MISSING', ...(note ? [note] : [])) };

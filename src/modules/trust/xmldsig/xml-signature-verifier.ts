@@ -125,6 +125,14 @@ export class XmlSignatureVerifier {
           }
         : { status: 'absent' };
     }
+    // An empty ds:Signature (some systems leave the element with nothing in it) signs nothing: the
+    // package is unsigned, for the endpoint's policy to decide, not a wrapped signature.
+    if (
+      signatures.length === 1 &&
+      this.elementChildren(signatures[0]!).length === 0 &&
+      signatures[0]!.content.trim() === ''
+    )
+      return { status: 'absent', note: 'the ds:Signature element is empty' };
     if (signatures.length > 1)
       return refused(
         'SIG_WRAPPED',

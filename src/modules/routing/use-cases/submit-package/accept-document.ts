@@ -245,9 +245,10 @@ export class AcceptDocument {
       },
       { packageId: existing.busId, quarantineId: null },
     );
+    // The same content as the original, so the same urgency: its answer overtakes a backlog too.
     const stored = await this.repository.storeReceipt(
       duplicate.receipt,
-      [duplicate.outbox],
+      [{ ...duplicate.outbox, lane }],
       [
         {
           packageId: existing.busId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StatusPackage } from '../../../edoc/domain/status-package';
+import { isKnownStatusCode, type StatusPackage } from '../../../edoc/domain/status-package';
 import { applyStatus } from '../../../receipts/domain/delivery-lifecycle';
 import { routeStatus, SENDER_ISSUED_CODES } from '../../../receipts/domain/status-routing';
 import { Clock } from '../../../shared/clock';
@@ -57,6 +57,13 @@ export class AcceptStatus {
       documentId,
       statusCode: model.statusCode,
     };
+    // Never relayed: an unknown code would reach the other party as if it meant something.
+    if (!isKnownStatusCode(model.statusCode))
+      return this.reject.execute(
+        command,
+        facts,
+        refusal('STATUS_CODE_UNKNOWN', `StatusCode "${model.statusCode.slice(0, 20)}"`),
+      );
     const route = routeStatus(model, sender);
     if (typeof route === 'string')
       return this.reject.execute(command, facts, refusal('EDXML_INVALID', route));
