@@ -13,6 +13,7 @@ export function endpoint(organId: string, name = organId): Endpoint {
     status: 'active',
     statusReason: null,
     signaturePolicy: 'strict',
+    bridgeAuth: 'hmac',
   };
 }
 

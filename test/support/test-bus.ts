@@ -4,8 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
@@ -15,7 +13,7 @@ import {
   type ReceivedStatus,
   type ReceivedWithdrawal,
 } from '../../src/adapters/amqp/sdk';
-import { startBus } from '../../src/adapters/app/bootstrap';
+import { busListener, startBus } from '../../src/adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
 import { loadConfig, type BusConfig } from '../../src/adapters/config/bus-config';
 import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/management-client';
@@ -106,6 +104,8 @@ export class TestBus {
         managementUrl: services.managementUrl,
         brokerUserPrefix,
         port: 0,
+        // Plain HTTP unless a test asks for TLS (tls.test.ts), whatever certs/generated holds.
+        tls: null,
         inspectionThreads: 2,
         directoryTtlMs: 0,
         outboxSweepIntervalMs: 200,
@@ -140,10 +140,9 @@ export class TestBus {
     );
   }
 
-  /** `http://127.0.0.1:<port>` of this bus's HTTP server. */
+  /** `http(s)://127.0.0.1:<port>` of this bus's HTTP server. */
   httpBase(): string {
-    const address = (this.app.getHttpServer() as Server).address() as AddressInfo;
-    return `http://127.0.0.1:${address.port}`;
+    return busListener(this.app).localUrl();
   }
 
   get<T>(token: abstract new (...args: never[]) => T): T {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PkiResponder } from '../../src/adapters/pki/pki-responder';
 import { privateKeyPem, TestPki, type BadCase, type Issued } from '../../src/adapters/pki/test-pki';
 import type { SigningCredentials } from '../../src/adapters/workers/signing-pool';
-import type { BusConfig } from '../../src/adapters/config/bus-config';
+import type { BusConfig, TlsSettings } from '../../src/adapters/config/bus-config';
 
 /**
  * A test PKI with its OCSP/CRL responder on a free loopback port, for one test file. Endpoint
@@ -56,6 +56,31 @@ export class TestTrust {
       env[name] = join(dir, file);
     }
     return env;
+  }
+
+  /**
+   * The bus's TLS server certificate (issued by the test PKI for localhost and 127.0.0.1) written
+   * to `dir`, as the TLS settings of a bus; `ca` is what a client trusts to verify it.
+   */
+  async serverTls(
+    dir: string,
+    options: Partial<Pick<TlsSettings, 'plaintext' | 'caFile'>> = {},
+  ): Promise<{ tls: TlsSettings; ca: string }> {
+    await this.pki.issueServer();
+    writeFileSync(join(dir, 'server.crt'), this.pki.serverChainPem());
+    writeFileSync(join(dir, 'server.key'), await privateKeyPem(this.pki.server!.keys.privateKey), {
+      mode: 0o600,
+    });
+    return {
+      tls: {
+        certFile: join(dir, 'server.crt'),
+        keyFile: join(dir, 'server.key'),
+        caFile: options.caFile ?? null,
+        plaintext: options.plaintext ?? 'redirect',
+        ticketRotationSeconds: 3600,
+      },
+      ca: this.pki.trustAnchorsPem(),
+    };
   }
 
   async signing(organId: string): Promise<SigningCredentials> {

@@ -4,8 +4,11 @@ import {
   type INestApplicationContext,
   type LoggerService,
   type LogLevel,
+  type NestApplicationOptions,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { BusListener, HttpEndpoint, httpsOptions, strictTransportSecurity } from '../http/bus-listener';
 import { ConfigError, type BusConfig } from '../config/bus-config';
 import { mountSoapBridge } from '../soap/soap-bridge';
 import { BusModule } from './bus.module';
@@ -22,14 +25,31 @@ export function busLogger(config: BusConfig, json = process.stdout.isTTY !== tru
 /** The serving bus: HTTP (health, metrics, bridges, console) and the ingress consumer. */
 export async function startBus(config: BusConfig, logger = busLogger(config)): Promise<INestApplication> {
   requireTrust(config);
-  const app = await NestFactory.create(BusModule.forRoot(config, { http: true, ingress: true }), {
-    logger,
-    abortOnError: false,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    BusModule.forRoot(config, { http: true, ingress: true }),
+    {
+      logger,
+      abortOnError: false,
+      bodyParser: false,
+      // Nest passes these to https.createServer as they are; its type is narrower than Node's.
+      ...(config.tls
+        ? { httpsOptions: httpsOptions(config.tls) as NestApplicationOptions['httpsOptions'] }
+        : {}),
+    },
+  );
+  // X-Forwarded-Proto and -For are believed from these addresses only (req.secure, req.ip).
+  app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
+  app.use(strictTransportSecurity);
   await mountSoapBridge(app, config);
-  await app.listen(config.port, '0.0.0.0');
+  app.get(HttpEndpoint).listener = await BusListener.listen(app, config.port, config.tls);
   return app;
+}
+
+/** The serving bus's listener: its address, and whether it speaks TLS. */
+export function busListener(app: INestApplication): BusListener {
+  const listener = app.get(HttpEndpoint).listener;
+  if (!listener) throw new Error('this bus does not listen');
+  return listener;
 }
 
 /**

@@ -6,6 +6,8 @@ import { PullInboxRepository } from '../../modules/bridge/pull-inbox.repository'
 import { AuthenticateAxisCall } from '../../modules/bridge/use-cases/authenticate-axis-call.use-case';
 import { AuthenticateBearer } from '../../modules/bridge/use-cases/authenticate-bearer.use-case';
 import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
+import { CheckBridgeCredentials } from '../../modules/bridge/use-cases/check-bridge-credentials.use-case';
+import { VerifyClientCertificate } from '../../modules/bridge/use-cases/verify-client-certificate.use-case';
 import { CountPullItems } from '../../modules/bridge/use-cases/count-pull-items.use-case';
 import { RecordUnreadableCall } from '../../modules/bridge/use-cases/record-unreadable-call.use-case';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
@@ -42,6 +44,8 @@ export const BRIDGE_USE_CASES = [
   AuthenticateAxisCall,
   AuthenticateBearer,
   AuthenticatePassword,
+  CheckBridgeCredentials,
+  VerifyClientCertificate,
   RecordUnreadableCall,
   SubmitFromBridge,
   ListPullItems,

@@ -27,9 +27,12 @@ import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
 import { DeadlineSweeper } from './deadline-sweeper';
 import { KillAfterCommitDispatcher } from './fault-injection';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
+import { ChangeBridgeAuthentication } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
 import { AssessSignature, TrustSettings } from '../../modules/trust/assess-signature';
 import { derFromPem } from '../../modules/trust/pki/certificate-facts';
 import { RevocationChecker } from '../../modules/trust/revocation/revocation-checker';
+import { ChainValidator } from '../../modules/trust/pki/chain-validator';
+import { TrustStore } from '../../modules/trust/pki/trust-store';
 import {
   RevocationFetcher,
   RevocationSettings,
@@ -62,6 +65,7 @@ import { Clock, SystemClock } from '../../modules/shared/clock';
 import { IdGenerator, Uuid7Generator } from '../../modules/shared/ids';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { HealthController } from '../http/health.controller';
+import { HttpEndpoint } from '../http/bus-listener';
 import { BusMetrics } from '../http/metrics';
 import { MetricsController } from '../http/metrics.controller';
 import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
@@ -102,6 +106,7 @@ const USE_CASES = [
   AddAlias,
   ProvisionEndpoints,
   ChangeSignaturePolicy,
+  ChangeBridgeAuthentication,
   Directory,
   AcknowledgeDelivery,
   GetDocumentTrace,
@@ -214,6 +219,8 @@ export class BusModule {
       },
       RevocationChecker,
       AssessSignature,
+      // Client certificates of bridge callers are judged on the main thread, as signatures' chains are in workers.
+      { provide: ChainValidator, useFactory: () => new ChainValidator(new TrustStore(config.trust)) },
       { provide: TrustSettings, useValue: { pdfSignaturePolicy: config.pdfSignaturePolicy } },
       { provide: ReceiptSigner, useFactory: () => receiptSigner(config) },
       BusMetrics,
@@ -270,6 +277,7 @@ export class BusModule {
       },
       ...USE_CASES,
       Lifecycle,
+      HttpEndpoint,
     ];
     return {
       module: BusModule,

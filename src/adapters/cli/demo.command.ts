@@ -15,8 +15,8 @@ import type { PkiResponder } from '../pki/pki-responder';
 import { signedPdf } from '../pki/test-pdf-signer';
 import { TestPki } from '../pki/test-pki';
 import { SigningPool, type SigningCredentials } from '../workers/signing-pool';
-import { DEFAULT_PKI_URL, initPki, servePki } from './pki.commands';
-import { loadConfig } from '../config/bus-config';
+import { DEFAULT_PKI_URL, ensureServerCertificate, initPki, servePki } from './pki.commands';
+import { loadConfig, type BusConfig } from '../config/bus-config';
 import { endpointAmqpUrl } from './credentials';
 import { operator } from './endpoints.commands';
 import { sampleDocument } from './sample-documents';
@@ -52,6 +52,24 @@ export function registerDemoCommand(program: Command): void {
     .action((opts: DemoOptions) => runDemo(opts));
 }
 
+/**
+ * The demo serves HTTPS with the test PKI's server certificate when nothing else is configured
+ * (plaintext on the same port redirects the console and refuses the rest, as in production).
+ */
+function withDemoTls(config: BusConfig, pkiDir: string): BusConfig {
+  if (config.tls || !existsSync(join(pkiDir, 'server.crt'))) return config;
+  return {
+    ...config,
+    tls: {
+      certFile: join(pkiDir, 'server.crt'),
+      keyFile: join(pkiDir, 'server.key'),
+      caFile: null,
+      plaintext: 'redirect',
+      ticketRotationSeconds: 3600,
+    },
+  };
+}
+
 async function runDemo(opts: DemoOptions): Promise<void> {
   const total = Number(opts.documents);
   const pkiDir = resolve(DEFAULT_PKI_DIR);
@@ -61,8 +79,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     );
     await initPki(pkiDir, DEFAULT_PKI_URL);
   }
+  if (!process.env.TLS_CERT && (await ensureServerCertificate(pkiDir)))
+    console.log(`Issued the bus's TLS certificate in ${pkiDir}/server.crt`);
   const responder = await startResponder(pkiDir);
-  const config = loadConfig();
+  const config = withDemoTls(loadConfig(), pkiDir);
   const quiet = { ...config, logLevel: 'warn' as const };
   console.log('Starting edoc-bus (database, migrations, broker topology)…');
   const app = await startBus(quiet, busLogger(quiet, false));
@@ -151,7 +171,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     if (!stats.settled()) process.exitCode = 1;
 
     if (opts.keepRunning) {
-      console.log(`\nThe bus keeps running on :${config.port} (/health/ready, /metrics). Ctrl-C to stop.`);
+      console.log(
+        `\nThe bus keeps running on ${config.tls ? 'https' : 'http'}://localhost:${config.port} (/console, /health/ready, /metrics; the test PKI's root in ${join(pkiDir, 'trust-anchors.pem')} verifies it). Ctrl-C to stop.`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', resolve));
     }
   } finally {

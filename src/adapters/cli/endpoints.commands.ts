@@ -1,3 +1,8 @@
+import {
+  ChangeBridgeAuthentication,
+  ChangeBridgeAuthenticationCommand,
+} from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
+import type { BridgeAuth } from '../../modules/registry/domain/endpoint';
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { AddAlias, AddAliasCommand } from '../../modules/registry/use-cases/add-alias.use-case';
@@ -56,7 +61,7 @@ export function registerEndpointCommands(program: Command): void {
         }
         console.log(
           formatTable(
-            ['organ id', 'QĐ 20', 'name', 'kind', 'transport', 'signatures', 'status'],
+            ['organ id', 'QĐ 20', 'name', 'kind', 'transport', 'signatures', 'bridge auth', 'status'],
             list.map((e) => [
               e.organId,
               e.codeQd20 ?? '',
@@ -64,6 +69,7 @@ export function registerEndpointCommands(program: Command): void {
               e.category,
               e.transport,
               e.signaturePolicy,
+              e.transport === 'bridge' ? e.bridgeAuth : '',
               e.status + (e.statusReason ? ` (${e.statusReason})` : ''),
             ]),
           ),
@@ -126,6 +132,23 @@ export function registerEndpointCommands(program: Command): void {
             ChangeSignaturePolicyCommand.create({ code, policy, reason: opts.reason, actor: operator() }),
           );
         console.log(`${e.organId} signature policy: ${e.signaturePolicy}`);
+      }),
+    );
+
+  endpoints
+    .command('auth <code> <mode>')
+    .description(
+      'what its bridge calls must carry: hmac (its secret) | mtls (its certificate in the TLS handshake) | mtls+hmac',
+    )
+    .requiredOption('--reason <text>', 'why (kept with the change)')
+    .action((code: string, mode: BridgeAuth, opts: { reason: string }) =>
+      withBus(async (app) => {
+        const e = await app
+          .get(ChangeBridgeAuthentication)
+          .execute(
+            ChangeBridgeAuthenticationCommand.create({ code, mode, reason: opts.reason, actor: operator() }),
+          );
+        console.log(`${e.organId} bridge authentication: ${e.bridgeAuth}`);
       }),
     );
 

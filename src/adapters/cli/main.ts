@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/bus-config';
-import { busLogger, closeOnSignals, startBus } from '../app/bootstrap';
+import { busListener, busLogger, closeOnSignals, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
 import { registerAuditCommands } from './audit.commands';
 import { registerUserCommands } from './users.commands';
@@ -26,7 +26,10 @@ program
     const logger = busLogger(config);
     const app = await startBus(config, logger);
     closeOnSignals(app, logger);
-    logger.log(`edoc-bus listening on :${config.port} (health /health/ready, metrics /metrics)`);
+    const listening = busListener(app);
+    logger.log(
+      `edoc-bus listening on ${listening.secure ? 'https' : 'http'} :${listening.address().port} (health /health/ready, metrics /metrics)`,
+    );
     const server = app.getHttpServer() as Server;
     await new Promise<void>((resolve) => server.on('close', () => resolve()));
   });

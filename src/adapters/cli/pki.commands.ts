@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SEED_ENDPOINTS_2019 } from '../../modules/registry/seed/endpoints-2019';
 import { DEFAULT_PKI_DIR } from '../config/bus-config';
 import { PkiResponder } from '../pki/pki-responder';
-import { TestPki } from '../pki/test-pki';
+import { privateKeyPem, TestPki } from '../pki/test-pki';
 
 export const DEFAULT_PKI_URL = 'http://127.0.0.1:8889';
 
@@ -16,7 +16,7 @@ export function registerPkiCommands(program: Command): void {
   pki
     .command('init')
     .description(
-      'generate a test PKI: root, issuing CAs, one signing certificate per endpoint, the bus certificate, bad cases',
+      'generate a test PKI: root, issuing CAs, one signing certificate per endpoint, the bus certificate and its TLS server certificate, bad cases',
     )
     .option('--out <dir>', 'where to write the PEM files', DEFAULT_PKI_DIR)
     .option(
@@ -25,18 +25,30 @@ export function registerPkiCommands(program: Command): void {
       DEFAULT_PKI_URL,
     )
     .option('--organ <code...>', 'also issue certificates for these organ codes')
+    .option(
+      '--server-name <name...>',
+      'host names of the bus for its TLS server certificate (localhost and 127.0.0.1 always)',
+    )
     .option('--force', 'replace an existing PKI in that directory')
-    .action(async (opts: { out: string; url: string; organ?: string[]; force?: boolean }) => {
-      const dir = resolve(opts.out);
-      if (existsSync(join(dir, 'pki.json')) && !opts.force) {
-        console.log(`a test PKI already exists in ${dir} (use --force to replace it)`);
-        return;
-      }
-      const files = await initPki(dir, opts.url, opts.organ ?? []);
-      console.log(
-        `test PKI written to ${dir} (${files} files); serve its CRLs and OCSP with: edoc-bus pki serve`,
-      );
-    });
+    .action(
+      async (opts: {
+        out: string;
+        url: string;
+        organ?: string[];
+        serverName?: string[];
+        force?: boolean;
+      }) => {
+        const dir = resolve(opts.out);
+        if (existsSync(join(dir, 'pki.json')) && !opts.force) {
+          console.log(`a test PKI already exists in ${dir} (use --force to replace it)`);
+          return;
+        }
+        const files = await initPki(dir, opts.url, opts.organ ?? [], opts.serverName ?? []);
+        console.log(
+          `test PKI written to ${dir} (${files} files, the bus's TLS certificate in server.crt and server.key); serve its CRLs and OCSP with: edoc-bus pki serve`,
+        );
+      },
+    );
 
   pki
     .command('serve')
@@ -53,8 +65,14 @@ export function registerPkiCommands(program: Command): void {
 }
 
 /** Generates the test PKI for the 95 endpoints (and `extraOrgans`) and writes it; returns the file count. */
-export async function initPki(dir: string, baseUrl: string, extraOrgans: string[] = []): Promise<number> {
+export async function initPki(
+  dir: string,
+  baseUrl: string,
+  extraOrgans: string[] = [],
+  serverNames: string[] = [],
+): Promise<number> {
   const pki = await TestPki.create(baseUrl);
+  await pki.issueServer(serverNames);
   const organs = [
     ...SEED_ENDPOINTS_2019.map((e) => [e.organId, e.name] as const),
     ...extraOrgans.map((o) => [o, o] as const),
@@ -64,6 +82,19 @@ export async function initPki(dir: string, baseUrl: string, extraOrgans: string[
   }
   await pki.issueBadCases();
   return (await pki.write(dir)).length;
+}
+
+/**
+ * Gives a test PKI written before the bus had a TLS certificate its `server.crt` and `server.key`
+ * (nothing else is touched); returns whether it had to.
+ */
+export async function ensureServerCertificate(dir: string, names: string[] = []): Promise<boolean> {
+  if (existsSync(join(dir, 'server.crt')) || !existsSync(join(dir, 'pki.json'))) return false;
+  const pki = await TestPki.read(dir);
+  await pki.issueServer(names);
+  writeFileSync(join(dir, 'server.crt'), pki.serverChainPem());
+  writeFileSync(join(dir, 'server.key'), await privateKeyPem(pki.server!.keys.privateKey), { mode: 0o600 });
+  return true;
 }
 
 export async function servePki(dir: string, port: number, validitySeconds = 3600): Promise<PkiResponder> {

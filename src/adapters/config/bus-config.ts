@@ -49,6 +49,45 @@ export class EnvironmentVariables {
   @Max(65535)
   PORT = 8080;
 
+  /** PEM files of the bus's server certificate (leaf first, then its CAs) and key: HTTPS on PORT. */
+  @IsString()
+  TLS_CERT = '';
+
+  @IsString()
+  TLS_KEY = '';
+
+  /**
+   * PEM file of the CAs whose names the bus lists when it asks for a client certificate (the
+   * organs' issuing CAs): set it for mutual TLS. Whether a client certificate is good enough is
+   * decided per endpoint, with the same chain and revocation checks as signatures.
+   */
+  @IsString()
+  TLS_CA = '';
+
+  /**
+   * Plaintext HTTP on the same port while TLS is on: `off` (closed), `redirect` (the default: 308
+   * to https for the console, a refusal for every other path — bridges must not follow a redirect
+   * with a body), `on` (served as well, for a migration).
+   */
+  @IsIn(['', 'off', 'redirect', 'on'])
+  HTTP_PLAINTEXT: '' | 'off' | 'redirect' | 'on' = '';
+
+  /** Session ticket keys are replaced this often (forward secrecy of resumed sessions). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  TLS_TICKET_ROTATION_SECONDS = 3600;
+
+  /**
+   * Addresses (or CIDR ranges), comma-separated, of the reverse proxies whose X-Forwarded-Proto and
+   * X-Forwarded-For are believed. Empty: nobody's; the headers are ignored.
+   */
+  @Matches(/^[0-9A-Fa-f:.,/ ]*$/, {
+    message: 'TRUSTED_PROXIES is a comma-separated list of addresses or CIDR ranges',
+  })
+  TRUSTED_PROXIES = '';
+
   @Type(() => Number)
   @IsInt()
   @Min(1024)
@@ -258,6 +297,9 @@ export interface BusConfig {
   brokerUserPrefix: string;
   publicBaseUrl: string | null;
   port: number;
+  /** HTTPS on the bus's port; null: plain HTTP. */
+  tls: TlsSettings | null;
+  trustedProxies: string[];
   xmlLimits: { maxBytes: number; maxDepth: number; maxElements: number; maxAttributesPerElement: number };
   quarantineMaxStoredBytes: number;
   ingressPrefetch: number;
@@ -290,6 +332,14 @@ export interface BusConfig {
   };
 }
 
+export interface TlsSettings {
+  certFile: string;
+  keyFile: string;
+  caFile: string | null;
+  plaintext: 'off' | 'redirect' | 'on';
+  ticketRotationSeconds: number;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -320,6 +370,8 @@ export function loadConfig(
     brokerUserPrefix: vars.BROKER_USER_PREFIX,
     publicBaseUrl: vars.PUBLIC_BASE_URL.replace(/\/+$/, '') || null,
     port: vars.PORT,
+    tls: tlsSettings(vars),
+    trustedProxies: files(vars.TRUSTED_PROXIES),
     xmlLimits: {
       maxBytes: vars.MAX_PACKAGE_BYTES,
       maxDepth: vars.XML_MAX_DEPTH,
@@ -392,6 +444,25 @@ function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 't
     trust: { anchorsPem: anchors.map(read).join('\n'), intermediatesPem: intermediates.map(read).join('\n') },
     trustSources: [...anchors, ...intermediates],
     busSigning: keyFile && certFile ? { keyPem: read(keyFile), certPem: read(certFile) } : null,
+  };
+}
+
+function tlsSettings(vars: EnvironmentVariables): TlsSettings | null {
+  if (!vars.TLS_CERT && !vars.TLS_KEY) {
+    if (vars.TLS_CA)
+      throw new ConfigError(['TLS_CA asks for client certificates: set TLS_CERT and TLS_KEY too']);
+    return null;
+  }
+  if (!vars.TLS_CERT || !vars.TLS_KEY) throw new ConfigError(['TLS_CERT and TLS_KEY go together']);
+  for (const file of [vars.TLS_CERT, vars.TLS_KEY, vars.TLS_CA].filter(Boolean)) {
+    if (!existsSync(file)) throw new ConfigError([`cannot read ${file} (TLS_CERT, TLS_KEY, TLS_CA)`]);
+  }
+  return {
+    certFile: resolve(vars.TLS_CERT),
+    keyFile: resolve(vars.TLS_KEY),
+    caFile: vars.TLS_CA ? resolve(vars.TLS_CA) : null,
+    plaintext: vars.HTTP_PLAINTEXT || 'redirect',
+    ticketRotationSeconds: vars.TLS_TICKET_ROTATION_SECONDS,
   };
 }
 

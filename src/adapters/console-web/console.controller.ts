@@ -159,7 +159,8 @@ export class ConsoleController {
       path: '/console',
       httpOnly: true,
       sameSite: 'strict',
-      secure: req.secure || req.headers['x-forwarded-proto'] === 'https',
+      // Over TLS, or through a proxy listed in TRUSTED_PROXIES that says it terminated TLS.
+      secure: req.secure,
       expires: result.session.expiresAt,
     });
     res.redirect(303, '/console/overview');

@@ -51,6 +51,8 @@ export class TestPki {
   readonly endpoints = new Map<string, Issued>();
   readonly bad = new Map<BadCase, Issued>();
   readonly manifest: PkiManifest;
+  /** The bus's TLS server certificate, once issued (`issueServer`). */
+  server: Issued | null = null;
 
   private constructor(
     readonly root: Issued,
@@ -133,6 +135,38 @@ export class TestPki {
     return issued;
   }
 
+  /**
+   * The bus's TLS server certificate: ECDSA P-256 for ECDHE-ECDSA suites, `serverAuth` only, its
+   * names as subject alternative names (localhost and 127.0.0.1 always, for the demo and tests).
+   */
+  async issueServer(names: string[] = [], lifetimeMs = YEAR): Promise<Issued> {
+    const all = [...new Set(['localhost', '127.0.0.1', '::1', ...names])];
+    const isIp = (n: string) => /^[\d.]+$/.test(n) || n.includes(':');
+    this.server = await issue(
+      this.state,
+      [{ CN: [names[0] ?? 'localhost'] }, { O: ['Trục liên thông văn bản quốc gia'] }, { C: ['VN'] }],
+      EC,
+      [
+        new x509.BasicConstraintsExtension(false),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(
+          all.map((n) => (isIp(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n })),
+        ),
+        ...keyIds(this.state),
+      ],
+      Date.now(),
+      lifetimeMs,
+    );
+    return this.server;
+  }
+
+  /** The server certificate followed by its issuing CA: what a TLS server sends. */
+  serverChainPem(): string {
+    if (!this.server) throw new Error('no server certificate issued');
+    return `${this.server.certificate.toString('pem')}\n${this.state.certificate.toString('pem')}\n`;
+  }
+
   async issueBadCases(organId = '000.00.00.G22'): Promise<void> {
     const now = Date.now();
     const url = this.manifest.baseUrl;
@@ -211,6 +245,10 @@ export class TestPki {
     await pair('ca-party', this.party);
     await pair('foreign-root-ca', this.foreignRoot);
     await pair('bus', this.bus);
+    if (this.server) {
+      put('server.crt', this.serverChainPem());
+      put('server.key', await privateKeyPem(this.server.keys.privateKey));
+    }
     for (const [organId, issued] of this.endpoints) await pair(`endpoints/${organId}`, issued);
     for (const [name, issued] of this.bad) await pair(`bad/${name}`, issued);
     put('trust-anchors.pem', this.trustAnchorsPem());
@@ -255,6 +293,11 @@ export class TestPki {
     const { readdirSync } = await import('node:fs');
     for (const f of readdirSync(join(dir, 'endpoints')).filter((n) => n.endsWith('.crt'))) {
       pki.endpoints.set(f.slice(0, -4), await load(`endpoints/${f.slice(0, -4)}`));
+    }
+    try {
+      pki.server = await load('server');
+    } catch {
+      // a PKI written before server certificates were issued has none
     }
     for (const name of BAD_CASES) {
       try {

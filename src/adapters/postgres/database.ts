@@ -11,6 +11,7 @@ import { Audit1732700000000 } from './migrations/1732700000000-audit';
 import { Console1732800000000 } from './migrations/1732800000000-console';
 import { CertificateHealth1732900000000 } from './migrations/1732900000000-certificate-health';
 import { DeadLetterProperties1733000000000 } from './migrations/1733000000000-dead-letter-properties';
+import { BridgeAuth1733100000000 } from './migrations/1733100000000-bridge-auth';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   Console1732800000000,
   CertificateHealth1732900000000,
   DeadLetterProperties1733000000000,
+  BridgeAuth1733100000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

@@ -10,6 +10,7 @@ export class EndpointEntity {
   @Column({ type: 'text' }) status!: string;
   @Column({ name: 'status_reason', type: 'text', nullable: true }) statusReason!: string | null;
   @Column({ name: 'signature_policy', type: 'text', default: 'strict' }) signaturePolicy!: string;
+  @Column({ name: 'bridge_auth', type: 'text', default: 'hmac' }) bridgeAuth!: string;
   @Column({ name: 'broker_user', type: 'text', nullable: true }) brokerUser!: string | null;
   @Column({ name: 'provisioned_at', type: 'timestamptz', nullable: true }) provisionedAt!: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import type { Endpoint, EndpointStatus, OrganAlias, Transport } from '../../modules/registry/domain/endpoint';
+import type {
+  BridgeAuth,
+  Endpoint,
+  EndpointStatus,
+  OrganAlias,
+  Transport,
+} from '../../modules/registry/domain/endpoint';
 import type { OrganCategory } from '../../modules/registry/domain/organ-code';
 import type { SignaturePolicy } from '../../modules/trust/policy/signature-policy';
 import { EndpointRepository, type EndpointChange } from '../../modules/registry/endpoint.repository';
@@ -67,6 +73,13 @@ export class PgEndpointRepository extends EndpointRepository {
     });
   }
 
+  async setBridgeAuth(organId: string, mode: BridgeAuth, change: EndpointChange): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await m.getRepository(EndpointEntity).update({ organId }, { bridgeAuth: mode, updatedAt: change.at });
+      await m.getRepository(EndpointChangeEntity).insert(change);
+    });
+  }
+
   async setTransport(organId: string, transport: Transport, change: EndpointChange): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.getRepository(EndpointEntity).update({ organId }, { transport, updatedAt: change.at });
@@ -128,6 +141,7 @@ function toEndpoint(row: EndpointEntity): Endpoint {
     status: row.status as EndpointStatus,
     statusReason: row.statusReason,
     signaturePolicy: row.signaturePolicy as SignaturePolicy,
+    bridgeAuth: row.bridgeAuth as BridgeAuth,
   };
 }
 
@@ -141,5 +155,6 @@ function fromEndpoint(e: Endpoint): Partial<EndpointEntity> {
     status: e.status,
     statusReason: e.statusReason,
     signaturePolicy: e.signaturePolicy,
+    bridgeAuth: e.bridgeAuth,
   };
 }

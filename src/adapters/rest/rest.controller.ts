@@ -13,6 +13,7 @@ import {
 import type { Request, Response } from 'express';
 import { PULL_MESSAGE_TYPES, type PullMessageType } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticateBearer } from '../../modules/bridge/use-cases/authenticate-bearer.use-case';
+import { clientCertificates } from '../http/client-certificates';
 import { FetchPullItem } from '../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { ListPullItems } from '../../modules/bridge/use-cases/list-pull-items.use-case';
 import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-documents.use-case';
@@ -181,7 +182,12 @@ export class RestController {
   private async caller(req: Request, operation: string): Promise<string> {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined;
-    const identity = await this.authenticate.execute({ token, operation, remote: remoteOf(req) });
+    const identity = await this.authenticate.execute({
+      token,
+      operation,
+      clientCertificates: clientCertificates(req),
+      remote: remoteOf(req),
+    });
     if (!identity.ok)
       throw new HttpException({ code: identity.code, reason: identity.reason }, HttpStatus.UNAUTHORIZED);
     return identity.organId;

@@ -4,7 +4,6 @@ import type { Application, NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import * as soap from 'soap';
 import { pullTypesNamed } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticatePassword } from '../../modules/bridge/use-cases/authenticate-password.use-case';
@@ -19,6 +18,7 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import { describeRefusal } from '../../modules/shared/reasons';
 import type { BusConfig } from '../config/bus-config';
 import { announcedLength, receivePackage } from '../http/read-body';
+import { clientCertificates } from '../http/client-certificates';
 import { UploadSpool } from '../spool/upload-spool';
 import { isSpooled } from '../../modules/shared/package-body';
 import { bufferView } from '../../modules/shared/bytes';
@@ -152,6 +152,7 @@ export async function mountSoapBridge(app: INestApplication, config: BusConfig):
       operation,
       username: text(token?.Username),
       password: text(token?.Password),
+      clientCertificates: req ? clientCertificates(req) : [],
       remote: req?.socket.remoteAddress ?? null,
     });
     if (!identity.ok) fault(AXIS_ERROR.badCredentials, identity.code, identity.reason);
@@ -367,7 +368,8 @@ const HOST =
  * the bus's names it used; one that is not a plain host[:port] gives way to the socket's address.
  */
 function requestBase(req: Request): string {
-  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  // TLS here, or at a proxy listed in TRUSTED_PROXIES (X-Forwarded-Proto believed from it only).
+  const scheme = req.protocol === 'https' ? 'https' : 'http';
   const host = req.headers.host;
   if (host && HOST.test(host)) return `${scheme}://${host}`;
   const address = req.socket.localAddress ?? '127.0.0.1';

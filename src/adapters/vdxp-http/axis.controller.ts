@@ -28,6 +28,7 @@ import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.u
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
 import { readUpload } from '../http/multipart-upload';
 import { announcedLength, receivePackage } from '../http/read-body';
+import { clientCertificates } from '../http/client-certificates';
 import { axisUploadedFile } from '../../modules/bridge/domain/axis-signature';
 import { UploadSpool } from '../spool/upload-spool';
 import { writeChunks } from '../http/stream-chunks';
@@ -295,6 +296,7 @@ export class AxisController {
         signedHeaderJson: header(req, 'xroadvnpt-sign-header'),
         hash: header(req, 'xroadvnpt-hash-header'),
         plainParameters: plainParameters(req),
+        clientCertificates: clientCertificates(req),
         remote: remoteOf(req),
       });
       if (identity.ok) return identity;

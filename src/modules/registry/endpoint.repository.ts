@@ -1,9 +1,10 @@
 import type { SignaturePolicy } from '../trust/policy/signature-policy';
-import type { Endpoint, EndpointStatus, OrganAlias, Transport } from './domain/endpoint';
+import type { BridgeAuth, Endpoint, EndpointStatus, OrganAlias, Transport } from './domain/endpoint';
 
 export interface EndpointChange {
   organId: string;
-  action: 'add' | 'update' | 'lock' | 'unlock' | 'close' | 'provision' | 'alias' | 'policy' | 'transport';
+  action:
+    'add' | 'update' | 'lock' | 'unlock' | 'close' | 'provision' | 'alias' | 'policy' | 'transport' | 'auth';
   actor: string;
   reason: string | null;
   at: Date;
@@ -27,6 +28,7 @@ export abstract class EndpointRepository {
     policy: SignaturePolicy,
     change: EndpointChange,
   ): Promise<void>;
+  abstract setBridgeAuth(organId: string, mode: BridgeAuth, change: EndpointChange): Promise<void>;
   abstract setTransport(organId: string, transport: Transport, change: EndpointChange): Promise<void>;
   abstract markProvisioned(organId: string, brokerUser: string, change: EndpointChange): Promise<void>;
   abstract findAllAliases(): Promise<OrganAlias[]>;

@@ -6,6 +6,7 @@ import { axisHmacMatches, parseAxisTimestamp, signedParameters } from '../domain
 import type { BridgeRefusal, BridgeRefusalCode } from '../domain/bridge-refusal';
 import { BridgeCredentials, BridgeRefusals, ReplayGuard } from '../bridge-credentials.port';
 import { BridgeSettings } from '../bridge-settings';
+import { CheckBridgeCredentials } from './check-bridge-credentials.use-case';
 
 export interface AuthenticateAxisCallCommand {
   transport: string;
@@ -20,6 +21,8 @@ export interface AuthenticateAxisCallCommand {
    * both ways; one that is not exactly as signed is someone else's edit.
    */
   plainParameters: Record<string, string>;
+  /** The certificate chain shown in the TLS handshake (DER base64, the caller's own first). */
+  clientCertificates: string[];
   remote: string | null;
 }
 
@@ -41,6 +44,7 @@ export class AuthenticateAxisCall {
     private readonly refusals: BridgeRefusals,
     private readonly directory: Directory,
     private readonly settings: BridgeSettings,
+    private readonly callers: CheckBridgeCredentials,
     private readonly clock: Clock,
   ) {}
 
@@ -61,20 +65,20 @@ export class AuthenticateAxisCall {
 
     const json = command.signedHeaderJson;
     const parameters = json === undefined ? null : signedParameters(json);
-    if (!json || !parameters || !command.hash)
-      return refuse(
-        'BAD_CREDENTIALS',
-        'the XroadVnpt-sign-header and XroadVnpt-hash-header are required',
-        null,
-      );
+    if (!json || !parameters)
+      return refuse('BAD_CREDENTIALS', "the XroadVnpt-sign-header (the call's parameters) is required", null);
     const systemId = parameters['systemid'];
     if (!systemId) return refuse('BAD_CREDENTIALS', 'the signed headers carry no systemid', null);
     const organId = canonicalOrganCode(systemId) ?? systemId;
     const endpoint = await this.directory.endpoint(organId);
     const secret = endpoint?.transport === 'bridge' ? await this.credentials.secretOf(organId) : null;
-    // One answer for unknown system, no secret, and wrong HMAC: nothing to learn by probing.
-    if (!secret || !axisHmacMatches(secret, json, command.hash))
-      return refuse('BAD_CREDENTIALS', 'unknown system or wrong signature', systemId);
+    const hmacVerified = !!secret && !!command.hash && axisHmacMatches(secret, json, command.hash);
+    const caller = await this.callers.execute({
+      claimedOrgan: organId,
+      secretVerified: hmacVerified,
+      clientCertificates: command.clientCertificates,
+    });
+    if (!caller.ok) return refuse('BAD_CREDENTIALS', caller.reason, systemId);
 
     const unsigned = contradictedParameter(parameters, command.plainParameters);
     if (unsigned)
@@ -84,6 +88,10 @@ export class AuthenticateAxisCall {
         organId,
       );
 
+    // The timestamp and once-only rules protect the HMAC; a call carried by the organ's certificate
+    // alone is protected by its TLS session instead.
+    if (!hmacVerified) return { ok: true, organId, parameters };
+    const hash = command.hash!;
     const at = parseAxisTimestamp(parameters['timestamp'] ?? '', this.settings.timestampZoneOffsetMinutes);
     const skewMs = this.settings.clockSkewSeconds * 1000;
     if (!at || Math.abs(at.getTime() - now.getTime()) > skewMs)
@@ -92,7 +100,7 @@ export class AuthenticateAxisCall {
         `the signed timestamp must be within ${this.settings.clockSkewSeconds} s of the bus clock (ddMMyyyy'T'HHmmss+SSSS, Vietnam time)`,
         organId,
       );
-    if (!(await this.replays.firstSeen(organId, command.hash.toLowerCase(), now)))
+    if (!(await this.replays.firstSeen(organId, hash.toLowerCase(), now)))
       return refuse('REPLAYED', 'this signed request was already used', organId);
     await this.forgetOldSignatures(now, skewMs);
     return { ok: true, organId, parameters };

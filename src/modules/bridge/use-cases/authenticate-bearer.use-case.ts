@@ -2,14 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
 import { BridgeCredentials, BridgeRefusals } from '../bridge-credentials.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
+import { CheckBridgeCredentials } from './check-bridge-credentials.use-case';
 
 export type BearerIdentity = { ok: true; organId: string } | ({ ok: false } & BridgeRefusal);
 
-/** Authenticates a REST call by the endpoint's bearer token; refusals are recorded. */
+/**
+ * Authenticates a REST call by the endpoint's bearer token, its organ's certificate in the TLS
+ * handshake, or both, as the endpoint's mode says; refusals are recorded.
+ */
 @Injectable()
 export class AuthenticateBearer {
   constructor(
     private readonly credentials: BridgeCredentials,
+    private readonly callers: CheckBridgeCredentials,
     private readonly refusals: BridgeRefusals,
     private readonly clock: Clock,
   ) {}
@@ -17,16 +22,28 @@ export class AuthenticateBearer {
   async execute(command: {
     token: string | undefined;
     operation: string;
+    /** The certificate chain shown in the TLS handshake (DER base64, the caller's own first). */
+    clientCertificates?: string[];
     remote: string | null;
   }): Promise<BearerIdentity> {
-    const organId = command.token ? await this.credentials.organOfToken(command.token) : null;
-    if (organId) return { ok: true, organId };
-    const reason = command.token ? 'unknown or revoked token' : 'an Authorization: Bearer token is required';
+    const tokenOrgan = command.token ? await this.credentials.organOfToken(command.token) : null;
+    const caller = await this.callers.execute({
+      claimedOrgan: tokenOrgan,
+      secretVerified: tokenOrgan !== null,
+      clientCertificates: command.clientCertificates ?? [],
+    });
+    if (caller.ok) return caller;
+    const reason =
+      !command.token && !command.clientCertificates?.length
+        ? 'an Authorization: Bearer token is required'
+        : command.token && !tokenOrgan
+          ? 'unknown or revoked token'
+          : caller.reason;
     await this.refusals.record({
       at: this.clock.now(),
       transport: 'rest',
       operation: command.operation,
-      claimed: null,
+      claimed: tokenOrgan,
       code: 'BAD_CREDENTIALS',
       reason,
       remote: command.remote,

@@ -16,6 +16,7 @@ function directory(
         status: 'active',
         statusReason: null,
         signaturePolicy: 'strict',
+        bridgeAuth: 'hmac',
         ...x,
       },
     ]),

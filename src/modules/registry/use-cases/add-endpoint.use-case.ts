@@ -49,6 +49,7 @@ export class AddEndpoint {
       status: existing?.status ?? 'active',
       statusReason: existing?.statusReason ?? null,
       signaturePolicy: existing?.signaturePolicy ?? 'strict',
+      bridgeAuth: existing?.bridgeAuth ?? 'hmac',
     };
     await this.repository.save(endpoint, {
       organId,

@@ -33,6 +33,7 @@ export class SeedEndpoints {
       status: 'active',
       statusReason: null,
       signaturePolicy: 'strict',
+      bridgeAuth: 'hmac',
     }));
     const endpointsInserted = await this.repository.insertMissing(endpoints);
     const aliasesInserted = await this.repository.insertMissingAliases([...SEED_ALIASES_2025]);
