@@ -11,10 +11,12 @@ import { connect } from 'node:net';
  */
 export default async function globalSetup(): Promise<void> {
   if (dockerAnswers()) {
+    process.env.TEST_SERVICES_MODE = 'containers';
     await startContainers();
     return;
   }
   const env = process.env;
+  env.TEST_SERVICES_MODE = 'local';
   env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   env.TEST_AMQP_URL ??= 'amqp://guest:guest@127.0.0.1:5672';
   env.TEST_RABBITMQ_MANAGEMENT_URL ??= 'http://guest:guest@127.0.0.1:15672';

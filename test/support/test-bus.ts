@@ -15,7 +15,7 @@ import {
 } from '../../src/adapters/amqp/sdk';
 import { busListener, startBus } from '../../src/adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
-import { loadConfig, type BusConfig } from '../../src/adapters/config/bus-config';
+import { loadConfig, type AmqpTls, type BusConfig } from '../../src/adapters/config/bus-config';
 import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/management-client';
 import type { BrokerCredentials } from '../../src/modules/registry/broker-access.port';
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
@@ -72,9 +72,19 @@ export class TestBus {
 
   static async start(
     overrides: Partial<BusConfig> = {},
-    options: { trust?: TestTrust } = {},
+    options: {
+      trust?: TestTrust;
+      /** Another broker than the machine's (a TLS node of the test's own). */
+      broker?: { amqpUrl: string; managementUrl: string; tls: AmqpTls };
+      /** Another PostgreSQL server, or the same one reached otherwise (a URL with TLS parameters). */
+      databaseUrl?: string;
+    } = {},
   ): Promise<TestBus> {
-    const services = testServices();
+    const services = {
+      ...testServices(),
+      ...(options.broker ?? {}),
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    };
     const trust = options.trust ?? (await TestTrust.start());
     const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
     const database = `edoc_test_${suffix}`;
@@ -102,6 +112,7 @@ export class TestBus {
         databaseUrl: dbUrl.toString(),
         amqpUrl: amqpUrl.toString(),
         managementUrl: services.managementUrl,
+        amqpTls: options.broker?.tls ?? null,
         brokerUserPrefix,
         port: 0,
         // Plain HTTP unless a test asks for TLS (tls.test.ts), whatever certs/generated holds.
@@ -115,7 +126,15 @@ export class TestBus {
         ...overrides,
       },
     );
-    const app = await startBus(config, new ConsoleLogger('test-bus', { logLevels: ['error', 'warn'] }));
+    let app: INestApplication;
+    try {
+      app = await startBus(config, new ConsoleLogger('test-bus', { logLevels: ['error', 'warn'] }));
+    } catch (error) {
+      // A bus that could not start leaves nothing behind on the shared broker.
+      await management.deleteVhost(vhost).catch(() => undefined);
+      rmSync(config.bridge.secretsKeyFile, { force: true });
+      throw error;
+    }
     return new TestBus(app, config, database, vhost, management, trust);
   }
 
@@ -239,7 +258,9 @@ export class TestBus {
     await this.management.deleteUsersNamed(this.config.brokerUserPrefix);
     rmSync(this.config.bridge.secretsKeyFile, { force: true });
     rmSync(this.config.bridge.spoolDirectory, { recursive: true, force: true });
-    const admin = new Client({ connectionString: testServices().databaseUrl });
+    const adminUrl = new URL(this.config.databaseUrl);
+    adminUrl.pathname = '/postgres';
+    const admin = new Client({ connectionString: adminUrl.toString() });
     await admin.connect();
     try {
       await admin.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);

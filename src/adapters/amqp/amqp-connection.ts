@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import { connect, credentials, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import { redactUrl } from '../config/bus-config';
 
 export type SetupHook = (model: ChannelModel) => Promise<void>;
@@ -19,6 +19,8 @@ export class AmqpConnection {
   constructor(
     private readonly url: string,
     readonly name: string,
+    /** For amqps://: the roots to verify the broker and, to log in by certificate, ours. */
+    private readonly tls: AmqpTlsOptions | null = null,
   ) {
     this.logger = new Logger(`amqp:${name}`);
   }
@@ -37,6 +39,7 @@ export class AmqpConnection {
   async start(options: { initialRetries?: number } = {}): Promise<void> {
     this.recovering = await connect(withHeartbeat(this.url), {
       clientProperties: { connection_name: `edoc-bus ${this.name}` },
+      ...tlsSocketOptions(this.url, this.tls),
       recovery: {
         initialDelay: 200,
         maxDelay: 5000,
@@ -83,6 +86,26 @@ export class AmqpConnection {
     await this.recovering?.close().catch(() => undefined);
     this.recovering = null;
   }
+}
+
+export interface AmqpTlsOptions {
+  caPem: string | null;
+  certPem: string | null;
+  keyPem: string | null;
+}
+
+/**
+ * TLS options of an amqps:// connection. With a client certificate and no user in the URL, the
+ * login is EXTERNAL: the broker names the user by the certificate and no password exists.
+ */
+function tlsSocketOptions(url: string, tls: AmqpTlsOptions | null): Record<string, unknown> {
+  if (!tls || !url.startsWith('amqps:')) return {};
+  const u = new URL(url);
+  return {
+    ...(tls.caPem ? { ca: [tls.caPem] } : {}),
+    ...(tls.certPem && tls.keyPem ? { cert: tls.certPem, key: tls.keyPem } : {}),
+    ...(tls.certPem && !u.username && !u.password ? { credentials: credentials.external() } : {}),
+  };
 }
 
 /** A dead TCP peer is noticed within ~30 s (two missed heartbeats) unless the URL says otherwise. */

@@ -1,3 +1,5 @@
+import { organOfCertificateUser } from './certificate-user';
+
 /**
  * The AMQP contract. DMS vendors and other issues depend on these names: never rename them.
  */
@@ -68,8 +70,12 @@ export class BrokerUserNames {
     return `${this.prefix}${organId}`;
   }
 
-  /** The organ a broker-validated user stands for, or null for a user that is not an endpoint's. */
+  /**
+   * The organ a broker-validated user stands for, or null for a user that is not an endpoint's: a
+   * certificate user (EXTERNAL) by the organ code in its subject, a password user by its name.
+   */
   organOf(user: string): string | null {
+    if (user.includes('=')) return organOfCertificateUser(user);
     if (!user.startsWith(this.prefix) || user.length === this.prefix.length) return null;
     return user.slice(this.prefix.length);
   }

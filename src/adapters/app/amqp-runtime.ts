@@ -70,8 +70,16 @@ export class AmqpRuntime {
     pullInboxes: PullInboxSink | null = null,
     observePublish?: (seconds: number) => void,
   ) {
-    this.publisherConnection = new AmqpConnection(config.amqpUrl, `${config.instanceName}/publish`);
-    this.consumerConnection = new AmqpConnection(config.amqpUrl, `${config.instanceName}/consume`);
+    this.publisherConnection = new AmqpConnection(
+      config.amqpUrl,
+      `${config.instanceName}/publish`,
+      config.amqpTls,
+    );
+    this.consumerConnection = new AmqpConnection(
+      config.amqpUrl,
+      `${config.instanceName}/consume`,
+      config.amqpTls,
+    );
     this.publisher = new ConfirmPublisher(this.publisherConnection);
     this.relay = new OutboxRelay(
       this.publisherConnection,

@@ -9,9 +9,21 @@ export interface EndpointCredentialsFile extends BrokerCredentials {
   amqpUrl: string;
 }
 
-/** The AMQP URL an endpoint's DMS connects with: the bus's broker address, the endpoint's user. */
+/**
+ * The AMQP URL an endpoint's DMS connects with: the bus's broker address and the endpoint's user
+ * — or, for a certificate login, no user at all (EXTERNAL over amqps://, port 5671 by default).
+ */
 export function endpointAmqpUrl(busAmqpUrl: string, credentials: BrokerCredentials): string {
   const u = new URL(busAmqpUrl);
+  if (credentials.auth === 'cert') {
+    u.username = '';
+    u.password = '';
+    if (u.protocol === 'amqp:') {
+      u.protocol = 'amqps:';
+      u.port = '5671';
+    }
+    return u.toString();
+  }
   u.username = encodeURIComponent(credentials.username);
   u.password = encodeURIComponent(credentials.password);
   return u.toString();

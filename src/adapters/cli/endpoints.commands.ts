@@ -4,7 +4,10 @@ import {
 } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
 import type { BridgeAuth } from '../../modules/registry/domain/endpoint';
 import type { Command } from 'commander';
+import { readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_PKI_DIR } from '../config/bus-config';
 import { AddAlias, AddAliasCommand } from '../../modules/registry/use-cases/add-alias.use-case';
 import { AddEndpoint, AddEndpointCommand } from '../../modules/registry/use-cases/add-endpoint.use-case';
 import {
@@ -195,9 +198,21 @@ export function registerEndpointCommands(program: Command): void {
       'create (or rotate) credentials: AMQP endpoints get a broker user (write edoc.submit, read own inbox); bridge endpoints a system id + HMAC secret and a REST token',
     )
     .option('--credentials-dir <dir>', 'where to write <organ>.json (mode 0600)', DEFAULT_CREDENTIALS_DIR)
-    .action((codes: string[], opts: { credentialsDir: string }) =>
+    .option(
+      '--auth <kind>',
+      'AMQP endpoints: password (a broker user named by the organ code) or cert (the organ logs in with its certificate over AMQPS, EXTERNAL; no password exists)',
+      'password',
+    )
+    .option(
+      '--cert-dir <dir>',
+      'with --auth cert: where each organ’s certificate is, as <organ id>.crt',
+      join(DEFAULT_PKI_DIR, 'endpoints'),
+    )
+    .action((codes: string[], opts: { credentialsDir: string; auth: string; certDir: string }) =>
       withBus(async (app, config) => {
-        const issued = await app.get(ProvisionEndpoints).execute({ codes, actor: operator() });
+        if (opts.auth !== 'password' && opts.auth !== 'cert') throw new Error('--auth is password or cert');
+        const certificates = opts.auth === 'cert' ? readCertificates(opts.certDir) : undefined;
+        const issued = await app.get(ProvisionEndpoints).execute({ codes, actor: operator(), certificates });
         for (const c of issued)
           if (c.transport === 'amqp') writeCredentials(opts.credentialsDir, config.amqpUrl, c);
           else writeBridgeCredentials(opts.credentialsDir, c);
@@ -206,4 +221,13 @@ export function registerEndpointCommands(program: Command): void {
         );
       }),
     );
+}
+
+/** `<organ id>.crt` files of a folder, by organ code. */
+function readCertificates(dir: string): Map<string, string> {
+  const certificates = new Map<string, string>();
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith('.crt')) certificates.set(file.slice(0, -4), readFileSync(join(dir, file), 'utf8'));
+  }
+  return certificates;
 }

@@ -18,8 +18,29 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/edoc';
 
+  /**
+   * libpq's name for the roots that verify PostgreSQL's certificate: used for a DATABASE_URL with
+   * `sslmode=verify-full` (or `verify-ca`) that names no `sslrootcert` itself.
+   */
+  @IsString()
+  PGSSLROOTCERT = '';
+
   @Matches(/^amqps?:\/\//, { message: 'AMQP_URL must be an amqp:// or amqps:// URL' })
   AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+  /**
+   * For an `amqps://` AMQP_URL: PEM file of the roots that verify the broker's certificate, and the
+   * bus's own client certificate and key when the broker asks for one (its login stays PLAIN, over
+   * TLS: the bus's user needs rights no endpoint has).
+   */
+  @IsString()
+  AMQP_TLS_CA = '';
+
+  @IsString()
+  AMQP_TLS_CERT = '';
+
+  @IsString()
+  AMQP_TLS_KEY = '';
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   RABBITMQ_MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
@@ -293,6 +314,8 @@ export class EnvironmentVariables {
 export interface BusConfig {
   databaseUrl: string;
   amqpUrl: string;
+  /** TLS material for an amqps:// broker (PEM texts); null: the system's roots, no client certificate. */
+  amqpTls: AmqpTls | null;
   managementUrl: string;
   brokerUserPrefix: string;
   publicBaseUrl: string | null;
@@ -332,6 +355,12 @@ export interface BusConfig {
   };
 }
 
+export interface AmqpTls {
+  caPem: string | null;
+  certPem: string | null;
+  keyPem: string | null;
+}
+
 export interface TlsSettings {
   certFile: string;
   keyFile: string;
@@ -364,8 +393,9 @@ export function loadConfig(
     );
   }
   return {
-    databaseUrl: vars.DATABASE_URL,
+    databaseUrl: withRootCertificate(vars.DATABASE_URL, vars.PGSSLROOTCERT),
     amqpUrl: vars.AMQP_URL,
+    amqpTls: amqpTls(vars),
     managementUrl: vars.RABBITMQ_MANAGEMENT_URL,
     brokerUserPrefix: vars.BROKER_USER_PREFIX,
     publicBaseUrl: vars.PUBLIC_BASE_URL.replace(/\/+$/, '') || null,
@@ -444,6 +474,38 @@ function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 't
     trust: { anchorsPem: anchors.map(read).join('\n'), intermediatesPem: intermediates.map(read).join('\n') },
     trustSources: [...anchors, ...intermediates],
     busSigning: keyFile && certFile ? { keyPem: read(keyFile), certPem: read(certFile) } : null,
+  };
+}
+
+/** A verifying DATABASE_URL gets PGSSLROOTCERT as its `sslrootcert` unless it names one. */
+export function withRootCertificate(url: string, rootCertFile: string): string {
+  const u = new URL(url);
+  const mode = u.searchParams.get('sslmode');
+  if (!rootCertFile || (mode !== 'verify-full' && mode !== 'verify-ca') || u.searchParams.has('sslrootcert'))
+    return url;
+  if (!existsSync(rootCertFile)) throw new ConfigError([`PGSSLROOTCERT: cannot read ${rootCertFile}`]);
+  u.searchParams.set('sslrootcert', resolve(rootCertFile));
+  return u.toString();
+}
+
+function amqpTls(vars: EnvironmentVariables): AmqpTls | null {
+  if (!vars.AMQP_TLS_CA && !vars.AMQP_TLS_CERT && !vars.AMQP_TLS_KEY) return null;
+  if (!!vars.AMQP_TLS_CERT !== !!vars.AMQP_TLS_KEY)
+    throw new ConfigError(['AMQP_TLS_CERT and AMQP_TLS_KEY go together']);
+  const read = (file: string) => {
+    if (!file) return null;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError([
+        `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
+    }
+  };
+  return {
+    caPem: read(vars.AMQP_TLS_CA),
+    certPem: read(vars.AMQP_TLS_CERT),
+    keyPem: read(vars.AMQP_TLS_KEY),
   };
 }
 

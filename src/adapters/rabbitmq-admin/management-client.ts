@@ -36,6 +36,15 @@ export class RabbitManagementClient {
     await this.request('DELETE', `/api/users/${enc(name)}`, undefined, [404]);
   }
 
+  /** A user that cannot log in with a password (certificate users: EXTERNAL only). */
+  async putUserWithoutPassword(name: string, tags = ''): Promise<void> {
+    await this.request('PUT', `/api/users/${enc(name)}`, { password_hash: '', tags });
+  }
+
+  async userNames(): Promise<string[]> {
+    return ((await this.request('GET', '/api/users')) as Array<{ name: string }>).map((u) => u.name);
+  }
+
   /** Deletes every user whose name starts with `prefix` (a non-empty one: never all users). */
   async deleteUsersNamed(prefix: string): Promise<string[]> {
     if (!prefix) throw new Error('refusing to delete broker users without a name prefix');

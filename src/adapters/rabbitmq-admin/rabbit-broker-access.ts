@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BrokerAccessProvisioner, type BrokerCredentials } from '../../modules/registry/broker-access.port';
 import { escapeRegex, inboxQueue, SUBMIT_EXCHANGE, type BrokerUserNames } from '../amqp/amqp-names';
+import { brokerUserOfCertificate } from '../amqp/certificate-user';
 import type { RabbitManagementClient } from './management-client';
 
 /**
@@ -18,21 +19,41 @@ export class RabbitBrokerAccess extends BrokerAccessProvisioner {
     super();
   }
 
-  async provision(organId: string): Promise<BrokerCredentials> {
-    const password = randomBytes(24).toString('base64url');
+  async provision(organId: string, certificatePem?: string): Promise<BrokerCredentials> {
     const inbox = inboxQueue(organId);
     await this.declareInbox(organId);
-    const username = this.users.userFor(organId);
-    await this.management.putUser(username, password);
+    const password = certificatePem ? '' : randomBytes(24).toString('base64url');
+    const username = certificatePem ? brokerUserOfCertificate(certificatePem) : this.users.userFor(organId);
+    // One way in: provisioning one kind of user removes the other.
+    await this.removeUsers(organId, username);
+    if (certificatePem) await this.management.putUserWithoutPassword(username);
+    else await this.management.putUser(username, password);
     await this.management.putPermissions(this.vhost, username, {
       configure: '^$',
       write: `^${escapeRegex(SUBMIT_EXCHANGE)}$`,
       read: `^${escapeRegex(inbox)}(\\.urgent)?$`,
     });
-    return { organId, username, password, inboxQueue: inbox, submitExchange: SUBMIT_EXCHANGE };
+    return {
+      organId,
+      auth: certificatePem ? 'cert' : 'password',
+      username,
+      password,
+      inboxQueue: inbox,
+      submitExchange: SUBMIT_EXCHANGE,
+    };
   }
 
   async revoke(organId: string): Promise<void> {
-    await this.management.deleteUser(this.users.userFor(organId));
+    await this.removeUsers(organId, null);
+  }
+
+  /** Deletes the organ's password user and its certificate users, but `keep`. */
+  private async removeUsers(organId: string, keep: string | null): Promise<void> {
+    const password = this.users.userFor(organId);
+    if (password !== keep) await this.management.deleteUser(password);
+    for (const user of await this.management.userNames()) {
+      if (user !== keep && user.includes('=') && this.users.organOf(user) === organId)
+        await this.management.deleteUser(user);
+    }
   }
 }

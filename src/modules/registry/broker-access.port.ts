@@ -1,7 +1,10 @@
 /** The credentials a DMS uses to connect to the broker as its endpoint. */
 export interface BrokerCredentials {
   organId: string;
+  /** `password`: a user named by the organ code; `cert`: the organ's certificate logs in (EXTERNAL). */
+  auth: 'password' | 'cert';
   username: string;
+  /** Empty for a certificate user: no password exists. */
   password: string;
   inboxQueue: string;
   submitExchange: string;
@@ -12,6 +15,10 @@ export interface BrokerCredentials {
  * exchange and to read only its own inbox. The broker then vouches for the sender (`user_id`).
  */
 export abstract class BrokerAccessProvisioner {
-  abstract provision(organId: string): Promise<BrokerCredentials>;
+  /**
+   * A password user named by the organ code or, given the organ's certificate (PEM), a user named
+   * by that certificate with no password (EXTERNAL login). Either replaces the other.
+   */
+  abstract provision(organId: string, certificatePem?: string): Promise<BrokerCredentials>;
   abstract revoke(organId: string): Promise<void>;
 }

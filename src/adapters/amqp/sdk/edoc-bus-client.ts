@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { StaffInfo } from '../../../modules/edoc/domain/edoc-package';
 import { formatEdxmlTimestamp, writeStatusPackage } from '../../../modules/edoc/writing/write-status-package';
 import { AmqpConnection } from '../amqp-connection';
+import { brokerUserOfCertificate, organOfCertificateUser } from '../certificate-user';
 import { HEADERS, MESSAGE_TYPES, SUBMIT_EXCHANGE, URGENT_ROUTING_KEY, inboxQueue } from '../amqp-names';
 import { SigningPool, type SigningCredentials } from '../../workers/signing-pool';
 import { ConfirmPublisher } from '../confirm-publisher';
@@ -31,6 +32,11 @@ export interface EdocBusClientOptions {
    * that is not signed yet (enveloped XML-DSig, the profile the bus verifies).
    */
   signing?: SigningCredentials;
+  /**
+   * For `amqps://` URLs: the roots that verify the broker, and the endpoint's certificate and key
+   * to log in with (EXTERNAL, when the URL carries no user: no password exists).
+   */
+  tls?: { caPem?: string; certificatePem?: string; keyPem?: string };
 }
 
 export interface ReceivedDocument {
@@ -156,9 +162,24 @@ export class EdocBusClient {
 
   private constructor(private readonly options: EdocBusClientOptions) {
     const url = new URL(options.url);
-    this.username = decodeURIComponent(url.username);
-    this.organId = options.organId ?? this.username;
-    this.connection = new AmqpConnection(options.url, `sdk ${this.organId}`);
+    const byCertificate = !url.username && !!options.tls?.certificatePem;
+    // Logged in by certificate (EXTERNAL), the broker user is the certificate's subject, and the
+    // broker checks user_id against it as against a password user's name.
+    this.username = byCertificate
+      ? brokerUserOfCertificate(options.tls!.certificatePem!)
+      : decodeURIComponent(url.username);
+    this.organId = options.organId ?? organOfCertificateUser(this.username) ?? this.username;
+    this.connection = new AmqpConnection(
+      options.url,
+      `sdk ${this.organId}`,
+      options.tls
+        ? {
+            caPem: options.tls.caPem ?? null,
+            certPem: options.tls.certificatePem ?? null,
+            keyPem: options.tls.keyPem ?? null,
+          }
+        : null,
+    );
     this.publisher = new ConfirmPublisher(this.connection);
     this.processed = options.processed ?? new InMemoryProcessedMessages();
     this.logger = new Logger(`edoc-sdk:${this.organId}`);

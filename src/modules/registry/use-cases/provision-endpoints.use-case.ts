@@ -5,6 +5,7 @@ import { BridgeCredentials, type IssuedBridgeCredentials } from '../../bridge/br
 import { BrokerAccessProvisioner, type BrokerCredentials } from '../broker-access.port';
 import { canonicalOrganCode } from '../domain/organ-code';
 import { EndpointRepository } from '../endpoint.repository';
+import { certificateFacts, derFromPem } from '../../trust/pki/certificate-facts';
 
 export type ProvisionedCredentials =
   ({ transport: 'amqp' } & BrokerCredentials) | ({ transport: 'bridge' } & IssuedBridgeCredentials);
@@ -13,6 +14,11 @@ export interface ProvisionEndpointsCommand {
   /** Organ codes to provision; empty means every endpoint that is not closed. */
   codes: string[];
   actor: string;
+  /**
+   * AMQP endpoints that log in by their organ's certificate (EXTERNAL), with that certificate
+   * (PEM) by organ code; the others get a password user.
+   */
+  certificates?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -41,19 +47,47 @@ export class ProvisionEndpoints {
         throw new DomainRuleError('endpoint-unknown', `No endpoint ${unknown.join(', ')}`);
       targets = wanted.map((c) => byId.get(c)!);
     }
+    for (const [organ, pem] of command.certificates ?? []) {
+      const [der] = derFromPem(pem);
+      const named = der ? certificateFacts(der).organId : null;
+      if (named !== organ)
+        throw new DomainRuleError(
+          'certificate-organ',
+          `the certificate given for ${organ} belongs to ${named ?? 'no organ'}: a broker login is bound to its own organ's certificate`,
+        );
+    }
+    const missing = command.certificates
+      ? targets.filter((e) => e.transport === 'amqp' && !command.certificates!.has(e.organId))
+      : [];
+    if (missing.length > 0)
+      throw new DomainRuleError(
+        'certificate-missing',
+        `a certificate login needs the organ's certificate: none for ${missing.map((e) => e.organId).join(', ')}`,
+      );
     const credentials: ProvisionedCredentials[] = [];
     for (const endpoint of targets) {
       const at = this.clock.now();
       const issued: ProvisionedCredentials =
         endpoint.transport === 'bridge'
           ? { transport: 'bridge', ...(await this.bridgeCredentials.issue(endpoint.organId, at)) }
-          : { transport: 'amqp', ...(await this.provisioner.provision(endpoint.organId)) };
+          : {
+              transport: 'amqp',
+              ...(await this.provisioner.provision(
+                endpoint.organId,
+                command.certificates?.get(endpoint.organId),
+              )),
+            };
       const principal = issued.transport === 'amqp' ? issued.username : issued.systemId;
       await this.repository.markProvisioned(endpoint.organId, principal, {
         organId: endpoint.organId,
         action: 'provision',
         actor: command.actor,
-        reason: null,
+        reason:
+          issued.transport === 'amqp'
+            ? issued.auth === 'cert'
+              ? 'broker login by certificate (EXTERNAL)'
+              : 'broker login by password'
+            : 'bridge secret and token',
         at,
       });
       credentials.push(issued);
