@@ -96,7 +96,14 @@ async function ensureService(name, url, defaultPort, startCommand, howTo) {
 /** A bus that checks signatures needs trust anchors: generate the test PKI on first run in development. */
 function ensureTestPki() {
   if (process.env.TRUST_ANCHORS) return;
-  if (fs.existsSync(path.join(root, 'certs', 'generated', 'pki.json'))) return;
+  if (fs.existsSync(path.join(root, 'certs', 'generated', 'pki.json'))) {
+    if (!fs.existsSync(path.join(root, 'certs', 'generated', 'server.crt')))
+      execSync(`"${process.execPath}" dist/adapters/cli/main.js pki server-cert`, {
+        cwd: root,
+        stdio: 'inherit',
+      });
+    return;
+  }
   log('generating the test PKI (certs/generated)…');
   execSync(`"${process.execPath}" dist/adapters/cli/main.js pki init`, { cwd: root, stdio: 'inherit' });
 }
@@ -187,6 +194,78 @@ async function main() {
     'rabbitmq-plugins enable rabbitmq_management',
   );
   await ensureBrokerDescriptors(amqpUrl, mgmtUrl);
+  if (!forTests) await ensureBrokerTls(amqpUrl, mgmtUrl);
+  if (!forTests) ensurePostgresTls(pgUrl);
+}
+
+/**
+ * The local PostgreSQL serves TLS with the test PKI's server certificate, so the demo, the bench
+ * and the chaos suite connect with sslmode=verify-full against certs/generated/trust-anchors.pem.
+ * The certificate is copied where a restart finds it; switching it on is a reload, not a restart.
+ */
+function ensurePostgresTls(pgUrl) {
+  const certificate = path.join(root, 'certs', 'generated', 'server.crt');
+  const key = path.join(root, 'certs', 'generated', 'server.key');
+  const { host } = hostPort(pgUrl, 5432);
+  if (!fs.existsSync(certificate) || !(host === '127.0.0.1' || host === 'localhost')) return;
+  if (process.getuid?.() !== 0 || !onPath('psql')) return;
+  const admin = new URL(pgUrl);
+  admin.pathname = '/postgres';
+  admin.search = '';
+  const psql = (sql) =>
+    spawnSync('psql', [admin.toString(), '-Atqc', sql], {
+      encoding: 'utf8',
+      timeout: 30000,
+    }).stdout?.trim() ?? '';
+  const dir = '/var/lib/postgresql/edoc-tls';
+  const served = path.join(dir, 'server.crt');
+  const current =
+    psql('SHOW ssl') === 'on' &&
+    psql('SHOW ssl_cert_file') === served &&
+    fs.existsSync(served) &&
+    fs.readFileSync(served).equals(fs.readFileSync(certificate));
+  if (current) return;
+  log('serving TLS from the local PostgreSQL with the test PKI’s certificate (reload)…');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.copyFileSync(certificate, served);
+  fs.copyFileSync(key, path.join(dir, 'server.key'));
+  fs.chmodSync(path.join(dir, 'server.key'), 0o600);
+  spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  psql(`ALTER SYSTEM SET ssl_cert_file = '${served}'`);
+  psql(`ALTER SYSTEM SET ssl_key_file = '${path.join(dir, 'server.key')}'`);
+  psql('ALTER SYSTEM SET ssl = on');
+  psql('SELECT pg_reload_conf()');
+}
+
+/**
+ * The demo, the bench and the chaos suite reach the local broker over AMQPS too, with the test
+ * PKI's certificates (the tests run a TLS node of their own). A local broker this process may
+ * manage is restarted through scripts/start-rabbitmq.sh, which configures the listener, when it has
+ * none yet or serves another certificate than certs/generated/server.crt.
+ */
+async function ensureBrokerTls(amqpUrl, mgmtUrl) {
+  const certificate = path.join(root, 'certs', 'generated', 'server.crt');
+  if (process.env.AMQP_TLS_LISTENER === 'off' || !fs.existsSync(certificate)) return;
+  const { host, port } = hostPort(amqpUrl, 5672);
+  if (!(host === '127.0.0.1' || host === 'localhost') || process.getuid?.() !== 0) return;
+  if (!onPath('rabbitmqctl')) return;
+  const served = '/var/lib/rabbitmq/edoc-tls/server.crt';
+  const current = fs.existsSync(served) && fs.readFileSync(served).equals(fs.readFileSync(certificate));
+  if (current && (await reachable(host, 5671))) return;
+  log('configuring the local broker for AMQPS (port 5671, client certificates) and restarting it…');
+  tryRun('rabbitmqctl stop');
+  for (let i = 0; i < 60 && (await reachable(host, port, 500)); i++)
+    await new Promise((r) => setTimeout(r, 500));
+  if (!tryRun('sh scripts/start-rabbitmq.sh') || !(await waitFor(host, 5671, 120))) {
+    console.error('\nRabbitMQ did not come back with its AMQPS listener: sh scripts/start-rabbitmq.sh\n');
+    process.exit(1);
+  }
+  tryRun('rabbitmqctl await_startup');
+  const mgmt = hostPort(mgmtUrl, 15672);
+  if (!(await waitFor(host, port, 60)) || !(await waitFor(mgmt.host, mgmt.port, 60))) {
+    console.error('\nRabbitMQ did not come back after the restart: sh scripts/start-rabbitmq.sh\n');
+    process.exit(1);
+  }
 }
 
 /**

@@ -50,8 +50,10 @@ mkdir -p "$dir"
 } >"$dir/rabbitmq.conf"
 echo '[rabbitmq_management,rabbitmq_auth_mechanism_ssl].' >"$dir/enabled_plugins"
 
+# Only this node's files: not the machine's /etc/rabbitmq/conf.d (the local broker's own TLS).
+mkdir -p "$dir/conf.d"
 export RABBITMQ_NODENAME=$node RABBITMQ_DIST_PORT=$dist RABBITMQ_MNESIA_BASE="$dir/mnesia" \
-  RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
+  RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_CONFIG_FILES="$dir/conf.d" \
   RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_PID_FILE="$dir/pid"
 # Quorum queues keep files open: the node gets the machine's hard limit, not Debian's 1024.
 limit=$(ulimit -Hn)

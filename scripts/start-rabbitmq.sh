@@ -1,9 +1,54 @@
 #!/bin/sh
-# Starts the local RabbitMQ with a file-descriptor limit that fits the bus. Debian's start script
-# (`rabbitmq-server -detached` via `su rabbitmq`) leaves the soft limit at 1024; every quorum queue
-# keeps ~3 descriptors open, so the 190 inboxes of the 95 endpoints take ~600 of them and the broker
-# then stops accepting connections after a few dozen — silently: handshakes just hang.
+# Starts the local RabbitMQ with a file-descriptor limit that fits the bus and, when the bus's PKI
+# has a server certificate (certs/generated/server.crt from `edoc-bus pki init`), an AMQPS listener
+# on 127.0.0.1:5671 that verifies client certificates and lets an endpoint log in by its
+# certificate (EXTERNAL, rabbitmq_auth_mechanism_ssl, the user named by the certificate's subject).
+#
+# Debian's start script (`rabbitmq-server -detached` via `su rabbitmq`) leaves the soft limit at
+# 1024; every quorum queue keeps ~3 descriptors open, so the 190 inboxes of the 95 endpoints take
+# ~600 of them and the broker then stops accepting connections after a few dozen — silently:
+# handshakes just hang.
+#
+# Settings: EDOC_PKI_DIR (default certs/generated), AMQP_TLS_LISTENER=off (no AMQPS),
+# AMQP_TLS_LISTEN (default 127.0.0.1:5671), AMQP_PLAINTEXT_LISTENER=off (AMQPS only: no 5672).
 set -e
+root=$(cd "$(dirname "$0")/.." && pwd)
+pki=${EDOC_PKI_DIR:-$root/certs/generated}
+confd=/etc/rabbitmq/conf.d
+
+if [ "$(id -u)" = 0 ] && [ -d /etc/rabbitmq ]; then
+  if [ "${AMQP_TLS_LISTENER:-on}" != off ] && [ -f "$pki/server.crt" ] && [ -f "$pki/server.key" ]; then
+    # The broker runs as rabbitmq: it gets its own copy of the certificate, key and roots.
+    tls=/var/lib/rabbitmq/edoc-tls
+    mkdir -p "$tls" "$confd"
+    cat "$pki/trust-anchors.pem" "$pki/intermediates.pem" >"$tls/ca.pem"
+    cp "$pki/server.crt" "$tls/server.crt"
+    cp "$pki/server.key" "$tls/server.key"
+    chown -R rabbitmq:rabbitmq "$tls"
+    chmod 700 "$tls"
+    chmod 600 "$tls/server.key"
+    {
+      echo "# written by edoc-bus scripts/start-rabbitmq.sh: AMQPS with client certificates"
+      echo "listeners.ssl.local = ${AMQP_TLS_LISTEN:-127.0.0.1:5671}"
+      [ "${AMQP_PLAINTEXT_LISTENER:-on}" = off ] && echo "listeners.tcp = none"
+      echo "ssl_options.cacertfile = $tls/ca.pem"
+      echo "ssl_options.certfile = $tls/server.crt"
+      echo "ssl_options.keyfile = $tls/server.key"
+      echo "ssl_options.verify = verify_peer"
+      echo "ssl_options.fail_if_no_peer_cert = false"
+      echo "ssl_options.versions.1 = tlsv1.3"
+      echo "ssl_options.versions.2 = tlsv1.2"
+      echo "auth_mechanisms.1 = EXTERNAL"
+      echo "auth_mechanisms.2 = PLAIN"
+      echo "auth_mechanisms.3 = AMQPLAIN"
+      echo "ssl_cert_login_from = distinguished_name"
+    } >"$confd/10-edoc-bus-tls.conf"
+    rabbitmq-plugins enable --offline rabbitmq_auth_mechanism_ssl >/dev/null
+  else
+    rm -f "$confd/10-edoc-bus-tls.conf"
+  fi
+fi
+
 limit=$(ulimit -Hn)
 [ "$limit" = unlimited ] && limit=65536
 [ "$limit" -gt 65536 ] && limit=65536

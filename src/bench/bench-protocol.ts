@@ -5,6 +5,8 @@ export interface EndpointAccess {
   url: string;
   /** The endpoint's signing key and certificate (PEM), for producers. */
   signing?: { keyPem: string; certificatePem: string };
+  /** Over AMQPS: the broker's roots and the endpoint's certificate and key (EXTERNAL login). */
+  tls?: { caPem: string; certificatePem: string; keyPem: string };
 }
 
 /**

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { openBusContext, busLogger } from '../adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../adapters/cli/credentials';
-import type { BusConfig } from '../adapters/config/bus-config';
+import { DEFAULT_PKI_DIR, type BusConfig } from '../adapters/config/bus-config';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
@@ -20,7 +20,7 @@ import {
   type RecipientReport,
   type RecipientTask,
 } from './bench-protocol';
-import { envOf, freshEnvironment, waitForReady } from './environment';
+import { benchTls, envOf, freshEnvironment, getText, waitForReady, type BenchTls } from './environment';
 import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
 
 export interface ProcessFigure {
@@ -98,6 +98,8 @@ export class BusBench {
     private readonly pkiDir: string,
     private readonly endpoints: EndpointAccess[],
     private readonly senders: EndpointAccess[],
+    /** TLS on every channel (the bus's HTTPS, AMQPS by certificate, PostgreSQL verify-full), or none. */
+    private readonly tls: BenchTls | null,
   ) {}
 
   /** `endpointLimit`: carry traffic between this many endpoints only (senders first, then provinces). */
@@ -107,21 +109,44 @@ export class BusBench {
     base: BusConfig,
     senderCount: number,
     endpointLimit = Infinity,
+    options: { tls?: boolean } = {},
   ): Promise<BusBench> {
-    const config = await freshEnvironment(base, 'bus');
     // The bus checks every signature: a test PKI with its OCSP/CRL responder, in this process.
-    const responder = new PkiResponder(null);
-    const pki = await TestPki.create(`http://127.0.0.1:${await responder.listen(0)}`);
-    responder.attach(pki);
-    const pkiDir = join(outDir, 'pki');
-    await pki.write(pkiDir);
+    // Over TLS it is the development PKI (certs/generated), whose roots the local broker and
+    // PostgreSQL trust and whose server certificate they serve.
+    const { pki, pkiDir, responder } = options.tls
+      ? await BusBench.developmentPki(root)
+      : await BusBench.freshPki(outDir);
+    const tls = options.tls ? benchTls(pkiDir) : null;
+    const config = await freshEnvironment(base, 'bus', 18080, tls);
     const quiet = { ...config, logLevel: 'error' as const };
     const admin = await openBusContext(quiet, busLogger(quiet, false));
     await admin.get(SeedEndpoints).execute();
-    const endpoints = (await admin.get(ProvisionEndpoints).execute({ codes: [], actor: 'bench' }))
-      .filter((c) => c.transport === 'amqp')
-      .map((c) => ({ organId: c.organId, url: endpointAmqpUrl(config.amqpUrl, c) }))
-      .sort((a, b) => a.organId.localeCompare(b.organId));
+    const certificates = new Map(
+      [...pki.endpoints].map(([organ, issued]) => [organ, issued.certificate.toString('pem')] as const),
+    );
+    const endpoints = await Promise.all(
+      (
+        await admin
+          .get(ProvisionEndpoints)
+          .execute({ codes: [], actor: 'bench', certificates: tls ? certificates : undefined })
+      )
+        .filter((c) => c.transport === 'amqp')
+        .map(async (c) => ({
+          organId: c.organId,
+          url: endpointAmqpUrl(config.amqpUrl, c),
+          ...(tls
+            ? {
+                tls: {
+                  caPem: tls.caPem,
+                  certificatePem: certificates.get(c.organId)!,
+                  keyPem: await privateKeyPem(pki.endpoints.get(c.organId)!.keys.privateKey),
+                },
+              }
+            : {}),
+        })),
+    );
+    endpoints.sort((a, b) => a.organId.localeCompare(b.organId));
     await admin.close();
     const senderIds = new Set(
       endpoints
@@ -149,7 +174,30 @@ export class BusBench {
           };
         }),
     );
-    return new BusBench(root, outDir, config, responder, pkiDir, used, senders);
+    return new BusBench(root, outDir, config, responder, pkiDir, used, senders, tls);
+  }
+
+  private static async freshPki(outDir: string) {
+    const responder = new PkiResponder(null);
+    const pki = await TestPki.create(`http://127.0.0.1:${await responder.listen(0)}`);
+    responder.attach(pki);
+    const pkiDir = join(outDir, 'pki');
+    await pki.write(pkiDir);
+    return { pki, pkiDir, responder };
+  }
+
+  /** certs/generated, answered for by this process unless a demo's responder already is. */
+  private static async developmentPki(root: string) {
+    const pkiDir = join(root, DEFAULT_PKI_DIR);
+    const pki = await TestPki.read(pkiDir);
+    if (!pki.server) throw new Error(`${pkiDir} has no server certificate: run edoc-bus pki server-cert`);
+    const responder = new PkiResponder(pki);
+    try {
+      await responder.listen(Number(new URL(pki.manifest.baseUrl).port));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    }
+    return { pki, pkiDir, responder };
   }
 
   get endpointCount(): number {
@@ -167,7 +215,7 @@ export class BusBench {
 
   /** Environment for the CLI against the bench's bus (audit export and verify). */
   cliEnv(): Record<string, string> {
-    return { ...envOf(this.config), LOG_LEVEL: 'warn', ...this.pkiEnv() };
+    return { ...envOf(this.config, this.tls), LOG_LEVEL: 'warn', ...this.pkiEnv() };
   }
 
   /**
@@ -203,10 +251,10 @@ export class BusBench {
       },
       restart: async (k) => {
         buses[k] = this.startBus(this.config.port + k);
-        await waitForReady(this.config.port + k);
+        await waitForReady(this.config.port + k, this.tls);
       },
     };
-    await Promise.all(buses.map((_, k) => waitForReady(this.config.port + k)));
+    await Promise.all(buses.map((_, k) => waitForReady(this.config.port + k, this.tls)));
 
     // Consecutive ranges per run: document numbers never repeat within a benchmark.
     const firstNumber = this.nextNumber;
@@ -254,7 +302,7 @@ export class BusBench {
     const warmUp =
       spec.rate > 0
         ? setTimeout(() => {
-            stageHistograms(this.config.port).then(
+            stageHistograms(this.config.port, this.tls).then(
               (h) => (afterWarmUp = h),
               () => undefined,
             );
@@ -275,7 +323,7 @@ export class BusBench {
     const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
     const machineAfter = machineTicks();
     clearTimeout(warmUp);
-    const histograms = await stageHistograms(this.config.port);
+    const histograms = await stageHistograms(this.config.port, this.tls);
     const stages = Object.fromEntries(
       Object.entries(stageFigures(histograms, null)).map(([stage, f]) => [stage, f.mean]),
     );
@@ -361,7 +409,12 @@ export class BusBench {
       ? ['--cpu-prof', `--cpu-prof-dir=${join(this.outDir, 'profiles')}`]
       : [];
     return spawn(process.execPath, [...profile, join(this.root, 'dist/adapters/cli/main.js'), 'serve'], {
-      env: { ...process.env, ...envOf({ ...this.config, port }), LOG_LEVEL: 'warn', ...this.pkiEnv() },
+      env: {
+        ...process.env,
+        ...envOf({ ...this.config, port }, this.tls),
+        LOG_LEVEL: 'warn',
+        ...this.pkiEnv(),
+      },
       stdio: ['ignore', 'ignore', process.env.BENCH_BUS_LOG ? 'inherit' : 'ignore'],
     });
   }
@@ -402,8 +455,8 @@ function lastDocumentOf(produced: ProducerReport, arrivals: CopyArrival[]): RunR
 /** Per stage: sum and count of the bus's `edoc_stage_seconds` histogram, and its cumulative buckets. */
 type StageHistograms = Record<string, { sum: number; count: number; buckets: Map<number, number> }>;
 
-async function stageHistograms(port: number): Promise<StageHistograms> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+async function stageHistograms(port: number, tls: BenchTls | null): Promise<StageHistograms> {
+  const text = (await getText(port, '/metrics', tls)).body;
   const out: StageHistograms = {};
   const of = (stage: string) => (out[stage] ??= { sum: 0, count: 0, buckets: new Map() });
   for (const m of text.matchAll(/^edoc_stage_seconds_(bucket|sum|count)\{([^}]*)\} ([\d.e+-]+|\+Inf)$/gm)) {

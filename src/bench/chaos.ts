@@ -27,6 +27,7 @@ interface Options {
   endpoints: string;
   kills: string;
   scenarios: string;
+  tls?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -155,11 +156,19 @@ const program = new Command('chaos')
   .option('--endpoints <n>', 'endpoints exchanging documents', '20')
   .option('--kills <n>', 'SIGKILLs in the crash scenario', '4')
   .option('--scenarios <list>', 'crash,broker,database', 'crash,broker,database')
+  .option(
+    '--tls',
+    'TLS on every channel: the buses serve HTTPS, the endpoints log in over AMQPS by certificate, PostgreSQL verify-full',
+  )
   .action(async (opts: Options) => {
     mkdirSync(outDir, { recursive: true });
     const documents = Number(opts.documents);
     const rate = Number(opts.rate);
-    const bench = await BusBench.prepare(root, outDir, loadConfig(), 10, Number(opts.endpoints));
+    const bench = await BusBench.prepare(root, outDir, loadConfig(), 10, Number(opts.endpoints), {
+      tls: opts.tls === true,
+    });
+    if (opts.tls)
+      console.log('chaos: over TLS on every channel (HTTPS, AMQPS by certificate, PostgreSQL verify-full)');
     const rows: string[][] = [];
     let failed = false;
     try {

@@ -1,3 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { BusConfig } from '../adapters/config/bus-config';
 import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
@@ -5,9 +9,36 @@ import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-cl
 /** Broker users of the bench's endpoints: never those of a live bus on the same broker. */
 export const BENCH_BROKER_USER_PREFIX = 'edoc-bench.';
 
+/**
+ * TLS on every channel of a bench or chaos run, with the development PKI (certs/generated, what the
+ * local broker's AMQPS listener and PostgreSQL serve — see scripts/ensure-ready.js): the bus's
+ * HTTPS port, AMQPS with the endpoints' certificates, PostgreSQL with sslmode=verify-full.
+ */
+export interface BenchTls {
+  pkiDir: string;
+  /** The roots and issuing CAs, one PEM file: what verifies the broker, and the broker's clients. */
+  caFile: string;
+  caPem: string;
+}
+
+export function benchTls(pkiDir: string): BenchTls {
+  const caPem =
+    readFileSync(join(pkiDir, 'trust-anchors.pem'), 'utf8') +
+    readFileSync(join(pkiDir, 'intermediates.pem'), 'utf8');
+  const caFile = join(pkiDir, 'ca-bundle.pem');
+  writeFileSync(caFile, caPem);
+  return { pkiDir, caFile, caPem };
+}
+
 /** A fresh database and vhost per run, so runs do not see each other's data. */
-export async function freshEnvironment(base: BusConfig, runId: string, port = 18080): Promise<BusConfig> {
-  const vhost = 'edoc-bench';
+export async function freshEnvironment(
+  base: BusConfig,
+  runId: string,
+  port = 18080,
+  tls: BenchTls | null = null,
+): Promise<BusConfig> {
+  // A TLS bench lives beside a plain one (bench: same run, figures side by side).
+  const vhost = tls ? 'edoc-bench-tls' : 'edoc-bench';
   const management = new RabbitManagementClient(base.managementUrl);
   await management.deleteVhost(vhost);
   await management.putVhost(vhost);
@@ -16,39 +47,89 @@ export async function freshEnvironment(base: BusConfig, runId: string, port = 18
   const amqp = new URL(base.amqpUrl);
   amqp.pathname = `/${vhost}`;
   const db = new URL(base.databaseUrl);
-  db.pathname = '/edoc_bench';
+  db.pathname = tls ? '/edoc_bench_tls' : '/edoc_bench';
   const adminUrl = new URL(base.databaseUrl);
   adminUrl.pathname = '/postgres';
   const admin = new Client({ connectionString: adminUrl.toString() });
   await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS edoc_bench WITH (FORCE)');
+  await admin.query(`DROP DATABASE IF EXISTS ${tls ? 'edoc_bench_tls' : 'edoc_bench'} WITH (FORCE)`);
   await admin.end();
   void runId;
-  return {
+  const plain = {
     ...base,
     amqpUrl: amqp.toString(),
     databaseUrl: db.toString(),
     port,
     brokerUserPrefix: BENCH_BROKER_USER_PREFIX,
   };
+  if (!tls) return plain;
+  // Its own password users' names: provisioning certificate logins deletes the organ's password
+  // user of this prefix, and must not take the plain bench's.
+  plain.brokerUserPrefix = `${BENCH_BROKER_USER_PREFIX.slice(0, -1)}-tls.`;
+  amqp.protocol = 'amqps:';
+  amqp.port = '5671';
+  db.searchParams.set('sslmode', 'verify-full');
+  db.searchParams.set('sslrootcert', join(tls.pkiDir, 'trust-anchors.pem'));
+  return {
+    ...plain,
+    amqpUrl: amqp.toString(),
+    amqpTls: { caPem: tls.caPem, certPem: null, keyPem: null },
+    databaseUrl: db.toString(),
+    tls: {
+      certFile: join(tls.pkiDir, 'server.crt'),
+      keyFile: join(tls.pkiDir, 'server.key'),
+      caFile: null,
+      plaintext: 'off',
+      ticketRotationSeconds: 3600,
+    },
+  };
 }
 
-export function envOf(config: BusConfig): Record<string, string> {
+export function envOf(config: BusConfig, tls: BenchTls | null = null): Record<string, string> {
   return {
     DATABASE_URL: config.databaseUrl,
     AMQP_URL: config.amqpUrl,
     RABBITMQ_MANAGEMENT_URL: config.managementUrl,
     BROKER_USER_PREFIX: config.brokerUserPrefix,
     PORT: String(config.port),
+    ...(tls && config.tls
+      ? {
+          TLS_CERT: config.tls.certFile,
+          TLS_KEY: config.tls.keyFile,
+          HTTP_PLAINTEXT: config.tls.plaintext,
+          AMQP_TLS_CA: tls.caFile,
+        }
+      : {}),
   };
 }
 
-export async function waitForReady(port: number): Promise<void> {
+/** GET a page of a bench bus (HTTPS verified with the bench's roots when it serves TLS). */
+export function getText(
+  port: number,
+  path: string,
+  tls: BenchTls | null = null,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const options = { host: '127.0.0.1', port, path, timeout: 10_000 };
+    const req = tls
+      ? httpsGet({ ...options, ca: tls.caPem, servername: 'localhost' }, answer)
+      : httpGet(options, answer);
+    function answer(res: import('node:http').IncomingMessage) {
+      let body = '';
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (body += c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }
+    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+export async function waitForReady(port: number, tls: BenchTls | null = null): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (r.ok) return;
+      if ((await getText(port, '/health/ready', tls)).status === 200) return;
     } catch {
       // not up yet
     }

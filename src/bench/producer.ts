@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   const sampler = new ResourceSampler();
   const clients = await Promise.all(
     task.senders.map((s) =>
-      EdocBusClient.connect({ url: s.url, organId: s.organId, autoArrivedStatus: false, prefetch: 64 }),
+      EdocBusClient.connect({
+        url: s.url,
+        organId: s.organId,
+        tls: s.tls,
+        autoArrivedStatus: false,
+        prefetch: 64,
+      }),
     ),
   );
   const report: ProducerReport = {

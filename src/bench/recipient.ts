@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     const client = await EdocBusClient.connect({
       url: r.url,
       organId: r.organId,
+      tls: r.tls,
       autoArrivedStatus: false,
       prefetch: 64,
     });

@@ -41,6 +41,7 @@ interface Options {
   seconds: string;
   sweep: boolean;
   soakMinutes?: string;
+  tls: boolean;
 }
 
 const program = new Command('bench')
@@ -63,6 +64,10 @@ const program = new Command('bench')
   .option('--only <part>', 'verify (signature verification only) or bus (skip verification rates)')
   .option('--no-sweep', 'skip the sweep over recipients, sizes and bus processes')
   .option('--soak-minutes <m>', 'instead: one open-loop run at half load for this long, bus RSS sampled')
+  .option(
+    '--no-tls',
+    'skip the bus runs over TLS on every channel (HTTPS, AMQPS by certificate, PostgreSQL verify-full)',
+  )
   .action(async (opts: Options) => {
     mkdirSync(outDir, { recursive: true });
     if (opts.only !== 'bus' && !opts.soakMinutes)
@@ -85,6 +90,10 @@ async function compare(opts: Options): Promise<boolean> {
   const size = Number(opts.size);
   rmSync(join(outDir, 'profiles'), { recursive: true, force: true });
   const bench = await BusBench.prepare(root, outDir, base, Number(opts.senders));
+  // The same bus over TLS on every channel, beside it in the same run.
+  const tlsBench = opts.tls
+    ? await BusBench.prepare(root, outDir, base, Number(opts.senders), Infinity, { tls: true })
+    : null;
   const rawUrl = new URL(base.amqpUrl);
   rawUrl.pathname = '/edoc-bench';
   const all: Array<{ label: string; result: RunResult }> = [];
@@ -100,6 +109,7 @@ async function compare(opts: Options): Promise<boolean> {
     const rawRuns: RunResult[] = [];
     const busRuns: RunResult[] = [];
     const shapedRuns: RunResult[] = [];
+    const tlsRuns: RunResult[] = [];
     const busSpec: BusRunSpec = {
       documents,
       mix: mixOf(opts.mix),
@@ -131,6 +141,7 @@ async function compare(opts: Options): Promise<boolean> {
         ),
       );
       busRuns.push(record(`bus ${r + 1}`, await bench.run(busSpec)));
+      if (tlsBench) tlsRuns.push(record(`bus over TLS ${r + 1}`, await tlsBench.run(busSpec)));
     }
     const shapedMax = median(shapedRuns.map((r) => r.docsPerSecond));
     const rawMax = median(rawRuns.map((r) => r.docsPerSecond));
@@ -152,6 +163,14 @@ async function compare(opts: Options): Promise<boolean> {
       await bench.run({ ...busSpec, documents: Math.round(busMax * 30), rate: busMax / 2 }),
     );
     printComparison(rawRuns, busRuns, rawHalf, busHalf, rawMax, busMax, opts, shapedRuns, shapedMax);
+    if (tlsBench) {
+      const tlsMax = median(tlsRuns.map((r) => r.docsPerSecond));
+      const tlsHalf = record(
+        `bus over TLS at ${(busMax / 2).toFixed(0)}/s`,
+        await tlsBench.run({ ...busSpec, documents: Math.round(busMax * 30), rate: busMax / 2 }),
+      );
+      printTlsComparison(busRuns, tlsRuns, busHalf, tlsHalf, busMax, tlsMax);
+    }
 
     console.log(`\nan urgent document behind a backlog of ${opts.backlog} ordinary ones…`);
     const overtaking = record(
@@ -247,7 +266,54 @@ async function compare(opts: Options): Promise<boolean> {
     return all.every((r) => r.result.verified);
   } finally {
     await bench.close();
+    await tlsBench?.close();
   }
+}
+
+/** The bus over TLS on every channel beside the bus in plain, from the same run. */
+function printTlsComparison(
+  plain: RunResult[],
+  tls: RunResult[],
+  plainHalf: RunResult,
+  tlsHalf: RunResult,
+  plainMax: number,
+  tlsMax: number,
+): void {
+  const cpu = (runs: RunResult[], name: string) =>
+    median(
+      runs.map((r) => ((r.processes.find((p) => p.name === name)?.cpuSeconds ?? 0) * 1000) / r.documents),
+    );
+  const rows = [
+    [
+      'documents/s, closed loop (median)',
+      plainMax.toFixed(1),
+      tlsMax.toFixed(1),
+      (tlsMax / plainMax).toFixed(2),
+    ],
+    [
+      'submit→inbox p50 / p95 / p99 at the same half load (ms)',
+      `${plainHalf.steady.p50} / ${plainHalf.steady.p95} / ${plainHalf.steady.p99}`,
+      `${tlsHalf.steady.p50} / ${tlsHalf.steady.p95} / ${tlsHalf.steady.p99}`,
+      '',
+    ],
+    ['bus CPU per document (ms)', cpu(plain, 'bus').toFixed(2), cpu(tls, 'bus').toFixed(2), ''],
+    [
+      'RabbitMQ CPU per document (ms)',
+      cpu(plain, 'rabbitmq (beam.smp)').toFixed(2),
+      cpu(tls, 'rabbitmq (beam.smp)').toFixed(2),
+      '',
+    ],
+    [
+      'producer CPU per document (ms)',
+      cpu(plain, 'producer').toFixed(2),
+      cpu(tls, 'producer').toFixed(2),
+      '',
+    ],
+  ];
+  console.log(`
+the bus in plain and over TLS on every channel (HTTPS, AMQPS by certificate, PostgreSQL verify-full)
+`);
+  console.log(formatTable(['', 'plain', 'TLS', 'TLS / plain'], rows));
 }
 
 async function soak(opts: Options): Promise<boolean> {

@@ -40,6 +40,10 @@ export async function postgresWithTls(trust: TestTrust): Promise<PostgresTls> {
   execFileSync('chown', ['-R', 'postgres:postgres', LOCAL_TLS_DIR]);
   const admin = new Client({ connectionString: base.toString() });
   await admin.connect();
+  // What the server served before (the demo's certificate, say) comes back when the test is done.
+  const before: Record<string, string> = {};
+  for (const setting of ['ssl', 'ssl_cert_file', 'ssl_key_file'])
+    before[setting] = (await admin.query<Record<string, string>>(`SHOW ${setting}`)).rows[0]![setting]!;
   try {
     await admin.query(`ALTER SYSTEM SET ssl_cert_file = '${LOCAL_TLS_DIR}/server.crt'`);
     await admin.query(`ALTER SYSTEM SET ssl_key_file = '${LOCAL_TLS_DIR}/server.key'`);
@@ -60,7 +64,19 @@ export async function postgresWithTls(trust: TestTrust): Promise<PostgresTls> {
   }, 'PostgreSQL to take its TLS certificate');
   const url = new URL(base);
   url.searchParams.set('sslmode', 'verify-full');
-  return { url: url.toString(), close: async () => undefined };
+  const restore = async () => {
+    const c = new Client({ connectionString: base.toString() });
+    await c.connect();
+    try {
+      await c.query(`ALTER SYSTEM SET ssl_cert_file = '${before['ssl_cert_file']!.replace(/'/g, "''")}'`);
+      await c.query(`ALTER SYSTEM SET ssl_key_file = '${before['ssl_key_file']!.replace(/'/g, "''")}'`);
+      await c.query(`ALTER SYSTEM SET ssl = ${before['ssl'] === 'on' ? 'on' : 'off'}`);
+      await c.query('SELECT pg_reload_conf()');
+    } finally {
+      await c.end();
+    }
+  };
+  return { url: url.toString(), close: restore };
 }
 
 /** A PostgreSQL container started with the certificate, owned by its postgres user as it requires. */

@@ -40,8 +40,15 @@ export async function startBus(config: BusConfig, logger = busLogger(config)): P
   // X-Forwarded-Proto and -For are believed from these addresses only (req.secure, req.ip).
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
   app.use(strictTransportSecurity);
-  await mountSoapBridge(app, config);
-  app.get(HttpEndpoint).listener = await BusListener.listen(app, config.port, config.tls);
+  try {
+    await mountSoapBridge(app, config);
+    app.get(HttpEndpoint).listener = await BusListener.listen(app, config.port, config.tls);
+  } catch (error) {
+    // A bus that cannot start (broker or database unreachable) lets go of what it had opened —
+    // database pool, inspection threads — so that its process can exit with the error.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }
 

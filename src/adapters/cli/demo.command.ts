@@ -53,14 +53,32 @@ export function registerDemoCommand(program: Command): void {
 }
 
 /**
- * The demo serves HTTPS with the test PKI's server certificate when nothing else is configured
- * (plaintext on the same port redirects the console and refuses the rest, as in production).
+ * With the test PKI's server certificate and nothing else configured, the demo runs over TLS on
+ * every channel, as production does: it serves HTTPS (plaintext on the same port redirects the
+ * console and refuses the rest), its simulated systems log in over AMQPS with their certificates,
+ * and PostgreSQL is verified (sslmode=verify-full). `npm run demo` has made the local broker and
+ * PostgreSQL serve that certificate (scripts/ensure-ready.js).
  */
 function withDemoTls(config: BusConfig, pkiDir: string): BusConfig {
-  if (config.tls || !existsSync(join(pkiDir, 'server.crt'))) return config;
+  if (!existsSync(join(pkiDir, 'server.crt'))) return config;
+  const env = process.env;
+  const ca =
+    readFileSync(join(pkiDir, 'trust-anchors.pem'), 'utf8') +
+    readFileSync(join(pkiDir, 'intermediates.pem'), 'utf8');
+  const amqp = new URL(config.amqpUrl);
+  const db = new URL(config.databaseUrl);
+  const overAmqps = !env.AMQP_URL && amqp.protocol === 'amqp:' && amqp.port === '5672';
+  if (overAmqps) [amqp.protocol, amqp.port] = ['amqps:', '5671'];
+  if (!env.DATABASE_URL && !db.searchParams.has('sslmode')) {
+    db.searchParams.set('sslmode', 'verify-full');
+    db.searchParams.set('sslrootcert', join(pkiDir, 'trust-anchors.pem'));
+  }
   return {
     ...config,
-    tls: {
+    amqpUrl: amqp.toString(),
+    databaseUrl: db.toString(),
+    amqpTls: overAmqps ? { caPem: ca, certPem: null, keyPem: null } : config.amqpTls,
+    tls: config.tls ?? {
       certFile: join(pkiDir, 'server.crt'),
       keyFile: join(pkiDir, 'server.key'),
       caFile: null,
@@ -68,6 +86,18 @@ function withDemoTls(config: BusConfig, pkiDir: string): BusConfig {
       ticketRotationSeconds: 3600,
     },
   };
+}
+
+/** The simulated systems log in by certificate when the bus's broker is reached over AMQPS. */
+function demoCertificates(
+  config: BusConfig,
+  pkiDir: string,
+  organs: string[],
+): Map<string, string> | undefined {
+  if (!config.amqpUrl.startsWith('amqps:')) return undefined;
+  return new Map(
+    organs.map((o) => [o, readFileSync(join(pkiDir, 'endpoints', `${o}.crt`), 'utf8')] as const),
+  );
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
@@ -84,7 +114,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   const responder = await startResponder(pkiDir);
   const config = withDemoTls(loadConfig(), pkiDir);
   const quiet = { ...config, logLevel: 'warn' as const };
-  console.log('Starting edoc-bus (database, migrations, broker topology)…');
+  console.log(
+    `Starting edoc-bus (database, migrations, broker topology): HTTP${config.tls ? 'S' : ''}, ${config.amqpUrl.startsWith('amqps:') ? 'AMQPS with certificate logins' : 'AMQP'}, PostgreSQL${/sslmode=verify-full/.test(config.databaseUrl) ? ' over verified TLS' : ''}…`,
+  );
   const app = await startBus(quiet, busLogger(quiet, false));
   const clients: EdocBusClient[] = [];
   try {
@@ -94,8 +126,15 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     console.log(
       `Registry: ${seeded.endpointsTotal} endpoints (${seeded.endpointsInserted} added now). Provisioning broker users…`,
     );
+    const certificates = demoCertificates(
+      config,
+      pkiDir,
+      active.map((e) => e.organId),
+    );
     const credentials = (
-      await app.get(ProvisionEndpoints).execute({ codes: active.map((e) => e.organId), actor: operator() })
+      await app
+        .get(ProvisionEndpoints)
+        .execute({ codes: active.map((e) => e.organId), actor: operator(), certificates })
     ).filter((c) => c.transport === 'amqp'); // the demo simulates AMQP document systems
 
     const stats = new DemoStats();
@@ -107,6 +146,13 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         organId: c.organId,
         organName: active.find((e) => e.organId === c.organId)?.name,
         signing: endpointSigning(pkiDir, c.organId),
+        tls: certificates
+          ? {
+              caPem: config.amqpTls?.caPem ?? undefined,
+              certificatePem: endpointSigning(pkiDir, c.organId)?.certificatePem,
+              keyPem: endpointSigning(pkiDir, c.organId)?.keyPem,
+            }
+          : undefined,
       });
       wireRecipient(client, stats);
       await client.start();

@@ -51,6 +51,16 @@ export function registerPkiCommands(program: Command): void {
     );
 
   pki
+    .command('server-cert')
+    .description('issue the bus’s TLS server certificate into an existing test PKI that has none')
+    .option('--dir <dir>', 'the PKI directory', DEFAULT_PKI_DIR)
+    .option('--server-name <name...>', 'host names of the bus (localhost and 127.0.0.1 always)')
+    .action(async (opts: { dir: string; serverName?: string[] }) => {
+      const issued = await ensureServerCertificate(resolve(opts.dir), opts.serverName ?? []);
+      console.log(issued ? `issued ${join(resolve(opts.dir), 'server.crt')}` : 'nothing to do');
+    });
+
+  pki
     .command('serve')
     .description('serve the test PKI’s CRLs and OCSP responses')
     .option('--dir <dir>', 'the PKI directory', DEFAULT_PKI_DIR)
