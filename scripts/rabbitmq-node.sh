@@ -34,18 +34,10 @@ mkdir -p "$dir"
   echo "loopback_users = none"
   if [ $# -ge 10 ]; then
     echo "listeners.ssl.default = $7"
-    echo "ssl_options.cacertfile = $8"
-    echo "ssl_options.certfile = $9"
+    ca=$8
+    cert=$9
     shift 9
-    echo "ssl_options.keyfile = $1"
-    echo "ssl_options.verify = verify_peer"
-    echo "ssl_options.fail_if_no_peer_cert = false"
-    echo "ssl_options.versions.1 = tlsv1.3"
-    echo "ssl_options.versions.2 = tlsv1.2"
-    echo "auth_mechanisms.1 = EXTERNAL"
-    echo "auth_mechanisms.2 = PLAIN"
-    echo "auth_mechanisms.3 = AMQPLAIN"
-    echo "ssl_cert_login_from = distinguished_name"
+    sh "$(dirname "$0")/rabbitmq-tls-conf.sh" "$ca" "$cert" "$1"
   fi
 } >"$dir/rabbitmq.conf"
 echo '[rabbitmq_management,rabbitmq_auth_mechanism_ssl].' >"$dir/enabled_plugins"

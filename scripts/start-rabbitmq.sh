@@ -31,17 +31,7 @@ if [ "$(id -u)" = 0 ] && [ -d /etc/rabbitmq ]; then
       echo "# written by edoc-bus scripts/start-rabbitmq.sh: AMQPS with client certificates"
       echo "listeners.ssl.local = ${AMQP_TLS_LISTEN:-127.0.0.1:5671}"
       [ "${AMQP_PLAINTEXT_LISTENER:-on}" = off ] && echo "listeners.tcp = none"
-      echo "ssl_options.cacertfile = $tls/ca.pem"
-      echo "ssl_options.certfile = $tls/server.crt"
-      echo "ssl_options.keyfile = $tls/server.key"
-      echo "ssl_options.verify = verify_peer"
-      echo "ssl_options.fail_if_no_peer_cert = false"
-      echo "ssl_options.versions.1 = tlsv1.3"
-      echo "ssl_options.versions.2 = tlsv1.2"
-      echo "auth_mechanisms.1 = EXTERNAL"
-      echo "auth_mechanisms.2 = PLAIN"
-      echo "auth_mechanisms.3 = AMQPLAIN"
-      echo "ssl_cert_login_from = distinguished_name"
+      sh "$root/scripts/rabbitmq-tls-conf.sh" "$tls/ca.pem" "$tls/server.crt" "$tls/server.key"
     } >"$confd/10-edoc-bus-tls.conf"
     rabbitmq-plugins enable --offline rabbitmq_auth_mechanism_ssl >/dev/null
   else
