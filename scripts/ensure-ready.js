@@ -179,6 +179,8 @@ async function main() {
     'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main start',
     'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (or: docker compose -f docker/compose.yml up -d)',
   );
+  // Before asking it anything: a broker out of descriptors can hang in its boot, not answering.
+  await ensureBrokerDescriptors(amqpUrl, mgmtUrl, localBrokerLimit());
   await ensureService(
     'RabbitMQ',
     amqpUrl,
@@ -193,7 +195,7 @@ async function main() {
     'rabbitmq-plugins enable rabbitmq_management',
     'rabbitmq-plugins enable rabbitmq_management',
   );
-  await ensureBrokerDescriptors(amqpUrl, mgmtUrl);
+  await ensureBrokerDescriptors(amqpUrl, mgmtUrl, await brokerDescriptorLimit(mgmtUrl));
   if (!forTests) await ensureBrokerTls(amqpUrl, mgmtUrl);
   if (!forTests) ensurePostgresTls(pgUrl);
 }
@@ -253,9 +255,7 @@ async function ensureBrokerTls(amqpUrl, mgmtUrl) {
   const current = fs.existsSync(served) && fs.readFileSync(served).equals(fs.readFileSync(certificate));
   if (current && (await reachable(host, 5671))) return;
   log('configuring the local broker for AMQPS (port 5671, client certificates) and restarting it…');
-  tryRun('rabbitmqctl stop');
-  for (let i = 0; i < 60 && (await reachable(host, port, 500)); i++)
-    await new Promise((r) => setTimeout(r, 500));
+  await stopLocalBroker(host, port);
   if (!tryRun('sh scripts/start-rabbitmq.sh') || !(await waitFor(host, 5671, 120))) {
     console.error('\nRabbitMQ did not come back with its AMQPS listener: sh scripts/start-rabbitmq.sh\n');
     process.exit(1);
@@ -275,11 +275,12 @@ async function ensureBrokerTls(amqpUrl, mgmtUrl) {
  * broker this process may manage (root, rabbitmqctl) is restarted with a fitting limit, as
  * .ci/run does; any other is reported, and the tests do not start against it.
  */
-async function ensureBrokerDescriptors(amqpUrl, mgmtUrl) {
-  const limit = await brokerDescriptorLimit(mgmtUrl);
-  if (limit === null || limit >= MIN_BROKER_DESCRIPTORS) return;
+async function ensureBrokerDescriptors(amqpUrl, mgmtUrl, known) {
+  const limit = known?.limit ?? known;
+  if (typeof limit !== 'number' || limit >= MIN_BROKER_DESCRIPTORS) return;
   const { host, port } = hostPort(amqpUrl, 5672);
   const local = host === '127.0.0.1' || host === 'localhost';
+  if (known?.pid && !local) return; // the process found here is not the broker the URL names
   const manageable =
     local &&
     process.getuid?.() === 0 &&
@@ -295,9 +296,7 @@ async function ensureBrokerDescriptors(amqpUrl, mgmtUrl) {
     return;
   }
   log(`${advice} Restarting the local broker with a larger limit…`);
-  tryRun('rabbitmqctl stop');
-  for (let i = 0; i < 60 && (await reachable(host, port, 500)); i++)
-    await new Promise((r) => setTimeout(r, 500));
+  await stopLocalBroker(host, port);
   const mgmt = hostPort(mgmtUrl, 15672);
   if (!tryRun('sh scripts/start-rabbitmq.sh') || !(await waitFor(host, port, 120))) {
     console.error(
@@ -314,6 +313,46 @@ async function ensureBrokerDescriptors(amqpUrl, mgmtUrl) {
   }
   const after = await brokerDescriptorLimit(mgmtUrl);
   log(`RabbitMQ restarted; it may now open ${after ?? 'an unknown number of'} files`);
+}
+
+/**
+ * The machine's own broker process (Debian runs it as the rabbitmq user; the nodes tests start
+ * run as this user) and its soft descriptor limit, from /proc: known even while it hangs in boot.
+ */
+function localBrokerLimit() {
+  if (!fs.existsSync('/proc')) return null;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'beam.smp') continue;
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes('rabbit\0boot') || fs.statSync(`/proc/${entry}`).uid === process.getuid?.())
+        continue;
+      const m = /Max open files\s+(\d+)/.exec(fs.readFileSync(`/proc/${entry}/limits`, 'utf8'));
+      if (m) return { pid: Number(entry), limit: Number(m[1]) };
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return null;
+}
+
+/** Stops the local broker, however it is doing: politely first, then by signal. */
+async function stopLocalBroker(host, port) {
+  spawnSync('sh', ['-c', 'rabbitmqctl stop'], { cwd: root, stdio: 'ignore', timeout: 30000 });
+  const running = localBrokerLimit();
+  if (running) {
+    try {
+      process.kill(running.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    for (let i = 0; i < 30 && localBrokerLimit(); i++) await new Promise((r) => setTimeout(r, 500));
+    const still = localBrokerLimit();
+    if (still) process.kill(still.pid, 'SIGKILL');
+  }
+  for (let i = 0; i < 60 && (await reachable(host, port, 500)); i++)
+    await new Promise((r) => setTimeout(r, 500));
 }
 
 async function brokerDescriptorLimit(mgmtUrl) {
