@@ -7,12 +7,23 @@ import { hostileCorpus, type HostileCase, type SignedMaterial } from '../support
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';
+import { TestTrust } from '../support/test-trust';
+import { TlsBroker } from '../support/tls-broker';
+import { postgresWithTls, rootsFile, type PostgresTls } from '../support/postgres-tls';
+import { trustingAxios, trustingFetch } from '../support/tls-clients';
+import { brokerUserOfCertificate } from '../../src/adapters/amqp/certificate-user';
+import type { AxiosInstance } from 'axios';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * `npm run test:hostile`: a generated corpus of hostile packages (HOSTILE_COUNT, default 400 in
  * `npm test`, 10,000 at full size) through every entry point — AMQP, the axis SDK HTTP bridge,
  * SOAP and REST. Each must end in a refusal with a reason code and a quarantine row; none may be
  * accepted; the bus must stay up and keep accepting honest packages; memory stays bounded.
+ * As deployed: over TLS on every channel — HTTPS, AMQPS with the endpoints' certificates (a
+ * broker node of the test's own), PostgreSQL verify-full (HOSTILE_TLS=0 for plain channels).
  */
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 400);
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261123);
@@ -22,6 +33,7 @@ const H41 = '000.00.00.H41'; // axis SDK bridge
 const H56 = '000.00.00.H56'; // SOAP
 const H20 = '000.00.00.H20'; // REST
 const OTHER = '000.00.00.G01'; // whose certificate and identity the forgeries borrow
+const OVER_TLS = process.env.HOSTILE_TLS !== '0';
 
 interface Outcome {
   entry: string;
@@ -36,13 +48,45 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
   let bus: TestBus;
   let g22: Inbox;
   let peakRss = 0;
+  let tls: { trust: TestTrust; broker: TlsBroker; postgres: PostgresTls; dir: string; ca: string } | null =
+    null;
+  /** HTTP as the bridges' clients do it: trusting the test PKI's roots over TLS. */
+  let httpFetch: typeof fetch = fetch;
+  let soapRequest: AxiosInstance | undefined;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   sampler.unref();
 
   beforeAll(async () => {
-    bus = await TestBus.start({
-      xmlLimits: { maxBytes: MAX_BYTES, maxDepth: 64, maxElements: 100_000, maxAttributesPerElement: 64 },
-    });
+    const xmlLimits = {
+      maxBytes: MAX_BYTES,
+      maxDepth: 64,
+      maxElements: 100_000,
+      maxAttributesPerElement: 64,
+    };
+    if (OVER_TLS) {
+      const trust = await TestTrust.start();
+      const broker = await TlsBroker.start(trust);
+      const postgres = await postgresWithTls(trust);
+      const dir = mkdtempSync(join(tmpdir(), 'edoc-hostile-tls-'));
+      const server = await trust.serverTls(dir, { plaintext: 'off' });
+      tls = { trust, broker, postgres, dir, ca: broker.caPem };
+      const databaseUrl = new URL(postgres.url);
+      databaseUrl.searchParams.set('sslrootcert', rootsFile(trust.pki.trustAnchorsPem()));
+      bus = await TestBus.start(
+        { xmlLimits, tls: server.tls },
+        {
+          trust,
+          broker: {
+            amqpUrl: broker.amqpsUrl(),
+            managementUrl: broker.managementUrl(),
+            tls: { caPem: broker.caPem, certPem: null, keyPem: null },
+          },
+          databaseUrl: databaseUrl.toString(),
+        },
+      );
+      httpFetch = trustingFetch(broker.caPem);
+      soapRequest = trustingAxios(broker.caPem);
+    } else bus = await TestBus.start({ xmlLimits });
     await bus.seed();
     g22 = await bus.inbox(G22);
     await bus.inbox('000.00.00.G03'); // an honest recipient
@@ -50,6 +94,11 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
   afterAll(async () => {
     clearInterval(sampler);
     await bus?.close();
+    if (tls) {
+      await tls.broker.stop();
+      await tls.postgres.close();
+      rmSync(tls.dir, { recursive: true, force: true });
+    }
   });
 
   /** Signed material per sender: honest packages to tamper with, and forgeries. */
@@ -76,9 +125,20 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
 
   async function throughAmqp(cases: HostileCase[]): Promise<Outcome[]> {
     const url = bus.endpointUrl(G22);
-    const conn = await amqp.connect(url);
+    const login = tls ? await bus.trust.signing(G22) : null;
+    const conn = login
+      ? await amqp.connect(url, {
+          ca: [tls!.ca],
+          cert: login.certificatePem,
+          key: login.keyPem,
+          credentials: amqp.credentials.external(),
+        })
+      : await amqp.connect(url);
     const ch = await conn.createConfirmChannel();
-    const userId = decodeURIComponent(new URL(url).username);
+    // Over AMQPS the broker user is the certificate's subject; user_id must be it.
+    const userId = login
+      ? brokerUserOfCertificate(login.certificatePem)
+      : decodeURIComponent(new URL(url).username);
     const ids: string[] = cases.map(() => randomUUID());
     // Raw bytes on the wire (the SDK would re-encode invalid UTF-8), with the broker vouching for the sender.
     for (const [i, c] of cases.entries()) {
@@ -122,7 +182,7 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
 
   async function throughAxis(cases: HostileCase[]): Promise<Outcome[]> {
     const c = await bus.provisionBridge(H41);
-    const client = new AxisClient(bus.httpBase(), c.systemId, c.secret);
+    const client = new AxisClient(bus.httpBase(), c.systemId, c.secret, 420, httpFetch);
     return inParallel(cases, 6, async (k) => {
       const r = await client.sendEdoc(k.bytes, { messagetype: k.messageType });
       return {
@@ -138,6 +198,7 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
     const secret = (await bus.provisionBridge(H56)).secret;
     const client = await soap.createClientAsync(`${bus.httpBase()}/soap/edoc?wsdl`, {
       endpoint: `${bus.httpBase()}/soap/edoc`,
+      ...(soapRequest ? { request: soapRequest } : {}),
     });
     client.setSecurity(
       new soap.WSSecurity(H56, secret, { passwordType: 'PasswordText', hasTimeStamp: false }),
@@ -170,7 +231,7 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
   async function throughRest(cases: HostileCase[]): Promise<Outcome[]> {
     const token = (await bus.provisionBridge(H20)).token;
     return inParallel(cases, 6, async (k) => {
-      const r = await fetch(
+      const r = await httpFetch(
         `${bus.httpBase()}/api/v1/${k.messageType === 'edoc' ? 'documents' : 'statuses'}`,
         {
           method: 'POST',
@@ -227,7 +288,8 @@ describe(`hostile packages (${COUNT}, seed ${SEED}) through every entry point`, 
       (await g22.client.send(documentPackage(G22, ['000.00.00.G03']).xml)).messageId,
     );
     expect(ok.outcome).toBe('accepted');
-    expect((await fetch(`${bus.httpBase()}/health/ready`)).status).toBe(200);
+    expect((await httpFetch(`${bus.httpBase()}/health/ready`)).status).toBe(200);
+    if (tls) expect(bus.httpBase()).toMatch(/^https:/);
     expect(peakRss).toBeLessThan(2_500_000_000);
   });
 });

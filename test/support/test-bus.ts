@@ -172,8 +172,15 @@ export class TestBus {
     await this.get(SeedEndpoints).execute();
   }
 
+  /**
+   * Gives an endpoint its broker login: a password user or, on a bus whose broker speaks AMQPS,
+   * its organ's certificate (EXTERNAL), as a deployment over TLS does.
+   */
   async provision(organId: string): Promise<BrokerCredentials> {
-    const [c] = await this.get(ProvisionEndpoints).execute({ codes: [organId], actor: 'test' });
+    const certificates = this.config.amqpTls
+      ? new Map([[organId, (await this.trust.signing(organId)).certificatePem]])
+      : undefined;
+    const [c] = await this.get(ProvisionEndpoints).execute({ codes: [organId], actor: 'test', certificates });
     if (c?.transport !== 'amqp') throw new Error(`${organId} is not an AMQP endpoint`);
     this.credentials.set(organId, c);
     return c;
@@ -223,9 +230,19 @@ export class TestBus {
     if (!this.credentials.has(organId)) await this.provision(organId);
     const signing =
       options.signing === undefined ? await this.trust.signing(organId) : (options.signing ?? undefined);
+    const login = this.config.amqpTls ? await this.trust.signing(organId) : null;
     const client = await EdocBusClient.connect({
       url: this.endpointUrl(organId),
       organId,
+      ...(login
+        ? {
+            tls: {
+              caPem: this.config.amqpTls?.caPem ?? undefined,
+              certificatePem: login.certificatePem,
+              keyPem: login.keyPem,
+            },
+          }
+        : {}),
       autoArrivedStatus: options.autoArrivedStatus ?? false,
       signing,
       prefetch: options.prefetch,

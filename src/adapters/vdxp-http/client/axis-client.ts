@@ -25,6 +25,8 @@ export class AxisClient {
     private readonly secret: string,
     /** The SDK writes local time; the bus reads Vietnam time (+420) unless configured otherwise. */
     private readonly zoneOffsetMinutes = 420,
+    /** The HTTP client: the platform's fetch, or one that trusts a private CA or shows a certificate. */
+    private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
   signedHeaders(parameters: Record<string, string>): Record<string, string> {
@@ -61,14 +63,16 @@ export class AxisClient {
     body?: FormData | Uint8Array,
   ): Promise<AxisReply<T>> {
     this.lastHeaders = headers;
-    const res = await fetch(`${this.baseUrl}/${operation}`, { method: 'POST', headers, body });
+    const res = await this.fetchImpl(`${this.baseUrl}/${operation}`, { method: 'POST', headers, body });
     if (res.status !== 200) throw new Error(`${operation}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as AxisReply<T>;
   }
 
   /** downloadEdoc: the package as raw bytes (streamed by the bus); an axis error reply otherwise. */
   async download(docid: string): Promise<Buffer | AxisReply> {
-    const res = await fetch(`${this.baseUrl}/downloadEdoc`, { headers: this.signedHeaders({ docid }) });
+    const res = await this.fetchImpl(`${this.baseUrl}/downloadEdoc`, {
+      headers: this.signedHeaders({ docid }),
+    });
     if (res.status !== 200) throw new Error(`downloadEdoc: HTTP ${res.status} ${await res.text()}`);
     if ((res.headers.get('content-type') ?? '').includes('application/json'))
       return (await res.json()) as AxisReply;
