@@ -12,6 +12,8 @@ import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
 import { TestBus } from '../support/test-bus';
 import { TestTrust } from '../support/test-trust';
 import { cliEnv, runCli } from '../support/cli';
+import { waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
 
 const PASSWORD = 'mật-khẩu-tls-2026';
 
@@ -291,6 +293,34 @@ describe('TLS on the bus’s port', () => {
         expect.stringMatching(/client certificate revoked/),
         expect.stringMatching(/belongs to 000\.00\.00\.H41, not/),
       ]);
+      // Refused calls change nothing: a copy waiting for H14 is neither taken nor settled by them.
+      const g22 = await bus.inbox('000.00.00.G22');
+      const sent = await g22.client.send(documentPackage('000.00.00.G22', [H14]).xml);
+      const busId = (await g22.receiptFor(sent.messageId)).busId!;
+      await waitFor(
+        async () =>
+          (await bus.query(`SELECT 1 FROM pull_item WHERE endpoint = $1 AND package_id = $2`, [H14, busId]))
+            .length > 0,
+        'the copy in H14’s pull inbox',
+      );
+      for (const client of [undefined, await trust.signing(H41)]) {
+        const headers = new AxisClient(bus.httpBase(), H14, secret).signedHeaders({
+          docid: busId,
+          status: 'done',
+        });
+        const settle = await call(`${bus.httpBase()}/updateStatus`, { method: 'POST', headers, ca, client });
+        expect(JSON.parse(settle.body)).toMatchObject({ ErrorCode: '15' });
+        const taken = await call(`${bus.httpBase()}/api/v1/inbox/${busId}`, { ca, client });
+        expect(taken.status).toBe(401);
+      }
+      const [copy] = await bus.query<{ state: string }>(`SELECT state FROM delivery WHERE package_id = $1`, [
+        busId,
+      ]);
+      expect(copy!.state).toBe('queued');
+      const [item] = await bus.query<{ state: string }>(`SELECT state FROM pull_item WHERE package_id = $1`, [
+        busId,
+      ]);
+      expect(item!.state).toBe('pending');
       // Its own certificate: the call works, whatever the secret.
       expect((await axisCall(H14, 'no-secret-needed', await trust.signing(H14))).ErrorCode).toBe('0');
       const rest = await call(`${bus.httpBase()}/api/v1/inbox`, { ca, client: await trust.signing(H14) });
