@@ -9,9 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 export function trustingFetch(caPem: string): typeof fetch {
   const dispatcher = new Agent({ connect: { ca: caPem, servername: 'localhost' } });
   return ((input: string | URL, init?: RequestInit) =>
-    undiciFetch(input, { ...(init as object), dispatcher } as Parameters<
-      typeof undiciFetch
-    >[1])) as unknown as typeof fetch;
+    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
 }
 
 export function trustingAxios(caPem: string): AxiosInstance {
