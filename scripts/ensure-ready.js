@@ -117,6 +117,11 @@ const TEST_TOOLS = [
   { command: 'xmllint', package: 'libxml2-utils', why: 'validates what the bus writes against its schemas' },
   { command: 'xmlsec1', package: 'xmlsec1', why: 'signs and verifies packages independently of the bus' },
   { command: 'chromium', package: 'chromium', why: 'drives the console in the browser tests' },
+  {
+    command: 'promtool',
+    package: 'prometheus',
+    why: 'checks and unit-tests the alerting rules in ops/prometheus',
+  },
 ];
 
 function onPath(command) {

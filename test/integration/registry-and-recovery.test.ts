@@ -190,5 +190,18 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
     expect(metrics).toMatch(/edoc_inbox_backlog\{endpoint="000\.00\.00\.G22",lane="urgent"\} \d+/);
     expect(metrics).toMatch(/edoc_oldest_waiting_copy_seconds\{endpoint="000\.00\.00\.\w+"\} [\d.]+/);
     expect(metrics).not.toMatch(/endpoint="(etter|s)"/);
+    // What the alerting rules in ops/prometheus watch besides the traffic.
+    expect(metrics).toMatch(/edoc_broker_node_up\{node="[^"]+"\} 1/);
+    expect(metrics).toMatch(/edoc_quorum_queue_has_leader\{queue="edoc\.ingress"\} 1/);
+    expect(metrics).toMatch(/edoc_quorum_queue_online_members\{queue="edoc\.ingress"\} [1-9]/);
+    const anchor = /edoc_certificate_not_after_timestamp_seconds\{kind="trust-anchor",[^}]*\} (\d+)/.exec(
+      metrics,
+    );
+    expect(Number(anchor?.[1]) * 1000).toBeGreaterThan(Date.now());
+    expect(metrics).toMatch(
+      /edoc_certificate_not_after_timestamp_seconds\{kind="signer",[^}]*organ="000\.00\.00\.G22"\} \d+/,
+    );
+    expect(metrics).toMatch(/edoc_audit_pending_entries \d+/);
+    expect(metrics).toMatch(/edoc_audit_oldest_pending_seconds [\d.]+/);
   });
 });

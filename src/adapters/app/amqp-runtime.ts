@@ -184,6 +184,18 @@ export class AmqpRuntime {
     });
   }
 
+  /** The broker as monitoring sees it: nodes up or down, each quorum queue's leader and members. */
+  async clusterHealth(): Promise<{
+    nodes: Array<{ name: string; running: boolean }>;
+    queues: Array<{ name: string; leader: string | null; members: string[]; online: string[] }>;
+  }> {
+    const [nodes, queues] = await Promise.all([
+      this.management.nodes(),
+      this.management.quorumQueues(vhostOf(this.config.amqpUrl)),
+    ]);
+    return { nodes, queues };
+  }
+
   health(): Record<string, string> {
     const checks: Record<string, string> = {
       broker:

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { GetOperationalHealth } from '../../modules/console/use-cases/get-operational-health.use-case';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
@@ -42,10 +44,26 @@ function configuredCertificates(config: BusConfig): ConfiguredCertificate[] {
   ];
 }
 
+/** The bus's TLS server certificate as it is on disk now (it is renewed without a restart). */
+function tlsServerCertificate(config: BusConfig): ConfiguredCertificate[] {
+  if (!config.tls) return [];
+  try {
+    const [der] = derFromPem(readFileSync(config.tls.certFile, 'utf8'));
+    if (!der) return [];
+    const f = certificateFacts(der);
+    return [{ source: 'tls-server', subject: f.subject, organId: f.organId, notAfter: new Date(f.notAfter) }];
+  } catch {
+    return [];
+  }
+}
+
 export function consoleProviders(config: BusConfig): Provider[] {
   const configured = configuredCertificates(config);
   return [
-    { provide: ConfiguredCertificates, useValue: { list: () => configured } },
+    {
+      provide: ConfiguredCertificates,
+      useValue: { list: () => [...configured, ...tlsServerCertificate(config)] },
+    },
     {
       provide: ConsoleUserRepository,
       useFactory: (db: DataSource) => new PgConsoleUsers(db),
@@ -71,5 +89,6 @@ export function consoleProviders(config: BusConfig): Provider[] {
     GetDocumentTimeline,
     ListConsoleEndpoints,
     ExportAuditAsUser,
+    GetOperationalHealth,
   ];
 }

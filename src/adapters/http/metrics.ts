@@ -17,6 +17,17 @@ export class BusMetrics extends SubmissionMetrics {
   readonly overdueCopies: Gauge<'endpoint'>;
   readonly overdueNotices: Counter;
   readonly pausedDestinations: Gauge<'endpoint'>;
+  readonly brokerNodeUp: Gauge<'node'>;
+  readonly quorumMembers: Gauge<'queue'>;
+  readonly quorumOnline: Gauge<'queue'>;
+  readonly quorumLeader: Gauge<'queue'>;
+  readonly certificateNotAfter: Gauge<'kind' | 'subject' | 'organ'>;
+  readonly revocationFailures: Gauge<'url' | 'method'>;
+  readonly revocationLastSuccess: Gauge<'url' | 'method'>;
+  readonly auditPending: Gauge;
+  readonly auditOldestPendingSeconds: Gauge;
+  readonly auditCheckpointAgeSeconds: Gauge;
+  readonly standbyReplayLagSeconds: Gauge<'standby'>;
 
   constructor() {
     super();
@@ -79,6 +90,58 @@ export class BusMetrics extends SubmissionMetrics {
       labelNames: ['endpoint'],
       registers: [this.registry],
     });
+    this.brokerNodeUp = this.gauge(
+      'edoc_broker_node_up',
+      '1 while a RabbitMQ cluster node runs, 0 when it is down',
+      ['node'],
+    );
+    this.quorumMembers = this.gauge('edoc_quorum_queue_members', 'Members of each quorum queue of the bus', [
+      'queue',
+    ]);
+    this.quorumOnline = this.gauge(
+      'edoc_quorum_queue_online_members',
+      'Members of each quorum queue that are online',
+      ['queue'],
+    );
+    this.quorumLeader = this.gauge('edoc_quorum_queue_has_leader', '1 while a quorum queue has a leader', [
+      'queue',
+    ]);
+    this.certificateNotAfter = this.gauge(
+      'edoc_certificate_not_after_timestamp_seconds',
+      'When each certificate the bus depends on expires: signers in use (90 days), trust anchors, CAs, the bus’s own, its TLS certificate',
+      ['kind', 'subject', 'organ'],
+    );
+    this.revocationFailures = this.gauge(
+      'edoc_revocation_source_failures_in_a_row',
+      'Failed fetches in a row of each OCSP responder and CRL address',
+      ['url', 'method'],
+    );
+    this.revocationLastSuccess = this.gauge(
+      'edoc_revocation_source_last_success_timestamp_seconds',
+      'Last successful fetch from each OCSP responder and CRL address (0: never)',
+      ['url', 'method'],
+    );
+    this.auditPending = this.gauge(
+      'edoc_audit_pending_entries',
+      'Recorded events not yet sealed into the audit chain',
+    );
+    this.auditOldestPendingSeconds = this.gauge(
+      'edoc_audit_oldest_pending_seconds',
+      'Age of the oldest event waiting for the audit sealer',
+    );
+    this.auditCheckpointAgeSeconds = this.gauge(
+      'edoc_audit_checkpoint_age_seconds',
+      'Age of the last signed checkpoint of the audit chain',
+    );
+    this.standbyReplayLagSeconds = this.gauge(
+      'edoc_database_standby_replay_lag_seconds',
+      'How far each streaming standby of the database is behind in replaying (as the primary sees it)',
+      ['standby'],
+    );
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
   /** Mean time per stage so far, for human-readable summaries (demo, bench). */

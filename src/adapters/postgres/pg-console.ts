@@ -5,6 +5,7 @@ import {
   type DeliverySearch,
   type DocumentEvidence,
   type EndpointActivity,
+  type OperationalFigures,
 } from '../../modules/console/console-read-model';
 import type { SignatureRecord } from '../../modules/trust/signature-record';
 import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
@@ -343,6 +344,61 @@ export class PgConsoleReadModel extends ConsoleReadModel {
       [busId],
     );
     return r?.sender ?? null;
+  }
+
+  async operationalFigures(now: Date): Promise<OperationalFigures> {
+    const [signers, sources, pending, checkpoint] = await Promise.all([
+      this.sql.rows<{ subject: string; organ_id: string | null; not_after: Date }>(
+        `SELECT subject, organ_id, not_after FROM signer_certificate
+          WHERE last_seen > $1::timestamptz - interval '90 days' ORDER BY not_after LIMIT 1000`,
+        [now],
+      ),
+      this.sql.rows<{
+        url: string;
+        method: 'ocsp' | 'crl';
+        failures_in_a_row: number;
+        last_success_at: Date | null;
+      }>(
+        `SELECT url, method, failures_in_a_row, last_success_at FROM revocation_source ORDER BY url LIMIT 1000`,
+      ),
+      this.sql.one<{ n: number; oldest: number | null }>(
+        `SELECT count(*)::int AS n, extract(epoch FROM $1::timestamptz - min(at))::float AS oldest FROM audit_pending`,
+        [now],
+      ),
+      this.sql.one<{ age: number | null }>(
+        `SELECT extract(epoch FROM $1::timestamptz - max(at))::float AS age FROM audit_checkpoint`,
+        [now],
+      ),
+    ]);
+    return {
+      signers: signers.map((c) => ({ subject: c.subject, organId: c.organ_id, notAfter: c.not_after })),
+      revocationSources: sources.map((r) => ({
+        url: r.url,
+        method: r.method,
+        failuresInARow: r.failures_in_a_row,
+        lastSuccessAt: r.last_success_at,
+      })),
+      audit: {
+        pending: pending?.n ?? 0,
+        oldestPendingSeconds: Math.max(0, pending?.oldest ?? 0),
+        lastCheckpointAgeSeconds: checkpoint?.age ?? null,
+      },
+      standbys: await this.standbys(),
+    };
+  }
+
+  /** pg_stat_replication needs pg_monitor (or superuser): without it, no standby is reported. */
+  private async standbys(): Promise<OperationalFigures['standbys']> {
+    try {
+      const rows = await this.sql.rows<{ name: string; lag: number | null }>(
+        `SELECT coalesce(nullif(application_name, ''), client_addr::text, 'standby') AS name,
+                extract(epoch FROM replay_lag)::float AS lag
+           FROM pg_stat_replication`,
+      );
+      return rows.map((r) => ({ name: r.name, replayLagSeconds: r.lag }));
+    } catch {
+      return [];
+    }
   }
 }
 

@@ -97,6 +97,33 @@ export class RabbitManagementClient {
       .map((q) => ({ name: q.name, messages: q.messages ?? 0 }));
   }
 
+  /** The cluster's nodes and whether each runs. */
+  async nodes(): Promise<Array<{ name: string; running: boolean }>> {
+    const rows = (await this.request('GET', '/api/nodes?columns=name,running')) as Array<{
+      name: string;
+      running?: boolean;
+    }>;
+    return rows.map((n) => ({ name: n.name, running: n.running === true }));
+  }
+
+  /** A vhost's quorum queues: their leader (none while an election is lost), members and members online. */
+  async quorumQueues(
+    vhost: string,
+  ): Promise<Array<{ name: string; leader: string | null; members: string[]; online: string[] }>> {
+    const rows = (await this.request(
+      'GET',
+      `/api/queues/${enc(vhost)}?columns=name,type,leader,members,online`,
+    )) as Array<{ name: string; type?: string; leader?: string; members?: string[]; online?: string[] }>;
+    return rows
+      .filter((q) => q.type === 'quorum')
+      .map((q) => ({
+        name: q.name,
+        leader: q.leader && q.leader !== '' ? q.leader : null,
+        members: q.members ?? [],
+        online: q.online ?? [],
+      }));
+  }
+
   async overview(): Promise<{ rabbitmq_version: string }> {
     return (await this.request('GET', '/api/overview')) as { rabbitmq_version: string };
   }

@@ -36,7 +36,7 @@ export interface ConsoleOverviewFigures {
 }
 
 export interface ExpiringCertificate {
-  source: 'signer' | 'trust-anchor' | 'intermediate' | 'bus';
+  source: 'signer' | 'trust-anchor' | 'intermediate' | 'bus' | 'tls-server';
   subject: string;
   organId: string | null;
   notAfter: Date;
@@ -73,10 +73,26 @@ export interface DocumentEvidence {
 
 /** A certificate the bus is configured with (not learnt from traffic). */
 export interface ConfiguredCertificate {
-  source: 'trust-anchor' | 'intermediate' | 'bus';
+  source: 'trust-anchor' | 'intermediate' | 'bus' | 'tls-server';
   subject: string;
   organId: string | null;
   notAfter: Date;
+}
+
+/** What monitoring watches besides the traffic: certificates, revocation sources, the audit sealer, standbys. */
+export interface OperationalFigures {
+  /** Signing certificates used in the last 90 days. */
+  signers: Array<{ subject: string; organId: string | null; notAfter: Date }>;
+  revocationSources: Array<{
+    url: string;
+    method: 'ocsp' | 'crl';
+    failuresInARow: number;
+    lastSuccessAt: Date | null;
+  }>;
+  /** Events recorded but not yet numbered and chained by the sealer. */
+  audit: { pending: number; oldestPendingSeconds: number; lastCheckpointAgeSeconds: number | null };
+  /** Streaming standbys as the primary sees them (empty: none, or not allowed to look). */
+  standbys: Array<{ name: string; replayLagSeconds: number | null }>;
 }
 
 /** Port: the certificates in the bus's configuration, for the expiry watch. */
@@ -102,4 +118,5 @@ export abstract class ConsoleReadModel {
   abstract endpointActivity(): Promise<EndpointActivity[]>;
   /** What the bus recorded about a package's signature and the receipts it issued for it. */
   abstract evidenceOf(busId: string): Promise<DocumentEvidence>;
+  abstract operationalFigures(now: Date): Promise<OperationalFigures>;
 }
