@@ -152,6 +152,37 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
     expect(rows).toEqual([{ id: first.busId }]);
   });
 
+  it('hands a copy published twice to the DMS once even while its handler is still busy with the first', async () => {
+    const H30 = '000.00.00.H30'; // its DMS takes 300 ms per document
+    const taken: string[] = [];
+    await bus.inbox(H30, {
+      prefetch: 8,
+      beforeStart: (inbox) =>
+        inbox.client.onDocument(async (d) => {
+          await sleep(300);
+          taken.push(d.busId);
+        }),
+    });
+    const conn = await amqplib.connect(bus.config.amqpUrl);
+    try {
+      const ch = await conn.createConfirmChannel();
+      const busId = randomUUID();
+      for (let i = 0; i < 2; i++)
+        ch.publish('', `edoc.inbox.${H30}`, Buffer.from('<edXML/>'), {
+          messageId: busId,
+          type: 'edoc',
+          persistent: true,
+          headers: { 'x-edoc-bus-id': busId },
+        });
+      await ch.waitForConfirms();
+      await waitFor(() => taken.includes(busId), 'the copy');
+      await sleep(800); // the second copy's turn has come and gone
+      expect(taken.filter((b) => b === busId)).toHaveLength(1);
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('hands a copy published twice (after a bus crash) to the DMS once', async () => {
     const conn = await amqplib.connect(bus.config.amqpUrl);
     try {

@@ -157,6 +157,8 @@ export class EdocBusClient {
   private receiptHandler: Handler<ReceivedReceipt> = () => undefined;
   private withdrawalHandler: Handler<ReceivedWithdrawal> = () => undefined;
   private readonly traceWaiters = new Map<string, (answer: unknown) => void>();
+  /** The delivery of each message id in progress, so that a second copy waits for the first. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   readonly organId: string;
   private readonly username: string;
 
@@ -387,7 +389,26 @@ export class EdocBusClient {
     }
   }
 
-  private async deliver(channel: Channel, msg: ConsumeMessage, urgentLane: boolean): Promise<void> {
+  /**
+   * Deliveries of the same message (a copy the bus published twice after a crash, arriving
+   * together) run one after the other: the second sees the first's record and is not handed over
+   * again. Different messages go on concurrently.
+   */
+  private deliver(channel: Channel, msg: ConsumeMessage, urgentLane: boolean): Promise<void> {
+    const id = String(msg.properties.messageId ?? '');
+    if (!id) return this.deliverNow(channel, msg, urgentLane);
+    const key = `${String(msg.properties.type)}:${id}`;
+    const run = (this.inFlight.get(key) ?? Promise.resolve()).then(() =>
+      this.deliverNow(channel, msg, urgentLane),
+    );
+    this.inFlight.set(key, run);
+    void run.finally(() => {
+      if (this.inFlight.get(key) === run) this.inFlight.delete(key);
+    });
+    return run;
+  }
+
+  private async deliverNow(channel: Channel, msg: ConsumeMessage, urgentLane: boolean): Promise<void> {
     const id = String(msg.properties.messageId ?? '');
     const key = `${String(msg.properties.type)}:${id}`;
     try {
