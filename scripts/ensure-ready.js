@@ -260,15 +260,31 @@ async function ensureBrokerTls(amqpUrl, mgmtUrl) {
   const current = fs.existsSync(served) && fs.readFileSync(served).equals(fs.readFileSync(certificate));
   if (current && (await reachable(host, 5671))) return;
   log('configuring the local broker for AMQPS (port 5671, client certificates) and restarting it…');
-  await stopLocalBroker(host, port);
-  if (!tryRun('sh scripts/start-rabbitmq.sh') || !(await waitFor(host, 5671, 120))) {
-    console.error('\nRabbitMQ did not come back with its AMQPS listener: sh scripts/start-rabbitmq.sh\n');
+  await restartLocalBroker(host, [port, 5671], mgmtUrl);
+}
+
+/**
+ * Stops the local broker and starts it again through scripts/start-rabbitmq.sh (descriptor limit,
+ * AMQPS listener), then waits until each of `ports` and the management API answer.
+ */
+async function restartLocalBroker(host, ports, mgmtUrl) {
+  await stopLocalBroker(host, ports[0]);
+  const mgmt = hostPort(mgmtUrl, 15672);
+  if (!tryRun('sh scripts/start-rabbitmq.sh')) {
+    console.error('\nRabbitMQ did not start again: sh scripts/start-rabbitmq.sh\n');
     process.exit(1);
   }
+  for (const port of ports) {
+    if (!(await waitFor(host, port, 120))) {
+      console.error(`\nRabbitMQ did not come back on port ${port}: sh scripts/start-rabbitmq.sh\n`);
+      process.exit(1);
+    }
+  }
   tryRun('rabbitmqctl await_startup');
-  const mgmt = hostPort(mgmtUrl, 15672);
-  if (!(await waitFor(host, port, 60)) || !(await waitFor(mgmt.host, mgmt.port, 60))) {
-    console.error('\nRabbitMQ did not come back after the restart: sh scripts/start-rabbitmq.sh\n');
+  if (!(await waitFor(mgmt.host, mgmt.port, 60))) {
+    console.error(
+      '\nThe RabbitMQ management API did not come back: rabbitmq-plugins enable rabbitmq_management\n',
+    );
     process.exit(1);
   }
 }
@@ -286,10 +302,7 @@ async function ensureBrokerDescriptors(amqpUrl, mgmtUrl, known) {
   const { host, port } = hostPort(amqpUrl, 5672);
   const local = host === '127.0.0.1' || host === 'localhost';
   if (known?.pid && !local) return; // the process found here is not the broker the URL names
-  const manageable =
-    local &&
-    process.getuid?.() === 0 &&
-    spawnSync('sh', ['-c', 'command -v rabbitmqctl'], { stdio: 'ignore' }).status === 0;
+  const manageable = local && process.getuid?.() === 0 && onPath('rabbitmqctl');
   const advice = `RabbitMQ at ${host}:${port} may open only ${limit} files; the bus and its tests need at least ${MIN_BROKER_DESCRIPTORS}.`;
   if (!manageable || process.env.EDOC_MANAGE_LOCAL_BROKER === '0') {
     const message = `${advice}\nRestart it with a larger limit:  rabbitmqctl stop && sh scripts/start-rabbitmq.sh   (or raise nofile for its service)`;
@@ -301,21 +314,7 @@ async function ensureBrokerDescriptors(amqpUrl, mgmtUrl, known) {
     return;
   }
   log(`${advice} Restarting the local broker with a larger limit…`);
-  await stopLocalBroker(host, port);
-  const mgmt = hostPort(mgmtUrl, 15672);
-  if (!tryRun('sh scripts/start-rabbitmq.sh') || !(await waitFor(host, port, 120))) {
-    console.error(
-      '\nRabbitMQ did not come back after the restart: start it with  sh scripts/start-rabbitmq.sh\n',
-    );
-    process.exit(1);
-  }
-  tryRun('rabbitmqctl await_startup');
-  if (!(await waitFor(mgmt.host, mgmt.port, 60))) {
-    console.error(
-      '\nThe RabbitMQ management API did not come back: rabbitmq-plugins enable rabbitmq_management\n',
-    );
-    process.exit(1);
-  }
+  await restartLocalBroker(host, [port], mgmtUrl);
   const after = await brokerDescriptorLimit(mgmtUrl);
   log(`RabbitMQ restarted; it may now open ${after ?? 'an unknown number of'} files`);
 }

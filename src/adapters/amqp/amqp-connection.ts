@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { connect, credentials, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
-import { redactUrl } from '../config/bus-config';
+import { redactUrl, type AmqpTls } from '../config/bus-config';
 
 export type SetupHook = (model: ChannelModel) => Promise<void>;
 
@@ -20,7 +20,7 @@ export class AmqpConnection {
     private readonly url: string,
     readonly name: string,
     /** For amqps://: the roots to verify the broker and, to log in by certificate, ours. */
-    private readonly tls: AmqpTlsOptions | null = null,
+    private readonly tls: AmqpTls | null = null,
   ) {
     this.logger = new Logger(`amqp:${name}`);
   }
@@ -88,17 +88,11 @@ export class AmqpConnection {
   }
 }
 
-export interface AmqpTlsOptions {
-  caPem: string | null;
-  certPem: string | null;
-  keyPem: string | null;
-}
-
 /**
  * TLS options of an amqps:// connection. With a client certificate and no user in the URL, the
  * login is EXTERNAL: the broker names the user by the certificate and no password exists.
  */
-function tlsSocketOptions(url: string, tls: AmqpTlsOptions | null): Record<string, unknown> {
+function tlsSocketOptions(url: string, tls: AmqpTls | null): Record<string, unknown> {
   if (!tls || !url.startsWith('amqps:')) return {};
   const u = new URL(url);
   return {

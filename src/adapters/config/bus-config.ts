@@ -461,20 +461,21 @@ function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 't
   const intermediates = files(vars.TRUST_INTERMEDIATES || generated('intermediates.pem'));
   const keyFile = vars.BUS_SIGNING_KEY || generated('bus.key');
   const certFile = vars.BUS_SIGNING_CERT || generated('bus.crt');
-  const read = (file: string) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError([
-        `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
-      ]);
-    }
-  };
+  const read = readConfigFile;
   return {
     trust: { anchorsPem: anchors.map(read).join('\n'), intermediatesPem: intermediates.map(read).join('\n') },
     trustSources: [...anchors, ...intermediates],
     busSigning: keyFile && certFile ? { keyPem: read(keyFile), certPem: read(certFile) } : null,
   };
+}
+
+/** A file the configuration names, read once at start-up; unreadable is a configuration error. */
+function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
 }
 
 /** A verifying DATABASE_URL gets PGSSLROOTCERT as its `sslrootcert` unless it names one. */
@@ -492,16 +493,7 @@ function amqpTls(vars: EnvironmentVariables): AmqpTls | null {
   if (!vars.AMQP_TLS_CA && !vars.AMQP_TLS_CERT && !vars.AMQP_TLS_KEY) return null;
   if (!!vars.AMQP_TLS_CERT !== !!vars.AMQP_TLS_KEY)
     throw new ConfigError(['AMQP_TLS_CERT and AMQP_TLS_KEY go together']);
-  const read = (file: string) => {
-    if (!file) return null;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError([
-        `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
-      ]);
-    }
-  };
+  const read = (file: string) => (file ? readConfigFile(file) : null);
   return {
     caPem: read(vars.AMQP_TLS_CA),
     certPem: read(vars.AMQP_TLS_CERT),

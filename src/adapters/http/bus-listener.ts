@@ -40,9 +40,6 @@ const TLS_HANDSHAKE = 0x16;
 export function httpsOptions(tls: TlsSettings): HttpsOptions {
   return {
     ...secureContextOptions(tls),
-    minVersion: 'TLSv1.2',
-    ciphers: TLS12_CIPHERS,
-    honorCipherOrder: true,
     // Asked for, never required here: each endpoint's authentication decides (mTLS, HMAC or both),
     // with the bus's own chain and revocation checks rather than OpenSSL's.
     requestCert: tls.caFile !== null,
@@ -50,11 +47,17 @@ export function httpsOptions(tls: TlsSettings): HttpsOptions {
   };
 }
 
-function secureContextOptions(tls: TlsSettings): Pick<HttpsOptions, 'cert' | 'key' | 'ca'> {
+/** Certificate, key, client CAs and the protocol policy: what a renewal replaces, whole. */
+function secureContextOptions(
+  tls: TlsSettings,
+): Pick<HttpsOptions, 'cert' | 'key' | 'ca' | 'minVersion' | 'ciphers' | 'honorCipherOrder'> {
   return {
     cert: readFileSync(tls.certFile),
     key: readFileSync(tls.keyFile),
     ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+    minVersion: 'TLSv1.2',
+    ciphers: TLS12_CIPHERS,
+    honorCipherOrder: true,
   };
 }
 
@@ -155,12 +158,7 @@ export class BusListener {
   reload(why: string): void {
     if (!this.tls) return;
     try {
-      (this.app.getHttpServer() as HttpsServer).setSecureContext({
-        ...secureContextOptions(this.tls),
-        ciphers: TLS12_CIPHERS,
-        minVersion: 'TLSv1.2',
-        honorCipherOrder: true,
-      });
+      (this.app.getHttpServer() as HttpsServer).setSecureContext(secureContextOptions(this.tls));
       this.logger.log(`TLS certificate reloaded (${why})`);
     } catch (error) {
       this.logger.warn(`TLS certificate not reloaded (${why}): ${String(error)}; the previous one stays`);

@@ -48,8 +48,7 @@ export class RabbitManagementClient {
   /** Deletes every user whose name starts with `prefix` (a non-empty one: never all users). */
   async deleteUsersNamed(prefix: string): Promise<string[]> {
     if (!prefix) throw new Error('refusing to delete broker users without a name prefix');
-    const users = (await this.request('GET', '/api/users')) as Array<{ name: string }>;
-    const mine = users.map((u) => u.name).filter((name) => name.startsWith(prefix));
+    const mine = (await this.userNames()).filter((name) => name.startsWith(prefix));
     for (const name of mine) await this.deleteUser(name);
     return mine;
   }

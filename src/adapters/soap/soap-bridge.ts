@@ -16,6 +16,7 @@ import type { BridgeRefusalCode } from '../../modules/bridge/domain/bridge-refus
 import { RecordUnreadableCall } from '../../modules/bridge/use-cases/record-unreadable-call.use-case';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { describeRefusal } from '../../modules/shared/reasons';
+import { escapeAttribute, escapeText } from '../../modules/edoc/writing/xml-writer';
 import type { BusConfig } from '../config/bus-config';
 import { announcedLength, receivePackage } from '../http/read-body';
 import { clientCertificates } from '../http/client-certificates';
@@ -379,14 +380,10 @@ function requestBase(req: Request): string {
 
 /** The WSDL with the service's `soap:address` set to `location`. */
 export function withServiceAddress(wsdl: string, location: string): string {
-  const escaped = location.replace(
-    /[<&>"]/g,
-    (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;', '"': '&quot;' })[c]!,
-  );
-  return wsdl.replace(/(<soap:address\s+location=")[^"]*(")/g, `$1${escaped}$2`);
+  return wsdl.replace(/(<soap:address\s+location=")[^"]*(")/g, `$1${escapeAttribute(location)}$2`);
 }
 
 function soapFaultXml(message: string): string {
-  const escaped = message.replace(/[<&>]/g, (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;' })[c]!);
+  const escaped = escapeText(message);
   return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>${escaped}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
 }

@@ -398,9 +398,11 @@ export class EdocBusClient {
     const id = String(msg.properties.messageId ?? '');
     if (!id) return this.deliverNow(channel, msg, urgentLane);
     const key = `${String(msg.properties.type)}:${id}`;
-    const run = (this.inFlight.get(key) ?? Promise.resolve()).then(() =>
-      this.deliverNow(channel, msg, urgentLane),
-    );
+    // Only a second copy of a message in hand waits; the usual delivery starts at once.
+    const previous = this.inFlight.get(key);
+    const run = previous
+      ? previous.then(() => this.deliverNow(channel, msg, urgentLane))
+      : this.deliverNow(channel, msg, urgentLane);
     this.inFlight.set(key, run);
     void run.finally(() => {
       if (this.inFlight.get(key) === run) this.inFlight.delete(key);

@@ -13,7 +13,6 @@ export function readStatusPackage(dom: Dom, root: XmlElement): ReadResult<Status
   if (typeof located === 'string') return located;
   const { messageHeader } = located;
   const problems: string[] = [];
-  const warnings: string[] = [];
   const extras: UnknownElement[] = [];
 
   for (const name of SINGLE) {
@@ -48,5 +47,5 @@ export function readStatusPackage(dom: Dom, root: XmlElement): ReadResult<Status
   }
   // A code outside the list is refused by the use case with its own reason (STATUS_CODE_UNKNOWN).
   if (!model.statusCode) problems.push('MessageHeader/StatusCode is missing');
-  return { model, problems, warnings };
+  return { model, problems, warnings: [] };
 }
