@@ -17,6 +17,9 @@ pki=${EDOC_PKI_DIR:-$root/certs/generated}
 confd=/etc/rabbitmq/conf.d
 
 if [ "$(id -u)" = 0 ] && [ -d /etc/rabbitmq ]; then
+  # The bus reads queue depths and node health from the management API; a stock Debian broker
+  # has no plugin enabled, so the restart that fixes its descriptor limit enables it too.
+  rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
   if [ "${AMQP_TLS_LISTENER:-on}" != off ] && [ -f "$pki/server.crt" ] && [ -f "$pki/server.key" ]; then
     # The broker runs as rabbitmq: it gets its own copy of the certificate, key and roots.
     tls=/var/lib/rabbitmq/edoc-tls
