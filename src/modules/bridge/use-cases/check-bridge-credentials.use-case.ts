@@ -31,18 +31,21 @@ export class CheckBridgeCredentials {
     presented: PresentedCredentials,
   ): Promise<{ ok: true; organId: string } | { ok: false; reason: string }> {
     let organId = presented.claimedOrgan;
+    // Whether the certificate is already judged to be organId's own (it named the caller).
+    let certificateIsOwn = false;
     if (!organId) {
       // No secret names the caller: only a certificate can (an `mtls` endpoint's client).
       const shown = await this.certificates.execute(presented.clientCertificates);
       if (!shown.ok)
         return { ok: false, reason: presented.clientCertificates.length ? shown.reason : 'no credentials' };
       organId = shown.organId;
+      certificateIsOwn = true;
     }
     const endpoint = await this.directory.endpoint(organId);
     if (endpoint?.transport !== 'bridge') return { ok: false, reason: UNKNOWN_CALLER };
     if (requiresSecret(endpoint.bridgeAuth) && !presented.secretVerified)
       return { ok: false, reason: UNKNOWN_CALLER };
-    if (requiresCertificate(endpoint.bridgeAuth)) {
+    if (requiresCertificate(endpoint.bridgeAuth) && !certificateIsOwn) {
       const own = await this.certificates.of(organId, presented.clientCertificates);
       if (!own.ok) return { ok: false, reason: `${organId} requires its certificate: ${own.reason}` };
     }

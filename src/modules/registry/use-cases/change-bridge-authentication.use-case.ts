@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Clock } from '../../shared/clock';
 import { createCommand } from '../../shared/command';
-import { DomainRuleError } from '../../shared/errors';
 import { Directory } from '../directory';
 import { BRIDGE_AUTH_MODES, type BridgeAuth, type Endpoint } from '../domain/endpoint';
-import { canonicalOrganCode } from '../domain/organ-code';
 import { EndpointRepository } from '../endpoint.repository';
+import { existingEndpoint } from '../existing-endpoint';
 
 export class ChangeBridgeAuthenticationCommand {
   @IsString() @IsNotEmpty() code!: string;
@@ -33,9 +32,7 @@ export class ChangeBridgeAuthentication {
   ) {}
 
   async execute(command: ChangeBridgeAuthenticationCommand): Promise<Endpoint> {
-    const organId = canonicalOrganCode(command.code);
-    const endpoint = organId ? await this.repository.findOne(organId) : null;
-    if (!endpoint) throw new DomainRuleError('endpoint-unknown', `No endpoint ${command.code}`);
+    const endpoint = await existingEndpoint(this.repository, command.code);
     await this.repository.setBridgeAuth(endpoint.organId, command.mode, {
       organId: endpoint.organId,
       action: 'auth',

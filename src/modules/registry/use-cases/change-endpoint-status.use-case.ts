@@ -5,8 +5,8 @@ import { createCommand } from '../../shared/command';
 import { DomainRuleError } from '../../shared/errors';
 import { Directory } from '../directory';
 import type { Endpoint, EndpointStatus } from '../domain/endpoint';
-import { canonicalOrganCode } from '../domain/organ-code';
 import { EndpointRepository } from '../endpoint.repository';
+import { existingEndpoint } from '../existing-endpoint';
 
 export type StatusAction = 'lock' | 'unlock' | 'close';
 
@@ -37,9 +37,7 @@ export class ChangeEndpointStatus {
   ) {}
 
   async execute(command: ChangeEndpointStatusCommand): Promise<Endpoint> {
-    const organId = canonicalOrganCode(command.code);
-    const endpoint = organId ? await this.repository.findOne(organId) : null;
-    if (!endpoint) throw new DomainRuleError('endpoint-unknown', `No endpoint ${command.code}`);
+    const endpoint = await existingEndpoint(this.repository, command.code);
     if (endpoint.status === 'closed') {
       throw new DomainRuleError(
         'endpoint-closed',

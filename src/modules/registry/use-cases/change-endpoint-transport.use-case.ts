@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Clock } from '../../shared/clock';
 import { createCommand } from '../../shared/command';
-import { DomainRuleError } from '../../shared/errors';
 import { BridgeCredentials } from '../../bridge/bridge-credentials.port';
 import { BrokerAccessProvisioner } from '../broker-access.port';
 import { Directory } from '../directory';
 import type { Endpoint, Transport } from '../domain/endpoint';
-import { canonicalOrganCode } from '../domain/organ-code';
 import { EndpointRepository } from '../endpoint.repository';
+import { existingEndpoint } from '../existing-endpoint';
 
 export class ChangeEndpointTransportCommand {
   @IsString() @IsNotEmpty() code!: string;
@@ -40,9 +39,7 @@ export class ChangeEndpointTransport {
   ) {}
 
   async execute(command: ChangeEndpointTransportCommand): Promise<Endpoint> {
-    const organId = canonicalOrganCode(command.code);
-    const endpoint = organId ? await this.repository.findOne(organId) : null;
-    if (!endpoint) throw new DomainRuleError('endpoint-unknown', `No endpoint ${command.code}`);
+    const endpoint = await existingEndpoint(this.repository, command.code);
     if (endpoint.transport === command.transport) return endpoint;
     // Revoked before the move is recorded: a failure here leaves the endpoint where it was.
     const revoked =

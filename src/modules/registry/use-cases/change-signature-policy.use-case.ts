@@ -2,12 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Clock } from '../../shared/clock';
 import { createCommand } from '../../shared/command';
-import { DomainRuleError } from '../../shared/errors';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../../trust/policy/signature-policy';
 import { Directory } from '../directory';
 import type { Endpoint } from '../domain/endpoint';
-import { canonicalOrganCode } from '../domain/organ-code';
 import { EndpointRepository } from '../endpoint.repository';
+import { existingEndpoint } from '../existing-endpoint';
 
 export class ChangeSignaturePolicyCommand {
   @IsString() @IsNotEmpty() code!: string;
@@ -30,9 +29,7 @@ export class ChangeSignaturePolicy {
   ) {}
 
   async execute(command: ChangeSignaturePolicyCommand): Promise<Endpoint> {
-    const organId = canonicalOrganCode(command.code);
-    const endpoint = organId ? await this.repository.findOne(organId) : null;
-    if (!endpoint) throw new DomainRuleError('endpoint-unknown', `No endpoint ${command.code}`);
+    const endpoint = await existingEndpoint(this.repository, command.code);
     await this.repository.setSignaturePolicy(endpoint.organId, command.policy, {
       organId: endpoint.organId,
       action: 'policy',
