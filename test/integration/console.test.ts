@@ -254,6 +254,11 @@ describe('the operator console in a browser', () => {
     });
     expect(forged.status).toBe(403);
     expect(forged.headers.get('set-cookie') ?? '').not.toContain('edoc_console=');
+    // Recorded (and audited), without counting towards the account's lockout.
+    const [refused] = await bus.query<{ outcome: string }>(
+      `SELECT outcome FROM console_login WHERE username = 'admin1' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(refused?.outcome).toBe('form-refused');
     // The form's token only works with the cookie that came with the form.
     const form = await fetch(`${bus.httpBase()}/console/login`);
     const token = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;

@@ -2,7 +2,12 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/c
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { may, type ConsoleAction, type ConsoleSession } from '../../modules/console/domain/console-user';
-import { GetConsoleSession, LogIn, LogOut } from '../../modules/console/use-cases/console-auth.use-cases';
+import {
+  GetConsoleSession,
+  LogIn,
+  LogOut,
+  type LogInRefusal,
+} from '../../modules/console/use-cases/console-auth.use-cases';
 import {
   GetConsoleOverview,
   GetDocumentTimeline,
@@ -25,11 +30,17 @@ import { InvalidCommandError } from '../../modules/shared/command';
 import { DomainRuleError } from '../../modules/shared/errors';
 import { readBody } from '../http/read-body';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
-import { ConsoleClock, esc, hourlyChart, page, t, table, type Lang } from './html';
+import { ConsoleClock, esc, hourlyChart, page, t, table, type Lang, type Word } from './html';
 
 const COOKIE = 'edoc_console';
 /** Login CSRF: the login form's token, also set as a cookie only this site's pages send back. */
 const LOGIN_COOKIE = 'edoc_login';
+/** The answer to each refused login: a form not from this site is forbidden, a wrong login unauthorized. */
+const LOGIN_REFUSALS: Record<LogInRefusal, [status: number, message: Word]> = {
+  'form-refused': [403, 'loginExpired'],
+  'bad-credentials': [401, 'badLogin'],
+  locked: [401, 'lockedLogin'],
+};
 const PRIORITY = ['Thường', 'Khẩn', 'Thượng khẩn', 'Hỏa tốc', 'Hỏa tốc hẹn giờ'];
 
 function cookies(req: Request): Record<string, string> {
@@ -130,29 +141,20 @@ export class ConsoleController {
   async doLogin(@Req() req: Request, @Res() res: Response): Promise<void> {
     const lang = langOf(req, res);
     const f = await form(req);
-    if (!sameToken(f.get('csrf'), cookies(req)[LOGIN_COOKIE]))
-      return void res
-        .status(403)
-        .type('html')
-        .send(
-          page(
-            lang,
-            t(lang, 'login'),
-            loginForm(lang, t(lang, 'loginExpired'), this.loginToken(req, res)),
-            null,
-          ),
-        );
     const result = await this.login.execute({
       username: f.get('username') ?? '',
       password: f.get('password') ?? '',
+      formTokenMatches: sameToken(f.get('csrf'), cookies(req)[LOGIN_COOKIE]),
       remote: req.socket.remoteAddress ?? null,
     });
     if (!result.ok) {
-      const message = t(lang, result.reason === 'locked' ? 'lockedLogin' : 'badLogin');
+      const [status, message] = LOGIN_REFUSALS[result.reason];
       return void res
-        .status(401)
+        .status(status)
         .type('html')
-        .send(page(lang, t(lang, 'login'), loginForm(lang, message, this.loginToken(req, res)), null));
+        .send(
+          page(lang, t(lang, 'login'), loginForm(lang, t(lang, message), this.loginToken(req, res)), null),
+        );
     }
     res.clearCookie(LOGIN_COOKIE, { path: '/console/login' });
     res.cookie(COOKIE, result.sessionId, {

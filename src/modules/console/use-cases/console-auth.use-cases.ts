@@ -45,13 +45,18 @@ export class AddConsoleUser {
   }
 }
 
+export type LogInRefusal = 'bad-credentials' | 'locked' | 'form-refused';
+
 export type LogInResult =
   | { ok: true; sessionId: string; session: ConsoleSession }
-  | { ok: false; reason: 'bad-credentials' | 'locked'; lockedUntil?: Date };
+  | { ok: false; reason: LogInRefusal; lockedUntil?: Date };
 
 /**
  * Checks a password (always spending the same hashing work, known user or not), locks the account
- * after repeated failures, records every attempt, and opens a session with its CSRF token.
+ * after repeated failures, records every attempt, and opens a session with its CSRF token. A login
+ * whose form token does not match (posted from another site, or an expired form) is refused and
+ * recorded before the password is looked at, and does not count towards the lockout: a foreign
+ * page must not be able to lock a user out.
  */
 @Injectable()
 export class LogIn {
@@ -67,10 +72,11 @@ export class LogIn {
   async execute(command: {
     username: string;
     password: string;
+    /** Whether the form's login token matched the one the login page gave this browser. */
+    formTokenMatches: boolean;
     remote: string | null;
   }): Promise<LogInResult> {
     const now = this.clock.now();
-    const user = await this.users.find(command.username);
     const record = (outcome: string) =>
       this.users.recordLogin({
         at: now,
@@ -78,6 +84,11 @@ export class LogIn {
         outcome,
         remote: command.remote,
       });
+    if (!command.formTokenMatches) {
+      await record('form-refused');
+      return { ok: false, reason: 'form-refused' };
+    }
+    const user = await this.users.find(command.username);
     if (user?.lockedUntil && user.lockedUntil > now) {
       await record('locked');
       return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil };
