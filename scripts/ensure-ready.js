@@ -122,6 +122,11 @@ const TEST_TOOLS = [
     package: 'prometheus',
     why: 'checks and unit-tests the alerting rules in ops/prometheus',
   },
+  {
+    command: 'pgbackrest',
+    package: 'pgbackrest',
+    why: 'backs up and restores PostgreSQL in the restore drill',
+  },
 ];
 
 function onPath(command) {

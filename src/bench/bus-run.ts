@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { openBusContext, busLogger } from '../adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../adapters/cli/credentials';
-import { DEFAULT_PKI_DIR, type BusConfig } from '../adapters/config/bus-config';
+import { amqpNodesOf, databaseNodesOf, DEFAULT_PKI_DIR, type BusConfig } from '../adapters/config/bus-config';
+import { PrimaryFinder } from '../adapters/postgres/primary-finder';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
@@ -134,7 +135,7 @@ export class BusBench {
         .filter((c) => c.transport === 'amqp')
         .map(async (c) => ({
           organId: c.organId,
-          url: endpointAmqpUrl(config.amqpUrl, c),
+          url: endpointAmqpUrl(amqpNodesOf(config).join(','), c),
           ...(tls
             ? {
                 tls: {
@@ -208,9 +209,9 @@ export class BusBench {
     await this.responder.close();
   }
 
-  /** The bench's database (for the chaos suite's checks of what was stored). */
-  get databaseUrl(): string {
-    return this.config.databaseUrl;
+  /** The bench database's hosts (a primary and its standby in the failover scenario). */
+  get databaseUrls(): string[] {
+    return databaseNodesOf(this.config);
   }
 
   /** Environment for the CLI against the bench's bus (audit export and verify). */
@@ -383,8 +384,7 @@ export class BusBench {
         let now = waiting;
         try {
           if (!pg) {
-            pg = new Client({ connectionString: this.config.databaseUrl });
-            await pg.connect();
+            pg = await new PrimaryFinder(databaseNodesOf(this.config)).connectPrimary();
           }
           const { rows } = await pg.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM delivery WHERE state = 'queued'`,

@@ -2,8 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import type { BusConfig } from '../adapters/config/bus-config';
+import {
+  amqpNodesOf,
+  databaseNodesOf,
+  databaseUrlSetting,
+  type BusConfig,
+} from '../adapters/config/bus-config';
+import { PrimaryFinder } from '../adapters/postgres/primary-finder';
 import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
 
 /** Broker users of the bench's endpoints: never those of a live bus on the same broker. */
@@ -46,19 +51,30 @@ export async function freshEnvironment(
   await management.putPermissions(vhost, busUser, { configure: '.*', write: '.*', read: '.*' });
   const amqp = new URL(base.amqpUrl);
   amqp.pathname = `/${vhost}`;
+  // A cluster's other nodes: the same vhost on each.
+  const failover = base.amqpFailoverUrls.map((node) => {
+    const u = new URL(node);
+    u.pathname = `/${vhost}`;
+    return u.toString();
+  });
   const db = new URL(base.databaseUrl);
   db.pathname = tls ? '/edoc_bench_tls' : '/edoc_bench';
-  const adminUrl = new URL(base.databaseUrl);
-  adminUrl.pathname = '/postgres';
-  const admin = new Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
+  // A standby's URL names the same database.
+  const dbFailover = base.databaseFailoverUrls.map((host) => {
+    const u = new URL(host);
+    u.pathname = db.pathname;
+    return u.toString();
+  });
+  const admin = await new PrimaryFinder(databaseNodesOf(base)).connectPrimary({}, 'postgres');
   await admin.query(`DROP DATABASE IF EXISTS ${tls ? 'edoc_bench_tls' : 'edoc_bench'} WITH (FORCE)`);
   await admin.end();
   void runId;
   const plain = {
     ...base,
     amqpUrl: amqp.toString(),
+    amqpFailoverUrls: failover,
     databaseUrl: db.toString(),
+    databaseFailoverUrls: dbFailover,
     port,
     brokerUserPrefix: BENCH_BROKER_USER_PREFIX,
   };
@@ -87,8 +103,8 @@ export async function freshEnvironment(
 
 export function envOf(config: BusConfig, tls: BenchTls | null = null): Record<string, string> {
   return {
-    DATABASE_URL: config.databaseUrl,
-    AMQP_URL: config.amqpUrl,
+    DATABASE_URL: databaseUrlSetting(databaseNodesOf(config)),
+    AMQP_URL: amqpNodesOf(config).join(','),
     RABBITMQ_MANAGEMENT_URL: config.managementUrl,
     BROKER_USER_PREFIX: config.brokerUserPrefix,
     PORT: String(config.port),

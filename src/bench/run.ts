@@ -8,6 +8,7 @@ import { loadConfig } from '../adapters/config/bus-config';
 import type { RecipientMix } from './bench-protocol';
 import { BusBench, WARM_UP_MS, type BusRunSpec, type RunResult } from './bus-run';
 import { barChartSvg, svgToPng } from './chart';
+import { clusterScaling } from './cluster-scaling';
 import { summarizeProfiles } from './profile-summary';
 import { runRaw } from './raw-baseline';
 import { verificationBench, type RateFigure } from './verification';
@@ -42,6 +43,7 @@ interface Options {
   sweep: boolean;
   soakMinutes?: string;
   tls: boolean;
+  cluster?: boolean;
 }
 
 const program = new Command('bench')
@@ -64,6 +66,7 @@ const program = new Command('bench')
   .option('--only <part>', 'verify (signature verification only) or bus (skip verification rates)')
   .option('--no-sweep', 'skip the sweep over recipients, sizes and bus processes')
   .option('--soak-minutes <m>', 'instead: one open-loop run at half load for this long, bus RSS sampled')
+  .option('--cluster', 'instead: the bus on a three-node RabbitMQ cluster with 1, 2 and 3 bus processes')
   .option(
     '--no-tls',
     'skip the bus runs over TLS on every channel (HTTPS, AMQPS by certificate, PostgreSQL verify-full)',
@@ -73,7 +76,24 @@ const program = new Command('bench')
     if (opts.only !== 'bus' && !opts.soakMinutes)
       printVerification(await verificationBench(outDir, Number(opts.seconds), 3));
     if (opts.only === 'verify') return;
-    const ok = opts.soakMinutes ? await soak(opts) : await compare(opts);
+    const ok = opts.cluster
+      ? await clusterScaling(
+          root,
+          outDir,
+          loadConfig(),
+          {
+            documents: Number(opts.documents),
+            mix: mixOf(opts.mix),
+            packageBytes: Number(opts.size),
+            window: Number(opts.window),
+            rate: 0,
+          },
+          Number(opts.runs),
+          Number(opts.senders),
+        )
+      : opts.soakMinutes
+        ? await soak(opts)
+        : await compare(opts);
     if (!ok) {
       console.error('\nBENCHMARK FAILED: the bus lost, duplicated or refused documents (see above).');
       process.exitCode = 1;

@@ -256,8 +256,10 @@ describe('deadlines, dead letters and the circuit breaker', () => {
           deliveryLimit: 3,
           deadLetter: (m, q, r) => deadLetters.publish(m, q, r),
         },
-        setup: async (ch) => {
+        setup: async (model) => {
+          const ch = await model.createChannel();
           await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+          await ch.close();
         },
       },
     );

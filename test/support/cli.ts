@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { amqpNodesOf, databaseNodesOf, databaseUrlSetting } from '../../src/adapters/config/bus-config';
 import type { TestBus } from './test-bus';
 
 const MAIN = resolve(__dirname, '../../src/adapters/cli/main.ts');
@@ -15,8 +16,8 @@ export interface CliResult {
 /** The environment that points the `edoc-bus` command at a test bus's database and vhost. */
 export function cliEnv(bus: TestBus): Record<string, string> {
   return {
-    DATABASE_URL: bus.config.databaseUrl,
-    AMQP_URL: bus.config.amqpUrl,
+    DATABASE_URL: databaseUrlSetting(databaseNodesOf(bus.config)),
+    AMQP_URL: amqpNodesOf(bus.config).join(','),
     RABBITMQ_MANAGEMENT_URL: bus.config.managementUrl,
     // The test bus's own broker users (never those of a live bus on the same broker).
     BROKER_USER_PREFIX: bus.config.brokerUserPrefix,

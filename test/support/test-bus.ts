@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   EdocBusClient,
@@ -15,7 +14,15 @@ import {
 } from '../../src/adapters/amqp/sdk';
 import { busListener, startBus } from '../../src/adapters/app/bootstrap';
 import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
-import { loadConfig, type AmqpTls, type BusConfig } from '../../src/adapters/config/bus-config';
+import {
+  amqpNodesOf,
+  databaseNodesOf,
+  databaseUrlsOf,
+  loadConfig,
+  type AmqpTls,
+  type BusConfig,
+} from '../../src/adapters/config/bus-config';
+import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
 import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/management-client';
 import type { BrokerCredentials } from '../../src/modules/registry/broker-access.port';
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
@@ -74,9 +81,15 @@ export class TestBus {
     overrides: Partial<BusConfig> = {},
     options: {
       trust?: TestTrust;
-      /** Another broker than the machine's (a TLS node of the test's own). */
-      broker?: { amqpUrl: string; managementUrl: string; tls: AmqpTls };
-      /** Another PostgreSQL server, or the same one reached otherwise (a URL with TLS parameters). */
+      /**
+       * Another broker than the machine's (a TLS node of the test's own, or a cluster: its nodes'
+       * URLs comma-separated in both).
+       */
+      broker?: { amqpUrl: string; managementUrl: string; tls: AmqpTls | null };
+      /**
+       * Another PostgreSQL server, or the same one reached otherwise (a URL with TLS parameters),
+       * or a primary and its standby (libpq's multi-host form).
+       */
       databaseUrl?: string;
     } = {},
   ): Promise<TestBus> {
@@ -94,23 +107,31 @@ export class TestBus {
     const brokerUserPrefix = `${vhost}.`;
     const management = new RabbitManagementClient(services.managementUrl);
     await management.putVhost(vhost);
-    await management.putPermissions(vhost, new URL(services.amqpUrl).username || 'guest', {
+    await management.putPermissions(vhost, new URL(services.amqpUrl.split(',')[0]!).username || 'guest', {
       configure: '.*',
       write: '.*',
       read: '.*',
     });
-    const dbUrl = new URL(services.databaseUrl);
-    dbUrl.pathname = `/${database}`;
-    const amqpUrl = new URL(services.amqpUrl);
-    amqpUrl.pathname = `/${encodeURIComponent(vhost)}`;
+    const [databaseUrl, ...databaseFailoverUrls] = databaseUrlsOf(services.databaseUrl).map((host) => {
+      const u = new URL(host);
+      u.pathname = `/${database}`;
+      return u.toString();
+    });
+    const [amqpUrl, ...amqpFailoverUrls] = services.amqpUrl.split(',').map((node) => {
+      const u = new URL(node);
+      u.pathname = `/${encodeURIComponent(vhost)}`;
+      return u.toString();
+    });
     const config = loadConfig(
       {
         BRIDGE_SECRETS_KEY_FILE: join(tmpdir(), `edoc-bridge-${suffix}.key`),
         BRIDGE_SPOOL_DIR: join(tmpdir(), `edoc-spool-${suffix}`),
       },
       {
-        databaseUrl: dbUrl.toString(),
-        amqpUrl: amqpUrl.toString(),
+        databaseUrl: databaseUrl!,
+        databaseFailoverUrls,
+        amqpUrl: amqpUrl!,
+        amqpFailoverUrls,
         managementUrl: services.managementUrl,
         amqpTls: options.broker?.tls ?? null,
         brokerUserPrefix,
@@ -209,7 +230,7 @@ export class TestBus {
   endpointUrl(organId: string): string {
     const c = this.credentials.get(organId);
     if (!c) throw new Error(`${organId} was not provisioned in this test`);
-    return endpointAmqpUrl(this.config.amqpUrl, c);
+    return endpointAmqpUrl(amqpNodesOf(this.config).join(','), c);
   }
 
   /**
@@ -257,8 +278,7 @@ export class TestBus {
   /** A query on this bus's database; works while the bus is stopped (after a crash) as well. */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (this.currentApp) return this.get(DataSource).query<T[]>(sql, params);
-    const client = new Client({ connectionString: this.config.databaseUrl });
-    await client.connect();
+    const client = await new PrimaryFinder(databaseNodesOf(this.config)).connectPrimary();
     try {
       return (await client.query(sql, params)).rows as T[];
     } finally {
@@ -275,10 +295,8 @@ export class TestBus {
     await this.management.deleteUsersNamed(this.config.brokerUserPrefix);
     rmSync(this.config.bridge.secretsKeyFile, { force: true });
     rmSync(this.config.bridge.spoolDirectory, { recursive: true, force: true });
-    const adminUrl = new URL(this.config.databaseUrl);
-    adminUrl.pathname = '/postgres';
-    const admin = new Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
+    // On the primary of the moment (a failover test may have promoted the standby).
+    const admin = await new PrimaryFinder(databaseNodesOf(this.config)).connectPrimary({}, 'postgres');
     try {
       await admin.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
     } finally {

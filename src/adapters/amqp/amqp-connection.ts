@@ -1,28 +1,33 @@
 import { Logger } from '@nestjs/common';
 import { connect, credentials, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import { redactUrl, type AmqpTls } from '../config/bus-config';
+import { BrokerNodes, brokerUrlList } from './broker-nodes';
 
 export type SetupHook = (model: ChannelModel) => Promise<void>;
 
 /**
  * One broker connection that comes back by itself. Components register setup hooks (declare
  * topology, open channels, start consumers) that run after every (re)connect, so a broker restart
- * needs no operator. The bus keeps publishing and consuming on separate connections, so the
- * broker's flow control on publishers never stalls consumers.
+ * needs no operator. Given the nodes of a cluster, it connects to the first that answers and moves
+ * to another when its node goes away (BrokerNodes). The bus keeps publishing and consuming on
+ * separate connections, so the broker's flow control on publishers never stalls consumers.
  */
 export class AmqpConnection {
   private readonly logger: Logger;
   private readonly hooks: SetupHook[] = [];
   private recovering: RecoveringChannelModel | null = null;
   private current: ChannelModel | null = null;
+  private readonly nodes: BrokerNodes;
 
   constructor(
-    private readonly url: string,
+    /** One broker URL, or the nodes of one cluster (a list, or one comma-separated string). */
+    urls: string | readonly string[],
     readonly name: string,
     /** For amqps://: the roots to verify the broker and, to log in by certificate, ours. */
     private readonly tls: AmqpTls | null = null,
   ) {
     this.logger = new Logger(`amqp:${name}`);
+    this.nodes = new BrokerNodes(brokerUrlList(urls));
   }
 
   /** Registers a hook; if already connected it runs now as well. */
@@ -37,13 +42,19 @@ export class AmqpConnection {
   }
 
   async start(options: { initialRetries?: number } = {}): Promise<void> {
-    this.recovering = await connect(withHeartbeat(this.url), {
+    // amqplib's typings know only the string form; the URL-object form is documented and read
+    // field by field at every attempt (see BrokerNodes).
+    const target = this.nodes.target() as unknown as string;
+    this.recovering = await connect(target, {
       clientProperties: { connection_name: `edoc-bus ${this.name}` },
-      ...tlsSocketOptions(this.url, this.tls),
+      // A node that takes the TCP connection but never answers (half-dead) is left after 10 s.
+      timeout: 10_000,
+      ...tlsSocketOptions(this.nodes.first, this.tls),
       recovery: {
         initialDelay: 200,
         maxDelay: 5000,
-        initialMaxRetries: options.initialRetries ?? 0,
+        // At start-up every node of a cluster gets its chance before the connection gives up.
+        initialMaxRetries: Math.max(options.initialRetries ?? 0, this.nodes.count - 1),
         maxRetries: Infinity,
         waitForConnect: false,
         setup: async (model: ChannelModel) => {
@@ -55,11 +66,22 @@ export class AmqpConnection {
     });
     this.recovering.on('connect', (model: ChannelModel) => {
       this.current = model;
-      this.logger.log(`connected to ${redactUrl(this.url)}`);
+      this.logger.log(`connected to ${redactUrl(this.nodes.current)}`);
+    });
+    this.recovering.on('connect-failed', (err: Error) => {
+      if (this.nodes.count > 1) {
+        this.logger.warn(
+          `${redactUrl(this.nodes.current)} did not answer (${err.message}); trying the next node`,
+        );
+      }
+      this.nodes.moveOn();
     });
     this.recovering.on('disconnect', (err: Error) => {
       this.current = null;
-      this.logger.warn(`connection lost (${err.message}); reconnecting`);
+      const away = redactUrl(this.nodes.current);
+      this.nodes.moveOn();
+      const next = this.nodes.count > 1 ? ` at ${redactUrl(this.nodes.current)}` : '';
+      this.logger.warn(`connection to ${away} lost (${err.message}); reconnecting${next}`);
     });
     this.recovering.on('error', (err: Error) => this.logger.warn(`connection error: ${err.message}`));
     this.recovering.on('blocked', (reason: string) =>
@@ -100,11 +122,4 @@ function tlsSocketOptions(url: string, tls: AmqpTls | null): Record<string, unkn
     ...(tls.certPem && tls.keyPem ? { cert: tls.certPem, key: tls.keyPem } : {}),
     ...(tls.certPem && !u.username && !u.password ? { credentials: credentials.external() } : {}),
   };
-}
-
-/** A dead TCP peer is noticed within ~30 s (two missed heartbeats) unless the URL says otherwise. */
-function withHeartbeat(url: string): string {
-  const u = new URL(url);
-  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', '15');
-  return u.toString();
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { settleWithin } from '../../modules/shared/wait';
-import type { Channel, ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
 import type { PgOutboxStore } from '../postgres/pg-outbox.store';
 import type { AmqpConnection } from './amqp-connection';
@@ -53,7 +53,8 @@ export interface TransientMessage {
  */
 export class OutboxRelay extends OutboxDispatcher {
   private readonly logger = new Logger('outbox-relay');
-  private adminChannel: Channel | null = null;
+  /** The publisher's connection, for inbox declarations (each on a short channel of its own). */
+  private model: ChannelModel | null = null;
   private readonly declaredInboxes = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
   private confirmed: string[] = [];
@@ -78,7 +79,7 @@ export class OutboxRelay extends OutboxDispatcher {
   }
 
   async start(): Promise<void> {
-    await this.connection.onConnect((model) => this.openAdminChannel(model));
+    await this.connection.onConnect(async (model) => this.useConnection(model));
     this.scheduleSweep(0);
   }
 
@@ -122,7 +123,7 @@ export class OutboxRelay extends OutboxDispatcher {
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     await settleWithin(this.inFlight, 5000);
     await this.flush();
-    await this.adminChannel?.close().catch(() => undefined);
+    this.model = null;
   }
 
   /** Publishes a message that has no outbox row (a trace reply); the caller handles failure. */
@@ -236,9 +237,9 @@ export class OutboxRelay extends OutboxDispatcher {
     const name = inboxQueue(organId, lane);
     let declared = this.declaredInboxes.get(organId);
     if (!declared) {
-      const channel = this.adminChannel;
-      if (!channel) throw new Error('not connected to the broker');
-      declared = declareInbox(channel, organId, this.settings);
+      const model = this.model;
+      if (!model) throw new Error('not connected to the broker');
+      declared = declareInbox(model, organId, this.settings);
       this.declaredInboxes.set(organId, declared);
       declared.catch(() => {
         if (this.declaredInboxes.get(organId) === declared) this.declaredInboxes.delete(organId);
@@ -248,16 +249,12 @@ export class OutboxRelay extends OutboxDispatcher {
     return name;
   }
 
-  private async openAdminChannel(model: ChannelModel): Promise<void> {
+  private useConnection(model: ChannelModel): void {
     this.declaredInboxes.clear();
-    const channel = await model.createChannel();
-    channel.on('error', (err: Error) => this.logger.warn(`admin channel error: ${err.message}`));
-    channel.on('close', () => {
-      if (this.adminChannel !== channel) return;
-      this.adminChannel = null;
-      if (!this.stopped) void this.connection.reset('outbox admin channel closed');
+    this.model = model;
+    model.on('close', () => {
+      if (this.model === model) this.model = null;
     });
-    this.adminChannel = channel;
   }
 
   private flushSoon(): void {

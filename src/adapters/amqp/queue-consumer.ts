@@ -24,8 +24,8 @@ export interface QueueConsumerSettings {
   queue: string;
   prefetch: number;
   defects: DefectPolicy;
-  /** Runs on the consumer's channel before it consumes (topology declarations). */
-  setup?: (channel: Channel) => Promise<void>;
+  /** Runs on the connection before the consumer's channel opens (topology declarations). */
+  setup?: (model: ChannelModel) => Promise<void>;
 }
 
 /**
@@ -75,8 +75,8 @@ export class QueueConsumer {
 
   private async consume(model: ChannelModel): Promise<void> {
     if (this.stopping) return;
+    await this.settings.setup?.(model);
     const channel = await model.createChannel();
-    await this.settings.setup?.(channel);
     await channel.prefetch(this.settings.prefetch);
     channel.on('error', (err: Error) => this.logger.warn(`channel error: ${err.message}`));
     channel.on('close', () => {

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { Channel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import type { Clock } from '../../modules/shared/clock';
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
 import type { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
-import { redactUrl, type BusConfig } from '../config/bus-config';
+import { amqpNodesOf, redactUrl, type BusConfig } from '../config/bus-config';
 import { AmqpConnection } from '../amqp/amqp-connection';
 import {
   BrokerUserNames,
@@ -71,12 +71,12 @@ export class AmqpRuntime {
     observePublish?: (seconds: number) => void,
   ) {
     this.publisherConnection = new AmqpConnection(
-      config.amqpUrl,
+      amqpNodesOf(config),
       `${config.instanceName}/publish`,
       config.amqpTls,
     );
     this.consumerConnection = new AmqpConnection(
-      config.amqpUrl,
+      amqpNodesOf(config),
       `${config.instanceName}/consume`,
       config.amqpTls,
     );
@@ -91,6 +91,7 @@ export class AmqpRuntime {
         sweepBatch: 200,
         ingressDeliveryLimit: config.ingressDeliveryLimit,
         inboxDeliveryLimit: config.inboxDeliveryLimit,
+        quorumInitialGroupSize: config.quorumInitialGroupSize,
         breaker: config.breaker,
         observePublish,
       },
@@ -108,15 +109,9 @@ export class AmqpRuntime {
   }
 
   async start(useCases: ConsumingUseCases, clock: Clock): Promise<void> {
+    await this.spreadQueueLeaders();
     await this.publisher.init();
-    await this.publisherConnection.onConnect(async (model) => {
-      const ch = await model.createChannel();
-      try {
-        await declareBusTopology(ch, this.config);
-      } finally {
-        await ch.close().catch(() => undefined);
-      }
-    });
+    await this.publisherConnection.onConnect((model) => declareBusTopology(model, this.config));
     await this.connect(this.publisherConnection);
     await this.relay.start();
     if (this.roles.ingress) {
@@ -139,7 +134,7 @@ export class AmqpRuntime {
       deadLetter: (msg: Parameters<DeadLetterPublisher['publish']>[0], queue: string, reason: string) =>
         deadLetters.publish(msg, queue, reason),
     };
-    const setup = (ch: Channel) => declareBusTopology(ch, this.config);
+    const setup = (model: ChannelModel) => declareBusTopology(model, this.config);
     const lane = (queue: string) =>
       new QueueConsumer(this.consumerConnection, ingress.handle, {
         queue,
@@ -166,9 +161,32 @@ export class AmqpRuntime {
     return queue.startsWith(INBOX_PREFIX) ? this.config.inboxDeliveryLimit : null;
   }
 
+  /**
+   * RabbitMQ puts a new quorum queue's leader on the node its declarer is connected to, so every
+   * queue the bus declares would lead on one node of a cluster, and that node's loss would move all
+   * leaders at once. A policy of the lowest priority (an operator's own policies win) asks for
+   * balanced placement instead. On one node it changes nothing; without the management API the
+   * bus still starts, with a warning.
+   */
+  private async spreadQueueLeaders(): Promise<void> {
+    await this.management
+      .putPolicy(
+        vhostOf(this.config.amqpUrl),
+        'edoc-bus-leaders',
+        '^edoc\\.',
+        { 'queue-leader-locator': 'balanced' },
+        0,
+      )
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `could not ask for balanced queue leaders: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  }
+
   /** Declares an endpoint's inbox queue (used when provisioning). */
   async declareInbox(organId: string): Promise<void> {
-    await this.withChannel((ch) => declareInbox(ch, organId, this.config));
+    await this.withModel((model) => declareInbox(model, organId, this.config));
   }
 
   async inboxDepths(): Promise<Array<{ endpoint: string; lane: 'normal' | 'urgent'; messages: number }>> {
@@ -230,35 +248,35 @@ export class AmqpRuntime {
     try {
       await connection.start({ initialRetries: 2 });
     } catch (error) {
-      throw new InfrastructureUnavailableError('rabbitmq', rabbitHelp(this.config.amqpUrl, error), {
-        cause: error,
-      });
+      throw new InfrastructureUnavailableError(
+        'rabbitmq',
+        rabbitHelp(amqpNodesOf(this.config).join(','), error),
+        {
+          cause: error,
+        },
+      );
     }
   }
 
-  private async withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
-    let result: T | undefined;
+  private async withModel(fn: (model: ChannelModel) => Promise<void>): Promise<void> {
     let ran = false;
     await this.publisherConnection.onConnectOnce(async (model) => {
-      const ch = await model.createChannel();
-      try {
-        result = await fn(ch);
-        ran = true;
-      } finally {
-        await ch.close().catch(() => undefined);
-      }
+      await fn(model);
+      ran = true;
     });
     if (!ran) throw new InfrastructureUnavailableError('rabbitmq', 'not connected to the broker');
-    return result as T;
   }
 }
 
 export function rabbitHelp(url: string, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);
   return [
-    `RabbitMQ is not reachable at ${redactUrl(url)} (${reason}).`,
+    `RabbitMQ is not reachable at ${url
+      .split(',')
+      .map((node) => redactUrl(node.trim()))
+      .join(', ')} (${reason}).`,
     'Start it with:  rabbitmq-server -detached',
     'or, with Docker: docker compose -f docker/compose.yml up -d rabbitmq',
-    'or point AMQP_URL at a running broker.',
+    'or point AMQP_URL at a running broker (or at the nodes of a cluster, comma-separated).',
   ].join('\n');
 }

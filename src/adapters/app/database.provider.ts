@@ -1,17 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
-import type { BusConfig } from '../config/bus-config';
+import { databaseNodesOf, type BusConfig } from '../config/bus-config';
+import { PrimaryFinder } from '../postgres/primary-finder';
 import { dataSourceOptions, ensureDatabase, migrate, postgresHelp } from '../postgres/database';
 
 /** Creates the database if needed, connects and applies migrations: the bus never runs on an old schema. */
 export async function openDatabase(config: BusConfig): Promise<DataSource> {
-  await ensureDatabase(config.databaseUrl);
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl, config.dbPoolSize));
+  const hosts = new PrimaryFinder(databaseNodesOf(config));
+  await ensureDatabase(hosts);
+  const dataSource = new DataSource(dataSourceOptions(hosts, config.dbPoolSize));
   try {
     await dataSource.initialize();
   } catch (error) {
-    throw new InfrastructureUnavailableError('postgres', postgresHelp(config.databaseUrl, error), {
+    throw new InfrastructureUnavailableError('postgres', postgresHelp(hosts.urls.join(','), error), {
       cause: error,
     });
   }

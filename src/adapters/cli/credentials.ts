@@ -12,8 +12,16 @@ export interface EndpointCredentialsFile extends BrokerCredentials {
 /**
  * The AMQP URL an endpoint's DMS connects with: the bus's broker address and the endpoint's user
  * — or, for a certificate login, no user at all (EXTERNAL over amqps://, port 5671 by default).
+ * For a cluster (the bus's nodes comma-separated) the same for each node, comma-separated.
  */
 export function endpointAmqpUrl(busAmqpUrl: string, credentials: BrokerCredentials): string {
+  return busAmqpUrl
+    .split(',')
+    .map((node) => endpointNodeUrl(node.trim(), credentials))
+    .join(',');
+}
+
+function endpointNodeUrl(busAmqpUrl: string, credentials: BrokerCredentials): string {
   const u = new URL(busAmqpUrl);
   if (credentials.auth === 'cert') {
     u.username = '';

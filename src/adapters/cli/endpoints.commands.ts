@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PKI_DIR } from '../config/bus-config';
+import { amqpNodesOf, DEFAULT_PKI_DIR } from '../config/bus-config';
 import { AddAlias, AddAliasCommand } from '../../modules/registry/use-cases/add-alias.use-case';
 import { AddEndpoint, AddEndpointCommand } from '../../modules/registry/use-cases/add-endpoint.use-case';
 import {
@@ -214,7 +214,7 @@ export function registerEndpointCommands(program: Command): void {
         const certificates = opts.auth === 'cert' ? readCertificates(opts.certDir) : undefined;
         const issued = await app.get(ProvisionEndpoints).execute({ codes, actor: operator(), certificates });
         for (const c of issued)
-          if (c.transport === 'amqp') writeCredentials(opts.credentialsDir, config.amqpUrl, c);
+          if (c.transport === 'amqp') writeCredentials(opts.credentialsDir, amqpNodesOf(config).join(','), c);
           else writeBridgeCredentials(opts.credentialsDir, c);
         console.log(
           `provisioned ${issued.length} endpoints; credentials in ${opts.credentialsDir}/<organ id>.json`,

@@ -1,5 +1,6 @@
+import 'reflect-metadata'; // class-transformer's decorators below read it
 import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -15,6 +16,11 @@ const DEADLINE_LIST = /^\s*[1-9]\d{0,8}\s*(,\s*[1-9]\d{0,8}\s*){4}$/;
  * services so a fresh clone runs with no configuration.
  */
 export class EnvironmentVariables {
+  /**
+   * The database; for a primary with standbys, libpq's multi-host form
+   * (`postgres://user@host1:5432,host2:5432/edoc`): the bus uses whichever host accepts writes,
+   * and follows a promoted standby.
+   */
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/edoc';
 
@@ -25,8 +31,25 @@ export class EnvironmentVariables {
   @IsString()
   PGSSLROOTCERT = '';
 
-  @Matches(/^amqps?:\/\//, { message: 'AMQP_URL must be an amqp:// or amqps:// URL' })
+  /**
+   * The broker, or the nodes of one RabbitMQ cluster comma-separated (same scheme, user and vhost):
+   * the bus connects to the first that answers and moves to another when its node goes away.
+   */
+  @Matches(/^\s*amqps?:\/\/[^,\s]+(\s*,\s*amqps?:\/\/[^,\s]+)*\s*$/, {
+    message: 'AMQP_URL must be an amqp:// or amqps:// URL, or several of them comma-separated',
+  })
   AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+  /**
+   * Members of each new quorum queue (`x-quorum-initial-group-size`): 3 keeps every queue
+   * available with one node of a cluster down; on a single node it is 1 whatever is set. 0 leaves
+   * it to RabbitMQ (every node of the cluster at declaration). Queues that exist keep theirs.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7)
+  QUORUM_INITIAL_GROUP_SIZE = 3;
 
   /**
    * For an `amqps://` AMQP_URL: PEM file of the roots that verify the broker's certificate, and the
@@ -42,7 +65,10 @@ export class EnvironmentVariables {
   @IsString()
   AMQP_TLS_KEY = '';
 
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  /** The management API, or the API of each node of a cluster comma-separated (any one answers). */
+  @Matches(/^\s*https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*\s*$/, {
+    message: 'RABBITMQ_MANAGEMENT_URL must be an http(s):// URL, or several of them comma-separated',
+  })
   RABBITMQ_MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
 
   /**
@@ -312,10 +338,18 @@ export class EnvironmentVariables {
 }
 
 export interface BusConfig {
+  /** The (first) database host's URL. */
   databaseUrl: string;
+  /** The other hosts of DATABASE_URL (standbys), each as a URL of its own. */
+  databaseFailoverUrls: string[];
+  /** The (first) broker node: its user and vhost are the bus's. */
   amqpUrl: string;
+  /** The other nodes of the cluster, tried in turn when the one in use goes away. */
+  amqpFailoverUrls: string[];
+  quorumInitialGroupSize: number;
   /** TLS material for an amqps:// broker (PEM texts); null: the system's roots, no client certificate. */
   amqpTls: AmqpTls | null;
+  /** One management API address, or a cluster's comma-separated. */
   managementUrl: string;
   brokerUserPrefix: string;
   publicBaseUrl: string | null;
@@ -393,8 +427,9 @@ export function loadConfig(
     );
   }
   return {
-    databaseUrl: withRootCertificate(vars.DATABASE_URL, vars.PGSSLROOTCERT),
-    amqpUrl: vars.AMQP_URL,
+    ...databaseHosts(vars.DATABASE_URL, vars.PGSSLROOTCERT),
+    ...brokerNodes(vars.AMQP_URL),
+    quorumInitialGroupSize: vars.QUORUM_INITIAL_GROUP_SIZE,
     amqpTls: amqpTls(vars),
     managementUrl: vars.RABBITMQ_MANAGEMENT_URL,
     brokerUserPrefix: vars.BROKER_USER_PREFIX,
@@ -546,6 +581,62 @@ function files(list: string): string[] {
 export const BUS_CONFIG = Symbol('BUS_CONFIG');
 
 /** A URL with its password masked, for logs and error messages. */
+/**
+ * AMQP_URL read as the nodes of one cluster: they must share scheme, user and vhost, since the bus
+ * is one user of one vhost whichever node it reaches.
+ */
+function brokerNodes(setting: string): { amqpUrl: string; amqpFailoverUrls: string[] } {
+  const [first, ...others] = setting
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  const key = (url: string) => {
+    const u = new URL(url);
+    return `${u.protocol} ${u.username} ${u.pathname || '/'}`;
+  };
+  if (others.some((url) => key(url) !== key(first!))) {
+    throw new ConfigError(['AMQP_URL: the nodes of one cluster must share scheme, user and vhost']);
+  }
+  return { amqpUrl: first!, amqpFailoverUrls: others };
+}
+
+function databaseHosts(
+  setting: string,
+  rootCertFile: string,
+): { databaseUrl: string; databaseFailoverUrls: string[] } {
+  const [first, ...others] = databaseUrlsOf(setting).map((url) => withRootCertificate(url, rootCertFile));
+  return { databaseUrl: first!, databaseFailoverUrls: others };
+}
+
+/** Every database host, the first one first. */
+export function databaseNodesOf(config: Pick<BusConfig, 'databaseUrl' | 'databaseFailoverUrls'>): string[] {
+  return [config.databaseUrl, ...config.databaseFailoverUrls];
+}
+
+/**
+ * DATABASE_URL in libpq's multi-host form (`postgres://u@h1:5432,h2:5433/db?…`) as one URL per
+ * host, the same user, database and parameters on each; a single-host URL as itself.
+ */
+export function databaseUrlsOf(setting: string): string[] {
+  const m = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/.exec(setting.trim());
+  if (!m || !m[3]!.includes(',')) return [setting.trim()];
+  const [, scheme, credentials = '', hosts, rest] = m;
+  return hosts!.split(',').map((host) => `${scheme}${credentials}${host}${rest}`);
+}
+
+/** The inverse of databaseUrlsOf: one setting naming every host. */
+export function databaseUrlSetting(urls: readonly string[]): string {
+  if (urls.length === 1) return urls[0]!;
+  const parsed = urls.map((url) => /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/.exec(url)!);
+  const [, scheme, credentials = '', , rest] = parsed[0]!;
+  return `${scheme}${credentials}${parsed.map((m) => m[3]).join(',')}${rest}`;
+}
+
+/** Every node the bus may connect to, the first one first. */
+export function amqpNodesOf(config: Pick<BusConfig, 'amqpUrl' | 'amqpFailoverUrls'>): string[] {
+  return [config.amqpUrl, ...config.amqpFailoverUrls];
+}
+
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
 import { redactUrl } from '../config/bus-config';
+import type { PrimaryFinder } from './primary-finder';
 import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entities';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
 import { Trust1732400000000 } from './migrations/1732400000000-trust';
@@ -26,10 +27,14 @@ export const MIGRATIONS = [
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 
-export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
+/**
+ * `urls`: the primary's, or each host of a primary and its standbys (DATABASE_URL in libpq's
+ * multi-host form): pool connections go to whichever accepts writes (PrimaryFinder).
+ */
+export function dataSourceOptions(hosts: PrimaryFinder, poolSize: number): DataSourceOptions {
   return {
     type: 'postgres',
-    url,
+    url: hosts.urls[0],
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
@@ -37,22 +42,27 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
     synchronize: false,
     logging: false,
     poolSize,
-    extra: { connectionTimeoutMillis: 5000, application_name: 'edoc-bus' },
+    extra: { connectionTimeoutMillis: 5000, application_name: 'edoc-bus', Client: hosts.clientClass() },
   };
 }
 
-/** Creates the database named in the URL if it does not exist (a fresh clone needs no setup step). */
-export async function ensureDatabase(url: string): Promise<void> {
+/**
+ * Creates the database named in the URL if it does not exist (a fresh clone needs no setup step),
+ * on the primary when several hosts are given.
+ */
+export async function ensureDatabase(hosts: PrimaryFinder): Promise<void> {
+  const url = hosts.urls[0]!;
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
   if (!name) throw new Error(`DATABASE_URL names no database: ${redactUrl(url)}`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  let client: Client;
   try {
-    await client.connect();
+    // Tries every host: afterwards the pool's connections start on the one that is the primary.
+    client = await hosts.connectPrimary({ connectionTimeoutMillis: 5000 }, 'postgres');
   } catch (error) {
-    throw new InfrastructureUnavailableError('postgres', postgresHelp(url, error), { cause: error });
+    throw new InfrastructureUnavailableError('postgres', postgresHelp(hosts.urls.join(','), error), {
+      cause: error,
+    });
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -85,8 +95,12 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
 
 export function postgresHelp(url: string, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);
+  const where = url
+    .split(',')
+    .map((host) => redactUrl(host))
+    .join(', ');
   return [
-    `PostgreSQL is not reachable at ${redactUrl(url)} (${reason}).`,
+    `PostgreSQL is not reachable at ${where} (${reason}).`,
     'Start it with:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
     'or, with Docker: docker compose -f docker/compose.yml up -d postgres',
     'or point DATABASE_URL at a running server.',

@@ -2,6 +2,9 @@ import { InfrastructureUnavailableError } from '../../modules/shared/errors';
 
 /** Postgres SQLSTATE classes and codes that mean "try again later", not "this input is bad". */
 const TRANSIENT_SQLSTATE = new Set([
+  // read_only_sql_transaction: a host that is (or has just become) a standby; the primary finder
+  // moves on to the promoted one.
+  '25006',
   '40001',
   '40P01',
   '53300',

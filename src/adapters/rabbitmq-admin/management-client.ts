@@ -7,17 +7,34 @@ export interface Permissions {
   read: string;
 }
 
-/** A small client of the RabbitMQ management HTTP API (users, permissions, vhosts, queue depths). */
+interface ManagementNode {
+  base: string;
+  authorization: string;
+}
+
+/**
+ * A small client of the RabbitMQ management HTTP API (users, permissions, vhosts, queue depths).
+ * Given the management addresses of a cluster's nodes (comma-separated), it asks the one that
+ * answered last and moves on to the next when it does not answer: every node serves the whole
+ * cluster's users, queues and nodes.
+ */
 export class RabbitManagementClient {
-  private readonly base: string;
-  private readonly authorization: string;
+  private readonly apiNodes: ManagementNode[];
+  private index = 0;
 
   constructor(private readonly url: string) {
-    const u = new URL(url);
-    this.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-    u.username = '';
-    u.password = '';
-    this.base = u.toString().replace(/\/$/, '');
+    this.apiNodes = url
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '')
+      .map((part) => {
+        const u = new URL(part);
+        const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+        u.username = '';
+        u.password = '';
+        return { base: u.toString().replace(/\/$/, ''), authorization };
+      });
+    if (this.apiNodes.length === 0) throw new Error('no RabbitMQ management URL given');
   }
 
   async putUser(name: string, password: string, tags = ''): Promise<void> {
@@ -71,12 +88,13 @@ export class RabbitManagementClient {
     name: string,
     pattern: string,
     definition: Record<string, unknown>,
+    priority = 10,
   ): Promise<void> {
     await this.request('PUT', `/api/policies/${enc(vhost)}/${enc(name)}`, {
       pattern,
       definition,
       'apply-to': 'queues',
-      priority: 10,
+      priority,
     });
   }
 
@@ -133,19 +151,7 @@ export class RabbitManagementClient {
     body?: unknown,
     okStatuses: number[] = [],
   ): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.base}${path}`, {
-        method,
-        headers: { authorization: this.authorization, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      throw new InfrastructureUnavailableError('rabbitmq-management', managementHelp(this.url, error), {
-        cause: error,
-      });
-    }
+    const response = await this.fetchFromAnyNode(method, path, body);
     if (!response.ok && !okStatuses.includes(response.status)) {
       throw new Error(
         `RabbitMQ management API ${method} ${path}: HTTP ${response.status} ${await response.text()}`,
@@ -153,6 +159,30 @@ export class RabbitManagementClient {
     }
     const text = await response.text();
     return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+
+  /** The answer of the first node that gives one, starting with the one that answered last. */
+  private async fetchFromAnyNode(method: string, path: string, body: unknown): Promise<Response> {
+    let lastError: unknown;
+    for (let tried = 0; tried < this.apiNodes.length; tried += 1) {
+      const node = this.apiNodes[this.index]!;
+      try {
+        return await fetch(`${node.base}${path}`, {
+          method,
+          headers: { authorization: node.authorization, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          // A node that is down refuses at once; one that hangs is left after a few seconds when
+          // there are others to ask.
+          signal: AbortSignal.timeout(this.apiNodes.length > 1 ? 4_000 : 10_000),
+        });
+      } catch (error) {
+        lastError = error;
+        this.index = (this.index + 1) % this.apiNodes.length;
+      }
+    }
+    throw new InfrastructureUnavailableError('rabbitmq-management', managementHelp(this.url, lastError), {
+      cause: lastError,
+    });
   }
 }
 
@@ -168,7 +198,10 @@ export function managementHelp(url: string, error: unknown): string {
         : error.message
       : String(error);
   return [
-    `The RabbitMQ management API is not reachable at ${redactUrl(url)} (${reason}).`,
+    `The RabbitMQ management API is not reachable at ${url
+      .split(',')
+      .map((node) => redactUrl(node.trim()))
+      .join(', ')} (${reason}).`,
     'Endpoint provisioning needs it. Enable it with:  rabbitmq-plugins enable rabbitmq_management',
     'and start RabbitMQ with:  rabbitmq-server -detached   (or set RABBITMQ_MANAGEMENT_URL).',
   ].join('\n');

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { StaffInfo } from '../../../modules/edoc/domain/edoc-package';
 import { formatEdxmlTimestamp, writeStatusPackage } from '../../../modules/edoc/writing/write-status-package';
 import { AmqpConnection } from '../amqp-connection';
+import { brokerUrlList } from '../broker-nodes';
 import { brokerUserOfCertificate, organOfCertificateUser } from '../certificate-user';
 import { HEADERS, MESSAGE_TYPES, SUBMIT_EXCHANGE, URGENT_ROUTING_KEY, inboxQueue } from '../amqp-names';
 import { SigningPool, type SigningCredentials } from '../../workers/signing-pool';
@@ -11,8 +12,12 @@ import { ConfirmPublisher } from '../confirm-publisher';
 import { InMemoryProcessedMessages, type ProcessedMessageStore } from './processed-messages';
 
 export interface EdocBusClientOptions {
-  /** `amqp://<organ code>:<password>@host:5672[/vhost]`, as issued by `edoc-bus endpoints provision`. */
-  url: string;
+  /**
+   * `amqp://<organ code>:<password>@host:5672[/vhost]`, as issued by `edoc-bus endpoints provision`;
+   * for a cluster, one such URL per node, comma-separated (or a list): the client connects to the
+   * first that answers and moves to another when its node goes away.
+   */
+  url: string | readonly string[];
   /**
    * The endpoint's organ code. Defaults to the user name in the URL: the broker user is named by
    * the organ code, unless the bus names its users with a BROKER_USER_PREFIX.
@@ -163,7 +168,7 @@ export class EdocBusClient {
   private readonly username: string;
 
   private constructor(private readonly options: EdocBusClientOptions) {
-    const url = new URL(options.url);
+    const url = new URL(brokerUrlList(options.url)[0] ?? '');
     const byCertificate = !url.username && !!options.tls?.certificatePem;
     // Logged in by certificate (EXTERNAL), the broker user is the certificate's subject, and the
     // broker checks user_id against it as against a password user's name.
