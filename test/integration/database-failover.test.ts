@@ -15,7 +15,8 @@ const H41 = '000.00.00.H41'; // Nghệ An
 /**
  * The bus on a PostgreSQL primary with a synchronous streaming standby (scripts/cluster/
  * postgres-pair.sh, ports 5451-5452): DATABASE_URL names both hosts, the primary dies, the standby
- * is promoted, and the same bus process goes on — with every document it had acknowledged.
+ * is promoted, and the same bus process goes on — with every document it had acknowledged; then the
+ * old primary is rebuilt as a standby and the roles are switched back by a planned switchover.
  */
 describe('a bus on a PostgreSQL primary and its standby', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edoc-pg-pair-'));
@@ -69,5 +70,24 @@ describe('a bus on a PostgreSQL primary and its standby', () => {
       'every audit entry sealed on the new primary',
       60_000,
     );
+  }, 180_000);
+
+  it('takes the old primary back as a standby, then switches roles back without losing a document', async () => {
+    // After the failover above the server on 5452 is the primary, alone.
+    await script('rejoin');
+    const whileRejoined = await carried();
+    await script('switchover');
+    const afterSwitchover = await carried();
+    const [primary] = await bus.query<{ port: number }>(`SELECT current_setting('port')::int AS port`);
+    expect(primary!.port).toBe(5451);
+    const stored = await bus.query<{ id: string }>(`SELECT id FROM package WHERE id = ANY($1)`, [
+      [whileRejoined, afterSwitchover],
+    ]);
+    expect(stored).toHaveLength(2);
+    // The server that was primary a moment ago streams as the synchronous standby.
+    const [standby] = await bus.query<{ state: string }>(
+      `SELECT sync_state AS state FROM pg_stat_replication WHERE application_name = 'edoc_standby'`,
+    );
+    expect(standby?.state).toBe('sync');
   }, 180_000);
 });

@@ -42,10 +42,8 @@ export class AmqpConnection {
   }
 
   async start(options: { initialRetries?: number } = {}): Promise<void> {
-    // amqplib's typings know only the string form; the URL-object form is documented and read
-    // field by field at every attempt (see BrokerNodes).
-    const target = this.nodes.target() as unknown as string;
-    this.recovering = await connect(target, {
+    // amqplib's URL-object form, read field by field at every attempt (see BrokerNodes).
+    this.recovering = await connect(this.nodes.target(), {
       clientProperties: { connection_name: `edoc-bus ${this.name}` },
       // A node that takes the TCP connection but never answers (half-dead) is left after 10 s.
       timeout: 10_000,

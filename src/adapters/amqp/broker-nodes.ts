@@ -1,3 +1,5 @@
+import type { Options } from 'amqplib';
+
 /**
  * The nodes of one RabbitMQ cluster a connection may use, in the order given. amqplib's recovery
  * reconnects to the one URL it was given; handed this object instead (its URL-object form), it
@@ -43,7 +45,7 @@ export class BrokerNodes {
    * current node's. A heartbeat of 15 s unless the URL says otherwise, so a dead TCP peer is
    * noticed within ~30 s.
    */
-  target(): AmqpUrlObject {
+  target(): Options.Connect {
     const at = (): URL => this.nodes[this.index]!;
     const numberParam = (name: string): number | undefined => {
       const value = at().searchParams.get(name);
@@ -85,21 +87,8 @@ export class BrokerNodes {
   }
 }
 
-/** The fields of amqplib's URL-object form that a node's URL fills. */
-export interface AmqpUrlObject {
-  readonly protocol: string;
-  readonly hostname: string;
-  readonly port: number | undefined;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  readonly vhost: string;
-  readonly heartbeat: number;
-  readonly frameMax: number | undefined;
-  readonly channelMax: number | undefined;
-}
-
 /** The vhost named by an AMQP URL: its path without the slash, decoded; '/' when there is none. */
-export function vhostIn(url: URL): string {
+function vhostIn(url: URL): string {
   const path = url.pathname.replace(/^\//, '');
   return path === '' ? '/' : decodeURIComponent(path);
 }
