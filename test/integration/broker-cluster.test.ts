@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEAD_LETTER_EXCHANGE, inboxQueue } from '../../src/adapters/amqp/amqp-names';
+import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/management-client';
 import { BrokerCluster } from '../../src/bench/broker-cluster';
 import { documentPackage } from '../support/packages';
 import { sleep, waitFor } from '../support/infrastructure';
@@ -99,24 +100,25 @@ describe('a bus on a three-node RabbitMQ cluster', () => {
   });
 
   it('keeps carrying documents while the node the bus and its endpoints first connected to is down', async () => {
-    // Every connection starts on node 1, the first of the list.
+    // Every connection starts on node 1, the first of the list. (Its restart under load and the
+    // leaders' rebalance are the chaos suite's `node` scenario.)
     await cluster.stopNode(1);
-    try {
-      const during = await carried(g22, [h41, h49]);
-      const back = await carried(h41, [g22]);
-      expect(during).not.toBe(back);
-    } finally {
-      await cluster.startNode(1);
-    }
-    await cluster.rebalance();
-    // Node 1 back, the same bus and clients go on; nothing was delivered twice under one bus id.
-    await carried(h49, [g22, h41]);
+    const during = await carried(g22, [h41, h49]);
+    const back = await carried(h41, [g22]);
+    expect(during).not.toBe(back);
     await sleep(300);
     for (const inbox of [g22, h41, h49]) {
       const ids = inbox.documents.map((d) => d.busId);
       expect(new Set(ids).size).toBe(ids.length);
     }
-    const members = (await cluster.leaders(bus.vhost)).members;
-    expect(members.every((m) => m === 3)).toBe(true);
+    // Every queue kept its three members and has a leader on a node that runs.
+    const queues = await new RabbitManagementClient(cluster.managementUrls().join(',')).quorumQueues(
+      bus.vhost,
+    );
+    expect(
+      queues.every((q) => q.members.length === 3 && q.leader !== null && q.leader !== cluster.nodeName(1)),
+    ).toBe(true);
+    // Back for the teardown: a vhost whose queues have a member down is not deleted in time.
+    await cluster.startNode(1);
   }, 180_000);
 });
