@@ -3,7 +3,7 @@
 # edoc-<base>-1..3@localhost (two clusters on one machine differ by their base port), AMQP on
 # <base>, <base>+1, <base>+2 (default 5701-5703), Erlang
 # distribution on 20000 above each, management on 10000 above each (15701-15703), data folders
-# under <dir>/node-N. Used by the cluster tests and the chaos suite; a real deployment runs the
+# under <dir>/node-N. Used by the chaos suite and the cluster bench; a real deployment runs the
 # same three `rabbitmq-server` nodes on three machines with the same join sequence (README,
 # "Running a cluster").
 #

@@ -5,7 +5,7 @@ import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-cl
 
 /**
  * A three-node RabbitMQ cluster on this machine, through scripts/cluster/rabbitmq-cluster.sh (the
- * chaos suite's and the cluster test's; the README shows the same script for trying a cluster).
+ * chaos suite's and the cluster bench's; the README shows the same script for trying a cluster).
  * Nodes are numbered 1 to 3; node n serves AMQP on base + n - 1 and management 10000 above.
  */
 const run = promisify(execFile);

@@ -82,6 +82,8 @@ function disturbance(
   kills: number,
   log: string[],
   cluster: { brokers: BrokerCluster; vhost: string } | null,
+  /** What the disturbance itself found wrong (the cluster's state while it worked). */
+  problems: string[],
 ) {
   return async (buses: BusProcesses, done: () => boolean): Promise<void> => {
     const at = (f: number) => sleep(randomBetween(0.15, f) * expectedSeconds * 1000);
@@ -98,15 +100,24 @@ function disturbance(
     } else if (scenario === 'node') {
       await at(0.5);
       const { brokers, vhost } = cluster!;
+      const before = await brokers.leaders(vhost);
+      if (!before.members.every((m) => m === 3)) problems.push('a quorum queue without three members');
+      if (before.byNode.size < 2) problems.push('every quorum queue leads on one node');
       const { node, leads, queues } = await brokers.nodeLeadingMost(vhost);
       const t0 = Date.now();
       await brokers.stopNode(node);
-      // The load goes on with one node of three down for a while.
+      // The load goes on with one node of three down for a while; its queues elect new leaders.
       await sleep(Math.max(3000, 0.3 * expectedSeconds * 1000));
+      const during = await brokers.leaders(vhost);
+      const leaderless = during.members.length - [...during.byNode.values()].reduce((a, b) => a + b, 0);
+      if (during.byNode.has(node) || leaderless > 0)
+        problems.push(`with node ${node} down: ${leaderless} queues without a leader on a running node`);
       await brokers.startNode(node);
       const down = (Date.now() - t0) / 1000;
       await brokers.rebalance();
       const after = await brokers.leaders(vhost);
+      if (after.byNode.size < 3 || !after.members.every((m) => m === 3))
+        problems.push('after the rebalance: leaders not on every node, or a queue without three members');
       log.push(
         `stopped node ${node} (leading ${leads} of ${queues} quorum queues), ${down.toFixed(1)} s down; ` +
           `restarted and rebalanced: leaders ${[1, 2, 3].map((n) => after.byNode.get(n) ?? 0).join('/')}`,
@@ -220,6 +231,7 @@ async function runScenarios(
       `\nchaos: ${scenario} — ${documents} documents at ${rate}/s, ${busProcesses} bus processes${cluster ? ', three RabbitMQ nodes' : ''}…`,
     );
     const log: string[] = [];
+    const seen: string[] = [];
     const before = await stored(bench.databaseUrls);
     const from = new Date(Date.now() - 1000);
     let result: RunResult;
@@ -234,6 +246,7 @@ async function runScenarios(
           scenario === 'three-buses' ? 1 : Number(opts.kills),
           log,
           cluster,
+          seen,
         ),
         () => auditSealed(bench.databaseUrls),
       );
@@ -243,7 +256,7 @@ async function runScenarios(
       continue;
     }
     const after = await stored(bench.databaseUrls);
-    const problems = [...result.problems];
+    const problems = [...result.problems, ...seen];
     const stores = {
       packages: after.packages - before.packages,
       deliveries: after.deliveries - before.deliveries,

@@ -5,6 +5,7 @@ import {
   ChangeEndpointStatusCommand,
 } from '../../src/modules/registry/use-cases/change-endpoint-status.use-case';
 import { SubmissionRepository } from '../../src/modules/routing/submission.repository';
+import { DEAD_LETTER_EXCHANGE, inboxQueue } from '../../src/adapters/amqp/amqp-names';
 import { documentPackage } from '../support/packages';
 import { sleep, waitFor } from '../support/infrastructure';
 import { TestBus, type Inbox } from '../support/test-bus';
@@ -35,6 +36,37 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
     bus
       .get(ChangeEndpointStatus)
       .execute(ChangeEndpointStatusCommand.create({ code, action, reason: 'test', actor: 'test' }));
+
+  it('takes over an inbox declared before the quorum group size was configured, without touching it', async () => {
+    // RabbitMQ refuses a declaration that adds x-quorum-initial-group-size to a queue made without
+    // it (406): the bus declares such a queue again with what it has, on any number of nodes.
+    const H56 = '000.00.00.H56'; // Thanh Hóa
+    const url = new URL(bus.config.amqpUrl);
+    const connection = await amqplib.connect(url.toString());
+    try {
+      const channel = await connection.createChannel();
+      for (const lane of ['normal', 'urgent'] as const) {
+        await channel.assertQueue(inboxQueue(H56, lane), {
+          durable: true,
+          arguments: {
+            'x-queue-type': 'quorum',
+            'x-delivery-limit': bus.config.inboxDeliveryLimit,
+            'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
+            'x-dead-letter-strategy': 'at-least-once',
+            'x-overflow': 'reject-publish',
+          },
+        });
+      }
+    } finally {
+      await connection.close();
+    }
+    expect(bus.config.quorumInitialGroupSize).toBe(3);
+    const h56 = await bus.inbox(H56);
+    const { xml } = documentPackage(G22, [H56]);
+    const { messageId } = await g22.client.send(xml);
+    const busId = (await g22.receiptFor(messageId)).busId!;
+    await waitFor(() => h56.documents.find((d) => d.busId === busId), 'the copy in H56');
+  });
 
   it('refuses a locked recipient per recipient, and delivers again once it is unlocked', async () => {
     await status(H41, 'lock');
