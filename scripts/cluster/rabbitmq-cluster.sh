@@ -61,6 +61,13 @@ case "$action" in
       fi
     done
     timeout 60 "$bin/rabbitmqctl" -n "$(node_name 1)@localhost" -q await_online_nodes 3
+    # Up means usable: each node's management API answers too (slow right after the join).
+    for n in 1 2 3; do
+      for _ in $(seq 1 120); do
+        curl -sf -m 10 -u guest:guest "http://127.0.0.1:$((base + n - 1 + 10000))/api/overview" >/dev/null && break
+        sleep 0.5
+      done
+    done
     echo "cluster up: amqp://guest:guest@127.0.0.1:$base,amqp://guest:guest@127.0.0.1:$((base + 1)),amqp://guest:guest@127.0.0.1:$((base + 2))"
     ;;
   stop)

@@ -253,6 +253,9 @@ async function runScenarios(
     } catch (error) {
       failed = true;
       rows.push([scenario, String(documents), '-', '-', '-', '-', '-', '-', `FAILED: ${String(error)}`]);
+      console.log(
+        `  ${scenario} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       continue;
     }
     const after = await stored(bench.databaseUrls);

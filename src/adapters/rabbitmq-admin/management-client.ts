@@ -171,9 +171,8 @@ export class RabbitManagementClient {
           method,
           headers: { authorization: node.authorization, 'content-type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
-          // A node that is down refuses at once; one that hangs is left after a few seconds when
-          // there are others to ask.
-          signal: AbortSignal.timeout(this.apiNodes.length > 1 ? 4_000 : 10_000),
+          // A node that is down refuses at once; one that hangs is left after 10 s for the next.
+          signal: AbortSignal.timeout(10_000),
         });
       } catch (error) {
         lastError = error;
