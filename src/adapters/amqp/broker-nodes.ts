@@ -1,4 +1,5 @@
 import type { Options } from 'amqplib';
+import { listOf } from '../config/bus-config';
 
 /**
  * The nodes of one RabbitMQ cluster a connection may use, in the order given. amqplib's recovery
@@ -95,6 +96,5 @@ function vhostIn(url: URL): string {
 
 /** A list of broker URLs written as one setting: comma-separated, spaces allowed around commas. */
 export function brokerUrlList(setting: string | readonly string[]): string[] {
-  const list = typeof setting === 'string' ? setting.split(',') : [...setting];
-  return list.map((url) => url.trim()).filter((url) => url !== '');
+  return typeof setting === 'string' ? listOf(setting) : setting.map((url) => url.trim()).filter(Boolean);
 }

@@ -3,7 +3,7 @@ import type { ChannelModel } from 'amqplib';
 import type { Clock } from '../../modules/shared/clock';
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
 import type { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
-import { amqpNodesOf, redactUrl, type BusConfig } from '../config/bus-config';
+import { amqpNodesOf, redactUrls, type BusConfig } from '../config/bus-config';
 import { AmqpConnection } from '../amqp/amqp-connection';
 import {
   BrokerUserNames,
@@ -271,10 +271,7 @@ export class AmqpRuntime {
 export function rabbitHelp(url: string, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);
   return [
-    `RabbitMQ is not reachable at ${url
-      .split(',')
-      .map((node) => redactUrl(node.trim()))
-      .join(', ')} (${reason}).`,
+    `RabbitMQ is not reachable at ${redactUrls(url)} (${reason}).`,
     'Start it with:  rabbitmq-server -detached',
     'or, with Docker: docker compose -f docker/compose.yml up -d rabbitmq',
     'or point AMQP_URL at a running broker (or at the nodes of a cluster, comma-separated).',

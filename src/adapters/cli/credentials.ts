@@ -1,3 +1,4 @@
+import { listOf } from '../config/bus-config';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { IssuedBridgeCredentials } from '../../modules/bridge/bridge-credentials.port';
@@ -15,9 +16,8 @@ export interface EndpointCredentialsFile extends BrokerCredentials {
  * For a cluster (the bus's nodes comma-separated) the same for each node, comma-separated.
  */
 export function endpointAmqpUrl(busAmqpUrl: string, credentials: BrokerCredentials): string {
-  return busAmqpUrl
-    .split(',')
-    .map((node) => endpointNodeUrl(node.trim(), credentials))
+  return listOf(busAmqpUrl)
+    .map((node) => endpointNodeUrl(node, credentials))
     .join(',');
 }
 

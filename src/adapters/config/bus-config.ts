@@ -436,7 +436,7 @@ export function loadConfig(
     publicBaseUrl: vars.PUBLIC_BASE_URL.replace(/\/+$/, '') || null,
     port: vars.PORT,
     tls: tlsSettings(vars),
-    trustedProxies: files(vars.TRUSTED_PROXIES),
+    trustedProxies: listOf(vars.TRUSTED_PROXIES),
     xmlLimits: {
       maxBytes: vars.MAX_PACKAGE_BYTES,
       maxDepth: vars.XML_MAX_DEPTH,
@@ -492,8 +492,8 @@ function trustMaterial(vars: EnvironmentVariables): Pick<BusConfig, 'trust' | 't
     const file = resolve(DEFAULT_PKI_DIR, name);
     return existsSync(file) ? file : '';
   };
-  const anchors = files(vars.TRUST_ANCHORS || generated('trust-anchors.pem'));
-  const intermediates = files(vars.TRUST_INTERMEDIATES || generated('intermediates.pem'));
+  const anchors = listOf(vars.TRUST_ANCHORS || generated('trust-anchors.pem'));
+  const intermediates = listOf(vars.TRUST_INTERMEDIATES || generated('intermediates.pem'));
   const keyFile = vars.BUS_SIGNING_KEY || generated('bus.key');
   const certFile = vars.BUS_SIGNING_CERT || generated('bus.crt');
   const read = readConfigFile;
@@ -570,26 +570,28 @@ function numbers(list: string): number[] {
   return list.split(',').map((n) => Number(n.trim()));
 }
 
-function files(list: string): string[] {
-  return list
+/** A comma-separated setting (files, URLs of a cluster's nodes) as its non-empty items. */
+export function listOf(setting: string): string[] {
+  return setting
     .split(',')
-    .map((f) => f.trim())
+    .map((item) => item.trim())
     .filter(Boolean);
+}
+
+/** One URL or several comma-separated, passwords masked, for error messages. */
+export function redactUrls(setting: string): string {
+  return listOf(setting).map(redactUrl).join(', ');
 }
 
 /** The token under which the validated configuration is provided to Nest. */
 export const BUS_CONFIG = Symbol('BUS_CONFIG');
 
-/** A URL with its password masked, for logs and error messages. */
 /**
  * AMQP_URL read as the nodes of one cluster: they must share scheme, user and vhost, since the bus
  * is one user of one vhost whichever node it reaches.
  */
 function brokerNodes(setting: string): { amqpUrl: string; amqpFailoverUrls: string[] } {
-  const [first, ...others] = setting
-    .split(',')
-    .map((url) => url.trim())
-    .filter((url) => url !== '');
+  const [first, ...others] = listOf(setting);
   const key = (url: string) => {
     const u = new URL(url);
     return `${u.protocol} ${u.username} ${u.pathname || '/'}`;
@@ -613,12 +615,15 @@ export function databaseNodesOf(config: Pick<BusConfig, 'databaseUrl' | 'databas
   return [config.databaseUrl, ...config.databaseFailoverUrls];
 }
 
+/** scheme, user@ (optional), host[:port][,host[:port]…], the rest (database, parameters). */
+const LIBPQ_URL = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/;
+
 /**
  * DATABASE_URL in libpq's multi-host form (`postgres://u@h1:5432,h2:5433/db?…`) as one URL per
  * host, the same user, database and parameters on each; a single-host URL as itself.
  */
 export function databaseUrlsOf(setting: string): string[] {
-  const m = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/.exec(setting.trim());
+  const m = LIBPQ_URL.exec(setting.trim());
   if (!m || !m[3]!.includes(',')) return [setting.trim()];
   const [, scheme, credentials = '', hosts, rest] = m;
   return hosts!.split(',').map((host) => `${scheme}${credentials}${host}${rest}`);
@@ -627,7 +632,7 @@ export function databaseUrlsOf(setting: string): string[] {
 /** The inverse of databaseUrlsOf: one setting naming every host. */
 export function databaseUrlSetting(urls: readonly string[]): string {
   if (urls.length === 1) return urls[0]!;
-  const parsed = urls.map((url) => /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/.exec(url)!);
+  const parsed = urls.map((url) => LIBPQ_URL.exec(url)!);
   const [, scheme, credentials = '', , rest] = parsed[0]!;
   return `${scheme}${credentials}${parsed.map((m) => m[3]).join(',')}${rest}`;
 }
@@ -637,6 +642,7 @@ export function amqpNodesOf(config: Pick<BusConfig, 'amqpUrl' | 'amqpFailoverUrl
   return [config.amqpUrl, ...config.amqpFailoverUrls];
 }
 
+/** A URL with its password masked, for logs and error messages. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
-import { redactUrl } from '../config/bus-config';
+import { redactUrl, redactUrls } from '../config/bus-config';
 import type { PrimaryFinder } from './primary-finder';
 import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entities';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
@@ -95,12 +95,8 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
 
 export function postgresHelp(url: string, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);
-  const where = url
-    .split(',')
-    .map((host) => redactUrl(host))
-    .join(', ');
   return [
-    `PostgreSQL is not reachable at ${where} (${reason}).`,
+    `PostgreSQL is not reachable at ${redactUrls(url)} (${reason}).`,
     'Start it with:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
     'or, with Docker: docker compose -f docker/compose.yml up -d postgres',
     'or point DATABASE_URL at a running server.',

@@ -1,5 +1,5 @@
 import { InfrastructureUnavailableError } from '../../modules/shared/errors';
-import { redactUrl } from '../config/bus-config';
+import { listOf, redactUrls } from '../config/bus-config';
 
 export interface Permissions {
   configure: string;
@@ -23,17 +23,13 @@ export class RabbitManagementClient {
   private index = 0;
 
   constructor(private readonly url: string) {
-    this.apiNodes = url
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== '')
-      .map((part) => {
-        const u = new URL(part);
-        const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-        u.username = '';
-        u.password = '';
-        return { base: u.toString().replace(/\/$/, ''), authorization };
-      });
+    this.apiNodes = listOf(url).map((part) => {
+      const u = new URL(part);
+      const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+      u.username = '';
+      u.password = '';
+      return { base: u.toString().replace(/\/$/, ''), authorization };
+    });
     if (this.apiNodes.length === 0) throw new Error('no RabbitMQ management URL given');
   }
 
@@ -197,10 +193,7 @@ export function managementHelp(url: string, error: unknown): string {
         : error.message
       : String(error);
   return [
-    `The RabbitMQ management API is not reachable at ${url
-      .split(',')
-      .map((node) => redactUrl(node.trim()))
-      .join(', ')} (${reason}).`,
+    `The RabbitMQ management API is not reachable at ${redactUrls(url)} (${reason}).`,
     'Endpoint provisioning needs it. Enable it with:  rabbitmq-plugins enable rabbitmq_management',
     'and start RabbitMQ with:  rabbitmq-server -detached   (or set RABBITMQ_MANAGEMENT_URL).',
   ].join('\n');
