@@ -89,6 +89,7 @@ export interface BusRunSpec {
 /** The bus's environment for a whole benchmark: a fresh database and vhost, a test PKI, 95 endpoints. */
 export class BusBench {
   private runs = 0;
+  private readonly children = new Set<ChildProcess>();
   private nextNumber = (Math.floor(Date.now() / 1000) % 100_000) * 10_000;
 
   private constructor(
@@ -229,6 +230,22 @@ export class BusBench {
     disturb?: (buses: BusProcesses, done: () => boolean) => Promise<void>,
     beforeStop?: () => Promise<void>,
   ): Promise<RunResult> {
+    try {
+      return await this.runOnce(spec, soakSampleMs, disturb, beforeStop);
+    } finally {
+      // A run that throws (a disturbance or a check that fails) must not leave a bus serving, a
+      // producer sending or recipients reading: they would disturb the next scenario and hold
+      // the CI job open.
+      await stopAll(this.children);
+    }
+  }
+
+  private async runOnce(
+    spec: BusRunSpec,
+    soakSampleMs: number,
+    disturb?: (buses: BusProcesses, done: () => boolean) => Promise<void>,
+    beforeStop?: () => Promise<void>,
+  ): Promise<RunResult> {
     const runNo = ++this.runs;
     const organs = this.endpoints.map((e) => e.organId);
     const senderIds = new Set(this.senders.map((s) => s.organId));
@@ -268,7 +285,9 @@ export class BusBench {
       // Long enough for the whole run: open-loop runs last documents / rate seconds.
       timeoutMs: 600_000 + (spec.rate > 0 ? (spec.documents / spec.rate) * 1000 : 0),
     };
-    const recipientProcess = forkWithTask(join(__dirname, 'recipient.js'), recipientTask, this.outDir, runNo);
+    const recipientProcess = this.track(
+      forkWithTask(join(__dirname, 'recipient.js'), recipientTask, this.outDir, runNo),
+    );
     await new Promise<void>((r) => recipientProcess.once('message', () => r()));
 
     const producerTask: ProducerTask = {
@@ -298,7 +317,9 @@ export class BusBench {
     const soak = soakSampleMs
       ? setInterval(() => rssSeries.push((procStat(buses[0]!.pid!)?.rssBytes ?? 0) / 1e6), soakSampleMs)
       : undefined;
-    const producerProcess = forkWithTask(join(__dirname, 'producer.js'), producerTask, this.outDir, runNo);
+    const producerProcess = this.track(
+      forkWithTask(join(__dirname, 'producer.js'), producerTask, this.outDir, runNo),
+    );
     let afterWarmUp: StageHistograms | null = null;
     const warmUp =
       spec.rate > 0
@@ -408,15 +429,24 @@ export class BusBench {
     const profile = process.env.BENCH_CPU_PROFILE
       ? ['--cpu-prof', `--cpu-prof-dir=${join(this.outDir, 'profiles')}`]
       : [];
-    return spawn(process.execPath, [...profile, join(this.root, 'dist/adapters/cli/main.js'), 'serve'], {
-      env: {
-        ...process.env,
-        ...envOf({ ...this.config, port }, this.tls),
-        LOG_LEVEL: 'warn',
-        ...this.pkiEnv(),
-      },
-      stdio: ['ignore', 'ignore', process.env.BENCH_BUS_LOG ? 'inherit' : 'ignore'],
-    });
+    return this.track(
+      spawn(process.execPath, [...profile, join(this.root, 'dist/adapters/cli/main.js'), 'serve'], {
+        env: {
+          ...process.env,
+          ...envOf({ ...this.config, port }, this.tls),
+          LOG_LEVEL: 'warn',
+          ...this.pkiEnv(),
+        },
+        stdio: ['ignore', 'ignore', process.env.BENCH_BUS_LOG ? 'inherit' : 'ignore'],
+      }),
+    );
+  }
+
+  /** Every process a run starts, so that the run stops them whatever happens. */
+  private track(child: ChildProcess): ChildProcess {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
   }
 
   private pkiEnv(): Record<string, string> {
@@ -590,6 +620,20 @@ export function percentiles(sorted: number[]): RunResult['latencies'] {
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  // A child ended by a signal keeps exitCode null: without signalCode this waited forever.
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+/** SIGTERM, then SIGKILL after 10 s for what is still alive; resolves when all have exited. */
+export async function stopAll(children: Iterable<ChildProcess>): Promise<void> {
+  await Promise.all(
+    [...children].map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(killer);
+    }),
+  );
 }
