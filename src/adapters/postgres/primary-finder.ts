@@ -45,6 +45,9 @@ export class PrimaryFinder {
       const url = new URL(target);
       if (database !== undefined) url.pathname = `/${database}`;
       const client = new Client({ ...config, connectionString: url.toString() });
+      // A connection lost between queries is an 'error' event: unheard, it would end the process.
+      // The caller learns of it from the next query, which fails.
+      client.on('error', () => undefined);
       try {
         await client.connect();
         if (!(await readOnly(client))) return client;
@@ -87,13 +90,33 @@ function primaryClientClass(finder: PrimaryFinder): typeof Client {
     }
 
     private async connectWritable(): Promise<void> {
+      // Until the pool's connect callback runs, nobody listens for this client's 'error' events,
+      // and a primary that dies during the check below (a failover) emits one: unheard, it ended
+      // the bus process (seen in the chaos suite's failover scenario). The failed check reports it.
+      const meanwhile = () => undefined;
+      this.on('error', meanwhile);
+      try {
+        await this.connectAndCheck();
+      } finally {
+        this.off('error', meanwhile);
+      }
+    }
+
+    private async connectAndCheck(): Promise<void> {
       try {
         await super.connect();
       } catch (error) {
         finder.passOver(this.target);
         throw error;
       }
-      if (await readOnly(this)) {
+      let standby: boolean;
+      try {
+        standby = await readOnly(this);
+      } catch (error) {
+        finder.passOver(this.target);
+        throw error;
+      }
+      if (standby) {
         finder.passOver(this.target);
         await this.end().catch(() => undefined);
         throw new StandbyError(this.target);
