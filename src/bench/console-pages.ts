@@ -122,20 +122,35 @@ async function main(opts: { deliveries: string; keep?: boolean }): Promise<void>
   }
 }
 
+/** 3.3 million documents (10 million copies) one every 19 s reach back 24 months. */
+const SECONDS_APART = 19;
+
 /**
- * Documents from the ministries to three provinces each, one every 9 s back over a year; the last
- * two days' copies in every state, older ones answered (the backlog is what is in flight).
+ * Documents from the ministries to three provinces each, one every 19 s back over two years (the
+ * months the hot database keeps); the last two days' copies in every state, older ones answered
+ * (the backlog is what is in flight).
  */
 async function seed(url: string, documents: number): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
+    const months = Math.ceil((documents * SECONDS_APART) / (30 * 86_400)) + 1;
+    await client.query(
+      `SELECT edoc_ensure_months(edoc_month_of(now() - make_interval(months => $1)), $1 + 1)`,
+      [months],
+    );
     const BATCH = 500_000;
     for (let start = 0; start < documents; start += BATCH) {
       const end = Math.min(documents, start + BATCH);
       await client.query(
         `WITH e AS (SELECT array_agg(organ_id ORDER BY organ_id) AS ids FROM endpoint),
-              d AS (SELECT i, gen_random_uuid() AS id, now() - make_interval(secs => i * 9) AS at FROM generate_series($1::int, $2::int) i),
+              -- The bus's ids are UUIDv7 (time first): the partition of a document's month.
+              d AS (SELECT i, (substr(edoc_uuid7_floor(t.at)::text, 1, 14) || '7' || substr(gen_random_uuid()::text, 16))::uuid AS id, t.at
+                      FROM generate_series($1::int, $2::int) i, LATERAL (SELECT now() - make_interval(secs => i * ${SECONDS_APART}) AS at) t),
+              k AS (
+                INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type)
+                SELECT d.id, 'edoc', e.ids[1 + (d.i % 31)], e.ids[1 + (d.i % 31)] || ',' || to_char(d.at, 'YYYY/MM/DD') || ',' || d.i || '/VP', 0
+                  FROM d, e),
               p AS (
                 INSERT INTO package (id, kind, sender, document_id, business_doc_type, sha256, size_bytes, transport, subject, priority, received_at, accepted_at)
                 SELECT d.id, 'edoc', e.ids[1 + (d.i % 31)], e.ids[1 + (d.i % 31)] || ',' || to_char(d.at, 'YYYY/MM/DD') || ',' || d.i || '/VP',
@@ -156,7 +171,7 @@ async function seed(url: string, documents: number): Promise<void> {
       );
       process.stdout.write(`  ${end.toLocaleString()} documents\r`);
     }
-    await client.query('ANALYZE package; ANALYZE delivery');
+    await client.query('ANALYZE package; ANALYZE delivery; ANALYZE package_register');
   } finally {
     await client.end();
   }

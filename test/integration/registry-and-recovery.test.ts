@@ -5,6 +5,7 @@ import {
   ChangeEndpointStatusCommand,
 } from '../../src/modules/registry/use-cases/change-endpoint-status.use-case';
 import { SubmissionRepository } from '../../src/modules/routing/submission.repository';
+import { uuid7 } from '../../src/modules/shared/ids';
 import { DEAD_LETTER_EXCHANGE, inboxQueue } from '../../src/adapters/amqp/amqp-names';
 import { documentPackage } from '../support/packages';
 import { sleep, waitFor } from '../support/infrastructure';
@@ -112,7 +113,8 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
   it('publishes what a crash left between commit and publish, once its lease runs out', async () => {
     // The state a bus process leaves when it dies right after committing: the package, its
     // deliveries and its outbox rows are stored, nothing was published.
-    const busId = randomUUID();
+    // The bus's ids are UUIDv7: their time picks the month's partition.
+    const busId = uuid7(Date.now());
     const { documentId, xml } = documentPackage(G22, [H41, G12]);
     const now = new Date();
     const stored = await bus.get(SubmissionRepository).storeAcceptedDocument({
@@ -139,7 +141,7 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
       ],
       traceEvents: [],
       receipt: {
-        id: randomUUID(),
+        id: uuid7(Date.now()),
         recipient: G22,
         packageId: busId,
         quarantineId: null,

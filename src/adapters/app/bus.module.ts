@@ -25,6 +25,10 @@ import { GetDocumentTrace } from '../../modules/receipts/use-cases/get-document-
 import { PgDeadLetterRepository } from '../postgres/pg-dead-letter.repository';
 import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
 import { DeadlineSweeper } from './deadline-sweeper';
+import { MonthCalendar } from './month-calendar';
+import { MonthPartitions } from '../../modules/retention/month-partitions.port';
+import { PrepareComingMonths } from '../../modules/retention/use-cases/prepare-coming-months.use-case';
+import { PgMonthPartitions } from '../postgres/pg-month-partitions';
 import { KillAfterCommitDispatcher } from './fault-injection';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { ChangeBridgeAuthentication } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
@@ -143,12 +147,15 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
     private readonly recordDeadLetter: RecordDeadLetter,
     @Inject(DeadlineSweeper) private readonly deadlines: DeadlineSweeper | null,
     @Inject(AuditSealer) private readonly auditSealer: AuditSealer | null,
+    @Inject(MonthCalendar) private readonly months: MonthCalendar | null,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PackageInspection) private readonly inspection: InspectionPool,
     private readonly db: DataSource,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Before the first document: its month's partitions must exist.
+    await this.months?.start();
     await this.amqp.start(
       {
         submitPackage: this.submitPackage,
@@ -165,6 +172,7 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     await this.deadlines?.stop();
     await this.auditSealer?.stop();
+    this.months?.stop();
     await this.amqp.stop();
     await this.inspection.close();
     await this.db.destroy();
@@ -261,6 +269,17 @@ export class BusModule {
       ...bridgeProviders(config),
       ...auditProviders(config, options),
       ...consoleProviders(config),
+      {
+        provide: MonthPartitions,
+        useFactory: (db: DataSource) => new PgMonthPartitions(db),
+        inject: [DataSource],
+      },
+      PrepareComingMonths,
+      {
+        provide: MonthCalendar,
+        useFactory: (prepare: PrepareComingMonths) => (options.ingress ? new MonthCalendar(prepare) : null),
+        inject: [PrepareComingMonths],
+      },
       {
         provide: DeadlineSweeper,
         useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>

@@ -13,6 +13,7 @@ import { Console1732800000000 } from './migrations/1732800000000-console';
 import { CertificateHealth1732900000000 } from './migrations/1732900000000-certificate-health';
 import { DeadLetterProperties1733000000000 } from './migrations/1733000000000-dead-letter-properties';
 import { BridgeAuth1733100000000 } from './migrations/1733100000000-bridge-auth';
+import { MonthlyPartitions1733200000000 } from './migrations/1733200000000-monthly-partitions';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   CertificateHealth1732900000000,
   DeadLetterProperties1733000000000,
   BridgeAuth1733100000000,
+  MonthlyPartitions1733200000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

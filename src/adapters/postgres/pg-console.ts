@@ -132,6 +132,19 @@ export class PgConsoleSessions extends ConsoleSessionRepository {
   }
 }
 
+/**
+ * Bounds on an id (UUIDv7, the partition key) from bounds on a time, so that a query for a period
+ * reads only its months. A row is written a moment after its id is made; a day's margin keeps
+ * rows made across midnight at a month's end (or on a machine whose clock is a little off) in the
+ * result. Without a bound, every month.
+ */
+const MONTHS_FROM = (at: string) =>
+  `CASE WHEN ${at}::timestamptz IS NULL THEN '00000000-0000-0000-0000-000000000000'::uuid
+        ELSE edoc_uuid7_floor(${at}::timestamptz - interval '1 day') END`;
+const MONTHS_UNTIL = (at: string) =>
+  `CASE WHEN ${at}::timestamptz IS NULL THEN 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
+        ELSE edoc_uuid7_floor(${at}::timestamptz + interval '1 day') END`;
+
 export class PgConsoleReadModel extends ConsoleReadModel {
   private readonly sql: Sql;
 
@@ -168,12 +181,13 @@ export class PgConsoleReadModel extends ConsoleReadModel {
     const [perHour, outcomes, backlog, dead, head, signers, sources] = await Promise.all([
       this.sql.rows<{ hour: Date; documents: number }>(
         `SELECT date_trunc('hour', accepted_at) AS hour, count(*)::int AS documents FROM package
-          WHERE kind = 'edoc' AND accepted_at >= $1 GROUP BY 1 ORDER BY 1`,
+          WHERE kind = 'edoc' AND accepted_at >= $1 AND id >= ${MONTHS_FROM('$1')} GROUP BY 1 ORDER BY 1`,
         [since],
       ),
       this.sql.rows<{ outcome: string; reason: string | null; count: number }>(
         `SELECT outcome, reason_code AS reason, count(*)::int AS count FROM receipt
-          WHERE issued_at >= $1 AND outcome IN ('accepted', 'rejected') GROUP BY 1, 2 ORDER BY 3 DESC`,
+          WHERE issued_at >= $1 AND id >= ${MONTHS_FROM('$1')} AND outcome IN ('accepted', 'rejected')
+          GROUP BY 1, 2 ORDER BY 3 DESC`,
         [since],
       ),
       this.sql.rows<{ endpoint: string; waiting: number; oldest: number; overdue: number }>(
@@ -302,6 +316,8 @@ export class PgConsoleReadModel extends ConsoleReadModel {
           AND ($7::timestamptz IS NULL OR d.created_at >= $7)
           AND ($8::timestamptz IS NULL OR d.created_at < $8)
           AND ($9::timestamptz IS NULL OR (d.created_at, d.package_id, d.recipient) < ($9, $10::uuid, $11))
+          AND d.package_id >= ${MONTHS_FROM('$7')} AND p.id >= ${MONTHS_FROM('$7')}
+          AND d.package_id < ${MONTHS_UNTIL('coalesce($8, $9)')} AND p.id < ${MONTHS_UNTIL('coalesce($8, $9)')}
         ORDER BY d.created_at DESC, d.package_id DESC, d.recipient DESC
         LIMIT $12`,
       [

@@ -218,14 +218,16 @@ export class PgDeliveryRepository extends DeliveryRepository {
     sender: string,
     ref: { busId?: string; documentId?: string },
   ): Promise<DocumentTrace | null> {
-    const columns = `id, document_id, sender, business_doc_type, subject, priority, accepted_at, related_package_id`;
+    const columns = `p.id, p.document_id, p.sender, p.business_doc_type, p.subject, p.priority, p.accepted_at, p.related_package_id`;
     const doc = ref.busId
       ? await this.sql.one<DocumentRow>(
-          `SELECT ${columns} FROM package WHERE kind = 'edoc' AND sender = $1 AND id = $2`,
+          `SELECT ${columns} FROM package p WHERE p.kind = 'edoc' AND p.sender = $1 AND p.id = $2`,
           [sender, ref.busId],
         )
       : await this.sql.one<DocumentRow>(
-          `SELECT ${columns} FROM package WHERE kind = 'edoc' AND sender = $1 AND document_id = $2 AND business_doc_type = 0`,
+          // Through the register (one index, all months), then the package's own month.
+          `SELECT ${columns} FROM package_register r JOIN package p ON p.id = r.package_id
+            WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.business_doc_type = 0`,
           [sender, ref.documentId],
         );
     if (!doc) return null;
@@ -242,7 +244,9 @@ export class PgDeliveryRepository extends DeliveryRepository {
         [doc.id],
       ),
       this.sql.rows<{ id: string; business_doc_type: number; accepted_at: Date }>(
-        `SELECT id, business_doc_type, accepted_at FROM package WHERE related_package_id = $1 AND kind = 'edoc' ORDER BY accepted_at`,
+        // A change comes after what it changes: its id (time-ordered) is greater, its month not earlier.
+        `SELECT id, business_doc_type, accepted_at FROM package
+          WHERE related_package_id = $1 AND kind = 'edoc' AND id > $1 ORDER BY accepted_at`,
         [doc.id],
       ),
     ]);

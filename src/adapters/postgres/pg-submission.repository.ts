@@ -36,7 +36,8 @@ import { OUTBOX_LEASE_SECONDS } from './tokens';
 /**
  * The submission's writes. Accepting a new document is ONE statement: data-modifying CTEs insert
  * the package, its content, the deliveries, the trace, the receipt and the outbox rows, each gated
- * on the package insert (ON CONFLICT DO NOTHING on the idempotency key) — one round trip and one
+ * on the insert into package_register (ON CONFLICT DO NOTHING on the idempotency key, which a
+ * table partitioned by month cannot hold) — one round trip and one
  * commit per package. Statuses (which must read the copy's state under a lock) and change requests
  * (whose notices depend on what they find) run in a short transaction around the same statement.
  * Multi-row parts use `unnest`, so a broadcast to 95 endpoints has a fixed number of parameters.
@@ -103,6 +104,8 @@ export class PgSubmissionRepository extends SubmissionRepository {
       const sender = p.add(r.sender);
       const code = p.add(r.statusCode);
       const acceptedAt = p.add(r.acceptedAt);
+      const documentId = p.add(r.documentId);
+      const sha256 = p.add(r.sha256);
       const changed = t.state !== before.state || t.changeState !== before.changeState;
       const trace: TraceEventRecord = {
         ...r.traceEvent,
@@ -111,13 +114,18 @@ export class PgSubmissionRepository extends SubmissionRepository {
         flag: t.flag,
       };
       const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
-        `WITH p AS (
+        `WITH registered AS (
+           INSERT INTO package_register (package_id, kind, sender, document_id, status_sha256)
+           VALUES (${id}::uuid, 'status', ${sender}::text, ${documentId}::text, decode(${sha256}::text, 'hex'))
+           ON CONFLICT (sender, status_sha256) WHERE kind = 'status' DO NOTHING
+           RETURNING package_id
+         ), p AS (
            INSERT INTO package (id, kind, sender, document_id, status_code, related_package_id, sha256, size_bytes,
                                 transport, transport_message_id, received_at, accepted_at, signature)
-           VALUES (${id}, 'status', ${sender}, ${p.add(r.documentId)}, ${code}, ${p.add(r.relatedPackageId)},
-                   decode(${p.add(r.sha256)}, 'hex'), ${p.add(r.size)}, ${p.add(r.transport)}, ${p.add(r.transportMessageId)},
-                   ${p.add(r.receivedAt)}, ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb)
-           ON CONFLICT (sender, sha256) WHERE kind = 'status' DO NOTHING
+           SELECT package_id, 'status', ${sender}, ${documentId}, ${code}::text, ${p.add(r.relatedPackageId)}::uuid,
+                  decode(${sha256}, 'hex'), ${p.add(r.size)}::int, ${p.add(r.transport)}::text, ${p.add(r.transportMessageId)}::text,
+                  ${p.add(r.receivedAt)}::timestamptz, ${acceptedAt}::timestamptz, ${p.add(JSON.stringify(r.signature))}::jsonb
+             FROM registered
            RETURNING id
          ), content AS (
            INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(body))} FROM p
@@ -137,7 +145,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
           stored: false,
           existing: await this.existing(
             sql,
-            `kind = 'status' AND sender = $1 AND sha256 = decode($2, 'hex')`,
+            `r.kind = 'status' AND r.sender = $1 AND r.status_sha256 = decode($2, 'hex')`,
             [r.sender, r.sha256],
           ),
         };
@@ -196,10 +204,10 @@ export class PgSubmissionRepository extends SubmissionRepository {
 
   async findOriginal(sender: string, documentId: string): Promise<StatusTarget | null> {
     const row = await this.sql.one<{ id: string; business_doc_type: number; recipients: string[] }>(
-      `SELECT p.id, p.business_doc_type, array_agg(d.recipient) AS recipients
-         FROM package p JOIN delivery d ON d.package_id = p.id
-        WHERE p.kind = 'edoc' AND p.sender = $1 AND p.document_id = $2 AND p.business_doc_type = 0
-        GROUP BY p.id`,
+      `SELECT r.package_id AS id, r.business_doc_type, array_agg(d.recipient) AS recipients
+         FROM package_register r JOIN delivery d ON d.package_id = r.package_id
+        WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.business_doc_type = 0
+        GROUP BY r.package_id, r.business_doc_type`,
       [sender, documentId],
     );
     return row
@@ -222,8 +230,8 @@ export class PgSubmissionRepository extends SubmissionRepository {
       related_package_id: string | null;
     }>(
       `SELECT p.id, p.sender, p.business_doc_type, p.related_package_id, array_agg(d.recipient) AS recipients
-         FROM package p JOIN delivery d ON d.package_id = p.id
-        WHERE p.kind = 'edoc' AND p.sender = $1 AND p.document_id = $2
+         FROM package_register r JOIN package p ON p.id = r.package_id JOIN delivery d ON d.package_id = r.package_id
+        WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2
         GROUP BY p.id ORDER BY max(p.accepted_at) DESC LIMIT 20`,
       [documentSender, documentId],
     );
@@ -272,16 +280,25 @@ export class PgSubmissionRepository extends SubmissionRepository {
       : `content AS (
          INSERT INTO package_content (package_id, body) SELECT id, ${p.add(bufferView(r.body as Uint8Array))} FROM p
        ), `;
-    const acceptedAt = p.add(r.acceptedAt);
+    const acceptedAt = `${p.add(r.acceptedAt)}::timestamptz`;
+    const id = p.add(r.busId);
+    const sender = p.add(r.sender);
+    const documentId = p.add(r.documentId);
+    const businessDocType = p.add(r.businessDocType);
     const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
-      `WITH p AS (
+      `WITH registered AS (
+         INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type)
+         VALUES (${id}::uuid, 'edoc', ${sender}::text, ${documentId}::text, ${businessDocType}::smallint)
+         ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
+         RETURNING package_id
+       ), p AS (
          INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes, transport,
                               transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at, signature)
-         VALUES (${p.add(r.busId)}, 'edoc', ${p.add(r.sender)}, ${p.add(r.documentId)}, ${p.add(r.businessDocType)}, ${p.add(r.relatedPackageId)},
-                 decode(${p.add(r.sha256)}, 'hex'), ${p.add(r.size)}, ${p.add(r.transport)}, ${p.add(r.transportMessageId)},
-                 ${p.add(r.subject)}, ${p.add(r.codeNumber)}, ${p.add(r.codeNotation)}, ${p.add(r.priority)}, ${p.add(r.receivedAt)},
-                 ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb)
-         ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
+         SELECT package_id, 'edoc', ${sender}, ${documentId}, ${businessDocType}, ${p.add(r.relatedPackageId)}::uuid,
+                decode(${p.add(r.sha256)}::text, 'hex'), ${p.add(r.size)}::int, ${p.add(r.transport)}::text, ${p.add(r.transportMessageId)}::text,
+                ${p.add(r.subject)}::text, ${p.add(r.codeNumber)}::text, ${p.add(r.codeNotation)}::text, ${p.add(r.priority)}::smallint,
+                ${p.add(r.receivedAt)}::timestamptz, ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb
+           FROM registered
          RETURNING id
        ), ${content}deliveries AS (
          INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at, priority, arrival_due_at, decision_due_at)
@@ -298,7 +315,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
         stored: false,
         existing: await this.existing(
           sql,
-          `kind = 'edoc' AND sender = $1 AND document_id = $2 AND business_doc_type = $3`,
+          `r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.business_doc_type = $3`,
           [r.sender, r.documentId, r.businessDocType],
         ),
       };
@@ -314,7 +331,9 @@ export class PgSubmissionRepository extends SubmissionRepository {
       transport_message_id: string | null;
       transport: TransportName;
     }>(
-      `SELECT id, encode(sha256, 'hex') AS sha256, transport_message_id, transport FROM package WHERE ${where} LIMIT 1`,
+      `SELECT p.id, encode(p.sha256, 'hex') AS sha256, p.transport_message_id, p.transport
+         FROM package_register r JOIN package p ON p.id = r.package_id
+        WHERE ${where} LIMIT 1`,
       params,
     );
     if (!row) throw new Error('Idempotency conflict reported but no existing package found');

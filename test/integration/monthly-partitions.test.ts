@@ -1,0 +1,251 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../src/adapters/postgres/database';
+import { PgConsoleReadModel } from '../../src/adapters/postgres/pg-console';
+import { uuid7 } from '../../src/modules/shared/ids';
+import { testServices, waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
+import { TestBus } from '../support/test-bus';
+
+const G22 = '000.00.00.G22';
+const H41 = '000.00.00.H41';
+const MONTHLY = MIGRATIONS.findIndex((m) => m.name === 'MonthlyPartitions1733200000000');
+
+/** `YYYY_MM` of the month `offset` months from now (UTC), as partition names end. */
+function monthSuffix(offset: number): string {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+  return `${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** The 15th of the month `offset` months from now, noon UTC. */
+function midMonth(offset: number): Date {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 15, 12));
+}
+
+async function migrate(url: string, upTo: number): Promise<void> {
+  const db = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS.slice(0, upTo),
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+  });
+  await db.initialize();
+  try {
+    await db.runMigrations();
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The relations a plan reads (its scans' relation names). */
+function relationsIn(plan: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: Record<string, unknown>) => {
+    if (typeof node['Relation Name'] === 'string') found.push(node['Relation Name']);
+    for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk((plan as [{ Plan: Record<string, unknown> }])[0].Plan);
+  return found;
+}
+
+describe('monthly partitions', () => {
+  it('the migration moves every existing row into its month, keeps the keys and writes nothing to the audit log', async () => {
+    const name = `edoc_test_partitions_${randomBytes(4).toString('hex')}`;
+    const server = new URL(testServices().databaseUrl);
+    const admin = new Client({ connectionString: server.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    server.pathname = `/${name}`;
+    const url = server.toString();
+    const db = new Client({ connectionString: url });
+    try {
+      await migrate(url, MONTHLY);
+      await db.connect();
+      const old = uuid7(midMonth(-2).getTime());
+      const recent = uuid7(midMonth(-1).getTime());
+      const status = uuid7(midMonth(-1).getTime() + 1000);
+      const receipt = uuid7(midMonth(-1).getTime() + 2000);
+      const quarantined = uuid7(midMonth(-2).getTime() + 3000);
+      await db.query(
+        `INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes, transport, received_at, accepted_at)
+         VALUES ($1, 'edoc', $4, 'D-1', 0, NULL, '\\x01', 10, 'amqp', $5, $5),
+                ($2, 'edoc', $4, 'D-1', 2, $1, '\\x02', 10, 'amqp', $6, $6),
+                ($3, 'status', $7, 'D-1', NULL, $1, '\\x03', 10, 'amqp', $6, $6)`,
+        [old, recent, status, G22, midMonth(-2), midMonth(-1), H41],
+      );
+      await db.query(`INSERT INTO package_content VALUES ($1, '\\x00'), ($2, '\\x00'), ($3, '\\x00')`, [
+        old,
+        recent,
+        status,
+      ]);
+      await db.query(
+        `INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at, change_kind, change_state, change_package_id)
+         VALUES ($1, $3, $3, 'completed', now(), now(), 'update', 'agreed', $2)`,
+        [old, recent, H41],
+      );
+      await db.query(
+        `INSERT INTO trace_event (package_id, recipient, event, source, at) VALUES ($1, $2, 'status', 'bus', now())`,
+        [old, H41],
+      );
+      await db.query(
+        `INSERT INTO quarantine (id, received_at, transport, reason_code, reason_text, details, sha256, size_bytes, body, body_truncated)
+         VALUES ($1, now(), 'amqp', 'XML_MALFORMED', 'bad', '{}', '\\x04', 1, '\\x00', false)`,
+        [quarantined],
+      );
+      await db.query(
+        `INSERT INTO receipt (id, recipient, package_id, quarantine_id, outcome, body, issued_at)
+         VALUES ($1, $2, $3, NULL, 'accepted', '\\x00', now())`,
+        [receipt, G22, status],
+      );
+      await db.query(
+        `INSERT INTO bridge_refusal (at, transport, operation, code, reason) VALUES ($1, 'axis', 'getList', 'AUTH', 'x')`,
+        [midMonth(-2)],
+      );
+      const audited = async () =>
+        (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_pending`)).rows[0]!.n;
+      const auditedBefore = await audited();
+
+      await migrate(url, MIGRATIONS.length);
+
+      const where = async (table: string, column = 'id') =>
+        (
+          await db.query<{ part: string }>(
+            `SELECT tableoid::regclass::text AS part FROM ${table} ORDER BY ${column}`,
+          )
+        ).rows.map((r) => r.part);
+      expect(await where('package')).toEqual([
+        `package_${monthSuffix(-2)}`,
+        `package_${monthSuffix(-1)}`,
+        `package_${monthSuffix(-1)}`,
+      ]);
+      expect(await where('package_content', 'package_id')).toEqual([
+        `package_content_${monthSuffix(-2)}`,
+        `package_content_${monthSuffix(-1)}`,
+        `package_content_${monthSuffix(-1)}`,
+      ]);
+      // A copy, and what happened to it, stay in the month its document was accepted.
+      expect(await where('delivery', 'package_id')).toEqual([`delivery_${monthSuffix(-2)}`]);
+      expect(await where('trace_event')).toEqual([`trace_event_${monthSuffix(-2)}`]);
+      expect(await where('receipt')).toEqual([`receipt_${monthSuffix(-1)}`]);
+      expect(await where('quarantine')).toEqual([`quarantine_${monthSuffix(-2)}`]);
+      expect(await where('bridge_refusal')).toEqual([`bridge_refusal_${monthSuffix(-2)}`]);
+      // This month and the next three are ready.
+      const ready = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_class WHERE relname = ANY($1)`,
+        [[0, 1, 2, 3].map((k) => `delivery_${monthSuffix(k)}`)],
+      );
+      expect(ready.rows[0]!.n).toBe(4);
+      expect(await audited()).toBe(auditedBefore);
+
+      // The idempotency keys are in the register, and they still refuse a second copy.
+      const register = await db.query(
+        `SELECT package_id, kind, business_doc_type, encode(status_sha256, 'hex') AS digest FROM package_register ORDER BY package_id`,
+      );
+      expect(register.rows).toEqual([
+        { package_id: old, kind: 'edoc', business_doc_type: 0, digest: null },
+        { package_id: recent, kind: 'edoc', business_doc_type: 2, digest: null },
+        { package_id: status, kind: 'status', business_doc_type: null, digest: '03' },
+      ]);
+      await expect(
+        db.query(
+          `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type) VALUES ($1, 'edoc', $2, 'D-1', 0)`,
+          [uuid7(Date.now()), G22],
+        ),
+      ).rejects.toThrow(/package_register_edoc_key/);
+      // A copy of a package that does not exist is still refused.
+      await expect(
+        db.query(
+          `INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at) VALUES ($1, $2, $2, 'queued', now(), now())`,
+          [uuid7(Date.now()), H41],
+        ),
+      ).rejects.toThrow(/foreign key/);
+      // A month with no partition refuses its rows instead of hiding them where no archive looks.
+      await expect(
+        db.query(
+          `INSERT INTO package (id, kind, sender, document_id, sha256, size_bytes, transport, received_at, accepted_at)
+           VALUES ($1, 'edoc', $2, 'D-far', '\\x05', 1, 'amqp', now(), now())`,
+          [uuid7(Date.UTC(2031, 0, 1)), G22],
+        ),
+      ).rejects.toThrow(/no partition/);
+    } finally {
+      await db.end().catch(() => undefined);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  }, 120_000);
+
+  describe('on a running bus', () => {
+    let bus: TestBus;
+
+    beforeAll(async () => {
+      bus = await TestBus.start();
+      await bus.seed();
+    }, 120_000);
+
+    afterAll(async () => {
+      await bus?.close();
+    });
+
+    it('stores documents in this month and finds them again through the register', async () => {
+      const [g22, h41] = await Promise.all([bus.inbox(G22), bus.inbox(H41)]);
+      const doc = documentPackage(G22, [H41]);
+      const receipt = await g22.receiptFor((await g22.client.send(doc.xml)).messageId);
+      expect(receipt.outcome).toBe('accepted');
+      // The same document again is a duplicate: the key held across months by package_register.
+      const again = await g22.receiptFor((await g22.client.send(doc.xml)).messageId);
+      expect(again).toMatchObject({ outcome: 'duplicate', busId: receipt.busId });
+      await waitFor(() => h41.documents.find((d) => d.busId === receipt.busId), 'the copy at H41');
+      const [row] = await bus.query<{ part: string }>(
+        `SELECT tableoid::regclass::text AS part FROM delivery WHERE package_id = $1`,
+        [receipt.busId],
+      );
+      expect(row!.part).toBe(`delivery_${monthSuffix(0)}`);
+      const trace = await g22.client.trace({ documentId: doc.documentId });
+      expect(trace).toMatchObject({ busId: receipt.busId });
+    });
+
+    it("reads only the searched period's months in the console's delivery search", async () => {
+      await bus.query(`SELECT edoc_ensure_months(($1 || '-01')::date, 3)`, [
+        monthSuffix(-2).replace('_', '-'),
+      ]);
+      let plan: unknown = null;
+      const explaining = {
+        query: async (sql: string, params: unknown[]) => {
+          const rows = await bus.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+          plan = rows[0]!['QUERY PLAN'];
+          return [];
+        },
+      } as unknown as DataSource;
+      const search = {
+        documentId: null,
+        sender: null,
+        recipient: null,
+        state: null,
+        subject: null,
+        priority: null,
+        from: new Date(midMonth(-1).getTime() - 5 * 86_400_000),
+        to: new Date(midMonth(-1).getTime() + 5 * 86_400_000),
+      };
+      await new PgConsoleReadModel(explaining).searchDeliveries(search, null, 50);
+      const deliveries = relationsIn(plan).filter((r) => r.startsWith('delivery'));
+      expect([...new Set(deliveries)]).toEqual([`delivery_${monthSuffix(-1)}`]);
+      const packages = relationsIn(plan).filter((r) => r.startsWith('package'));
+      expect([...new Set(packages)]).toEqual([`package_${monthSuffix(-1)}`]);
+
+      // Without a period, every month is read (and the current one's copies are found).
+      await new PgConsoleReadModel(explaining).searchDeliveries(
+        { ...search, from: null, to: null },
+        null,
+        50,
+      );
+      expect(new Set(relationsIn(plan).filter((r) => r.startsWith('delivery_'))).size).toBeGreaterThanOrEqual(
+        3,
+      );
+    });
+  });
+});
