@@ -26,9 +26,7 @@ import { PgDeadLetterRepository } from '../postgres/pg-dead-letter.repository';
 import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
 import { DeadlineSweeper } from './deadline-sweeper';
 import { MonthCalendar } from './month-calendar';
-import { MonthPartitions } from '../../modules/retention/month-partitions.port';
-import { PrepareComingMonths } from '../../modules/retention/use-cases/prepare-coming-months.use-case';
-import { PgMonthPartitions } from '../postgres/pg-month-partitions';
+import { retentionProviders } from './retention.providers';
 import { KillAfterCommitDispatcher } from './fault-injection';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { ChangeBridgeAuthentication } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
@@ -269,17 +267,7 @@ export class BusModule {
       ...bridgeProviders(config),
       ...auditProviders(config, options),
       ...consoleProviders(config),
-      {
-        provide: MonthPartitions,
-        useFactory: (db: DataSource) => new PgMonthPartitions(db),
-        inject: [DataSource],
-      },
-      PrepareComingMonths,
-      {
-        provide: MonthCalendar,
-        useFactory: (prepare: PrepareComingMonths) => (options.ingress ? new MonthCalendar(prepare) : null),
-        inject: [PrepareComingMonths],
-      },
+      ...retentionProviders(config, options),
       {
         provide: DeadlineSweeper,
         useFactory: (flag: FlagOverdueCopies, metrics: BusMetrics) =>

@@ -1,33 +1,17 @@
 import type { Command } from 'commander';
-import {
-  createWriteStream,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-  type WriteStream,
-} from 'node:fs';
-import { verify as verifySignature, X509Certificate } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { checkpointMessage, type AuditEntry } from '../../modules/audit/domain/audit-chain';
 import {
+  checkpointSignatureValid,
   verifyAuditExport,
   type AuditExportManifest,
-  type ChainLink,
-  type SignedCheckpoint,
 } from '../../modules/audit/domain/audit-verification';
 import { ExportAuditTrail } from '../../modules/audit/use-cases/export-audit-trail.use-case';
 import { InvalidCommandError } from '../../modules/shared/command';
+import { AuditExportWriter, readAuditExport } from '../files/audit-export-files';
 import { withBus } from './run';
-
-const FILES = {
-  manifest: 'manifest.json',
-  entries: 'entries.jsonl',
-  csv: 'entries.csv',
-  chain: 'chain.jsonl',
-  checkpoints: 'checkpoints.json',
-};
 
 function date(option: string, value: string): Date {
   const d = new Date(value);
@@ -36,76 +20,15 @@ function date(option: string, value: string): Date {
   return d;
 }
 
-function write(stream: WriteStream, text: string): Promise<void> {
-  return new Promise((r) => (stream.write(text) ? r() : stream.once('drain', () => r())));
-}
-
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((r, j) => stream.end((e?: Error | null) => (e ? j(e) : r())));
-}
-
-function csvCell(value: unknown): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Checkpoint signatures are checked against the certificate each carries (compare it with the bus's). */
-function checkpointSignatureValid(c: SignedCheckpoint): boolean {
+/** Reads an export for `verify`; a file cut short is the auditor's mistake, said plainly. */
+function readExport(path: string): ReturnType<typeof readAuditExport> {
   try {
-    const cert = new X509Certificate(c.certificate);
-    return verifySignature(
-      'sha256',
-      checkpointMessage(c),
-      cert.publicKey,
-      Buffer.from(c.signature, 'base64'),
-    );
-  } catch {
-    return false;
+    return readAuditExport(path);
+  } catch (error) {
+    if (error instanceof Error && /cut short/.test(error.message))
+      throw new InvalidCommandError('audit verify', [error.message]);
+    throw error;
   }
-}
-
-interface ReadExport {
-  manifest: AuditExportManifest;
-  entries: AuditEntry[];
-  links: ChainLink[];
-  checkpoints: SignedCheckpoint[];
-}
-
-const withDate = <T extends { at: string }>(x: T) => ({ ...x, at: new Date(x.at) });
-
-/** Reads an export: a directory (CLI) or one JSON Lines file (console download). */
-function readExport(path: string): ReadExport {
-  if (statSync(path).isFile()) {
-    const out: Partial<ReadExport> & { entries: AuditEntry[]; links: ChainLink[] } = {
-      entries: [],
-      links: [],
-    };
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      const { type, ...rest } = JSON.parse(line) as { type: string } & Record<string, unknown>;
-      if (type === 'link') out.links.push(rest as unknown as ChainLink);
-      else if (type === 'entry') out.entries.push(withDate(rest as unknown as AuditEntry & { at: string }));
-      else if (type === 'checkpoints')
-        out.checkpoints = (rest['items'] as Array<SignedCheckpoint & { at: string }>).map(withDate);
-      else if (type === 'manifest') out.manifest = rest as unknown as AuditExportManifest;
-    }
-    if (!out.manifest || !out.checkpoints)
-      throw new InvalidCommandError('audit verify', ['the file has no manifest: it is cut short']);
-    return { manifest: out.manifest, entries: out.entries, links: out.links, checkpoints: out.checkpoints };
-  }
-  const read = (name: string) => readFileSync(join(path, name), 'utf8');
-  const lines = (name: string) =>
-    read(name)
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-  return {
-    manifest: JSON.parse(read(FILES.manifest)) as AuditExportManifest,
-    entries: lines(FILES.entries).map((l) => withDate(JSON.parse(l) as AuditEntry & { at: string })),
-    links: lines(FILES.chain).map((l) => JSON.parse(l) as ChainLink),
-    checkpoints: (JSON.parse(read(FILES.checkpoints)) as Array<SignedCheckpoint & { at: string }>).map(
-      withDate,
-    ),
-  };
 }
 
 /**
@@ -131,10 +54,7 @@ export function registerAuditCommands(program: Command): void {
       withBus(async (app) => {
         const dir = resolve(opts.out);
         mkdirSync(dir, { recursive: true });
-        const entries = createWriteStream(join(dir, FILES.entries));
-        const csv = createWriteStream(join(dir, FILES.csv));
-        const chain = createWriteStream(join(dir, FILES.chain));
-        await write(csv, 'seq,at,kind,parties,package_id,actor,detail,entry_digest,hash\n');
+        const writer = new AuditExportWriter(dir);
         const bar = process.stderr.isTTY ? new SingleBar({ format: 'chain {bar} {value}/{total}' }) : null;
         let started = false;
         const manifest: AuditExportManifest = await app.get(ExportAuditTrail).execute(
@@ -144,45 +64,15 @@ export function registerAuditCommands(program: Command): void {
             endpoint: opts.endpoint ?? null,
             document: opts.document ?? null,
           },
-          {
-            entries: async (page: AuditEntry[]) => {
-              for (const e of page) {
-                await write(entries, JSON.stringify({ ...e, at: e.at.toISOString() }) + '\n');
-                await write(
-                  csv,
-                  [
-                    e.seq,
-                    e.at.toISOString(),
-                    e.kind,
-                    e.parties.join(' '),
-                    e.packageId,
-                    e.actor,
-                    e.detail,
-                    e.entryDigest,
-                    e.hash,
-                  ]
-                    .map(csvCell)
-                    .join(',') + '\n',
-                );
-              }
-            },
-            links: async (page: ChainLink[]) => {
-              for (const l of page) await write(chain, JSON.stringify(l) + '\n');
-            },
-            checkpoints: async (all) => {
-              writeFileSync(join(dir, FILES.checkpoints), JSON.stringify(all, null, 2) + '\n');
-            },
-            progress: (written, total) => {
-              if (!bar) return;
-              if (!started) bar.start(total, 0);
-              started = true;
-              bar.update(written);
-            },
-          },
+          writer.sink((written, total) => {
+            if (!bar) return;
+            if (!started) bar.start(total, 0);
+            started = true;
+            bar.update(written);
+          }),
         );
         bar?.stop();
-        await Promise.all([closeStream(entries), closeStream(csv), closeStream(chain)]);
-        writeFileSync(join(dir, FILES.manifest), JSON.stringify(manifest, null, 2) + '\n');
+        await writer.finish(manifest);
         console.log(
           `exported ${manifest.counts.entries} entries, chain ${manifest.firstSeq}…${manifest.lastSeq} (${manifest.counts.links} links), ${manifest.counts.checkpoints} signed checkpoints to ${dir}`,
         );

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/bus-config';
 import { busListener, busLogger, closeOnSignals, startBus } from '../app/bootstrap';
 import { registerDemoCommand } from './demo.command';
 import { registerAuditCommands } from './audit.commands';
+import { registerArchiveCommands } from './archive.commands';
 import { registerUserCommands } from './users.commands';
 import { registerDeadLetterCommands } from './dlq.commands';
 import { registerEndpointCommands } from './endpoints.commands';
@@ -51,6 +52,7 @@ registerPkiCommands(program);
 registerSendCommand(program);
 registerDeadLetterCommands(program);
 registerAuditCommands(program);
+registerArchiveCommands(program);
 registerUserCommands(program);
 registerDemoCommand(program);
 

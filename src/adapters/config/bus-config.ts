@@ -332,9 +332,20 @@ export class EnvironmentVariables {
   @Max(86_400_000)
   AUDIT_CHECKPOINT_INTERVAL_MS = 60_000;
 
-  /** Test-only: `kill-after-commit` (see src/adapters/app/fault-injection.ts). Never in production. */
-  @IsIn(['', 'kill-after-commit'])
-  FAULT_INJECTION: '' | 'kill-after-commit' = '';
+  /** Where `edoc-bus archive run` writes a set per month (storage apart from the database's). */
+  @IsString()
+  ARCHIVE_DIR = 'archive';
+
+  /** Months kept in the database (this one included) before `archive run` takes them. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1200)
+  RETENTION_HOT_MONTHS = 24;
+
+  /** Test-only faults (see src/adapters/app/fault-injection.ts). Never in production. */
+  @IsIn(['', 'kill-after-commit', 'kill-archive-mid-write', 'kill-archive-before-retire'])
+  FAULT_INJECTION: '' | 'kill-after-commit' | 'kill-archive-mid-write' | 'kill-archive-before-retire' = '';
 }
 
 export interface BusConfig {
@@ -380,6 +391,7 @@ export interface BusConfig {
   breaker: { failures: number; pauseSeconds: number };
   faultInjection: EnvironmentVariables['FAULT_INJECTION'];
   audit: { sealIntervalMs: number; checkpointIntervalMs: number };
+  retention: { archiveDir: string; hotMonths: number };
   bridge: {
     secretsKeyFile: string;
     spoolDirectory: string;
@@ -473,6 +485,7 @@ export function loadConfig(
       sealIntervalMs: vars.AUDIT_SEAL_INTERVAL_MS,
       checkpointIntervalMs: vars.AUDIT_CHECKPOINT_INTERVAL_MS,
     },
+    retention: { archiveDir: vars.ARCHIVE_DIR, hotMonths: vars.RETENTION_HOT_MONTHS },
     bridge: {
       secretsKeyFile: vars.BRIDGE_SECRETS_KEY_FILE,
       spoolDirectory: vars.BRIDGE_SPOOL_DIR,

@@ -14,6 +14,7 @@ import { CertificateHealth1732900000000 } from './migrations/1732900000000-certi
 import { DeadLetterProperties1733000000000 } from './migrations/1733000000000-dead-letter-properties';
 import { BridgeAuth1733100000000 } from './migrations/1733100000000-bridge-auth';
 import { MonthlyPartitions1733200000000 } from './migrations/1733200000000-monthly-partitions';
+import { Archive1733300000000 } from './migrations/1733300000000-archive';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   DeadLetterProperties1733000000000,
   BridgeAuth1733100000000,
   MonthlyPartitions1733200000000,
+  Archive1733300000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

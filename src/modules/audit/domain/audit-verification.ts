@@ -1,4 +1,5 @@
-import { chainHash, entryDigest, type AuditEntry } from './audit-chain';
+import { chainHash, checkpointMessage, entryDigest, type AuditEntry } from './audit-chain';
+import { verify as verifySignature, X509Certificate } from 'node:crypto';
 
 /** One link of the chain segment in an export: enough to recompute the chain without the content. */
 export interface ChainLink {
@@ -25,6 +26,14 @@ export interface AuditExportManifest {
   firstSeq: number;
   lastSeq: number;
   counts: { entries: number; links: number; checkpoints: number };
+}
+
+/** An export as read back: what `verifyAuditExport` checks. */
+export interface AuditExportFiles {
+  manifest: AuditExportManifest;
+  entries: AuditEntry[];
+  links: ChainLink[];
+  checkpoints: SignedCheckpoint[];
 }
 
 export interface VerificationResult {
@@ -118,4 +127,19 @@ export function verifyAuditExport(
     linksChecked: bySeq.size,
     checkpointsChecked,
   };
+}
+
+/** A checkpoint's signature checked against the certificate it carries (compare that with the bus's). */
+export function checkpointSignatureValid(c: SignedCheckpoint): boolean {
+  try {
+    const cert = new X509Certificate(c.certificate);
+    return verifySignature(
+      'sha256',
+      checkpointMessage(c),
+      cert.publicKey,
+      Buffer.from(c.signature, 'base64'),
+    );
+  } catch {
+    return false;
+  }
 }

@@ -10,3 +10,11 @@ export function addMonths(month: Month, offset: number): Month {
   const [year, m] = month.split('-').map(Number) as [number, number];
   return monthOf(new Date(Date.UTC(year, m - 1 + offset, 1)));
 }
+
+export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** The month's first instant and the next month's (UTC). */
+export function monthBounds(month: Month): { from: Date; to: Date } {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return { from: new Date(Date.UTC(year, m - 1, 1)), to: new Date(Date.UTC(year, m, 1)) };
+}

@@ -1,0 +1,188 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ArchivedRecords } from '../../modules/retention/domain/archive-set';
+import type { Month } from '../../modules/retention/domain/month';
+import { MONTH_PATTERN } from '../../modules/retention/domain/month';
+import {
+  MonthRecords,
+  type MonthSnapshot,
+  type RetiredMonth,
+} from '../../modules/retention/month-records.port';
+import { Sql } from './sql';
+
+const PAGE = 1000;
+
+/** Each kind of record: its table, the key it is read in order of, and columns left out. */
+const SOURCES: Record<ArchivedRecords, { table: string; key: string[]; omit?: string }> = {
+  packages: { table: 'package', key: ['id'] },
+  deliveries: { table: 'delivery', key: ['package_id', 'recipient'] },
+  'trace-events': { table: 'trace_event', key: ['package_id', 'id'] },
+  receipts: { table: 'receipt', key: ['id'] },
+  quarantine: { table: 'quarantine', key: ['id'] },
+  'bridge-refusals': { table: 'bridge_refusal', key: ['id', 'at'] },
+};
+
+/** Detached before the tables they reference. */
+const DETACH_ORDER = [
+  'package_content',
+  'delivery',
+  'trace_event',
+  'receipt',
+  'quarantine',
+  'bridge_refusal',
+  'package',
+];
+
+/** `package_2024_05` for ('package', '2024-05'); the month is checked, so the name is safe in SQL. */
+function partition(table: string, month: Month): string {
+  if (!MONTH_PATTERN.test(month)) throw new Error(`not a month: ${month}`);
+  return `${table}_${month.replace('-', '_')}`;
+}
+
+/**
+ * The months of the partitioned tables (migration 1733200000000). A month is read in one
+ * REPEATABLE READ snapshot, rows as JSON (`to_jsonb`: bytea as \x hex, times as ISO 8601, which
+ * `jsonb_populate_record` reads back on a restore); retired in one transaction that re-checks the
+ * month's fingerprint under a lock, records the archive and detaches every partition, so a status
+ * arriving meanwhile is either in the set or refused by the re-check. The detach (not CONCURRENTLY,
+ * which cannot run in a transaction) holds the parent tables for a few milliseconds once a month.
+ */
+export class PgMonthRecords extends MonthRecords {
+  private readonly sql: Sql;
+
+  constructor(private readonly db: DataSource) {
+    super();
+    this.sql = new Sql(db);
+  }
+
+  async monthsInDatabase(): Promise<Month[]> {
+    const rows = await this.sql.rows<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'package'::regclass ORDER BY 1`,
+    );
+    return rows
+      .map((r) => r.name.replace(/^package_(\d{4})_(\d{2})$/, '$1-$2'))
+      .filter((m) => MONTH_PATTERN.test(m));
+  }
+
+  async unsettled(month: Month): Promise<number> {
+    const [row] = await this.sql.rows<{ n: number }>(
+      `SELECT (SELECT count(*) FROM ${partition('delivery', month)} WHERE state IN ('queued', 'delivered', 'arrived'))
+            + (SELECT count(*) FROM outbox o JOIN ${partition('package', month)} p ON p.id = o.package_id)
+            + (SELECT count(*) FROM outbox o JOIN ${partition('receipt', month)} r ON r.id = o.receipt_id)
+            + (SELECT count(*) FROM pull_item i JOIN ${partition('package', month)} p ON p.id = i.package_id
+                WHERE i.state = 'pending')
+            + (SELECT count(*) FROM pull_item i JOIN ${partition('receipt', month)} r ON r.id = i.receipt_id
+                WHERE i.state = 'pending') AS n`,
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async read<T>(month: Month, read: (snapshot: MonthSnapshot) => Promise<T>): Promise<T> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await read(snapshotOf(new Sql(runner.manager), month));
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async retire(month: Month, fingerprint: string, archived: RetiredMonth): Promise<boolean> {
+    const done = await this.db.transaction(async (m: EntityManager) => {
+      const sql = new Sql(m);
+      // Waits for the hot path at most this long (it holds these tables for milliseconds).
+      await sql.exec(`SET LOCAL lock_timeout = '10s'`);
+      // Nothing of the month may change between the re-check and the detach.
+      await sql.exec(
+        `LOCK TABLE ${['delivery', 'trace_event', 'package'].map((t) => partition(t, month)).join(', ')} IN SHARE MODE`,
+      );
+      if ((await snapshotOf(sql, month).fingerprint()) !== fingerprint) return false;
+      const from = partition('package', month);
+      // Items the bridges have settled keep no reference to a month that leaves.
+      await sql.exec(`DELETE FROM pull_item i USING ${from} p WHERE p.id = i.package_id`);
+      await sql.exec(
+        `DELETE FROM pull_item i USING ${partition('receipt', month)} r WHERE r.id = i.receipt_id`,
+      );
+      await sql.exec(
+        `UPDATE package_register r SET archive_set = $1 FROM ${from} p WHERE p.id = r.package_id`,
+        [month],
+      );
+      await sql.exec(
+        `INSERT INTO archived_month (month, location, manifest_sha256, packages, bytes, archived_at)
+         VALUES ($1, $2, $3, $4, $5, now())`,
+        [month, archived.location, archived.manifestSha256, archived.packages, archived.bytes],
+      );
+      await sql.exec(
+        `INSERT INTO audit_pending (at, kind, parties, package_id, actor, detail)
+         VALUES (now(), 'archive.written', '{}', NULL, 'edoc-bus archive', $1::jsonb)`,
+        [
+          JSON.stringify({
+            month,
+            location: archived.location,
+            manifestSha256: archived.manifestSha256,
+            packages: archived.packages,
+            bytes: archived.bytes,
+          }),
+        ],
+      );
+      // Dropped in the same transaction: a detached copy of delivery_… keeps its foreign key to
+      // package, which would refuse the package partition's own detach.
+      for (const table of DETACH_ORDER) {
+        await sql.exec(`ALTER TABLE ${table} DETACH PARTITION ${partition(table, month)}`);
+        await sql.exec(`DROP TABLE ${partition(table, month)}`);
+      }
+      return true;
+    });
+    return done;
+  }
+}
+
+function snapshotOf(sql: Sql, month: Month): MonthSnapshot {
+  return {
+    async *pages(records: ArchivedRecords) {
+      const source = SOURCES[records];
+      const table = partition(source.table, month);
+      const key = source.key.join(', ');
+      let after: unknown[] | null = null;
+      for (;;) {
+        const where: string = after
+          ? `WHERE (${key}) > (${source.key.map((_, i) => `$${i + 1}`).join(', ')})`
+          : '';
+        const rows: { row: Record<string, unknown>; k: unknown[] }[] = await sql.rows(
+          `SELECT to_jsonb(t) AS row, ARRAY[${source.key.map((k) => `t.${k}::text`).join(', ')}] AS k
+             FROM ${table} t ${where} ORDER BY ${key} LIMIT ${PAGE}`,
+          after ?? [],
+        );
+        if (rows.length === 0) return;
+        yield rows.map((r) => r.row);
+        after = rows[rows.length - 1]!.k;
+        if (rows.length < PAGE) return;
+      }
+    },
+    async bodies(packageIds: string[]) {
+      const rows = await sql.rows<{ package_id: string; body: Buffer }>(
+        `SELECT package_id, body FROM ${partition('package_content', month)} WHERE package_id = ANY($1::uuid[])`,
+        [packageIds],
+      );
+      return new Map(rows.map((r) => [r.package_id, r.body]));
+    },
+    async fingerprint() {
+      const [row] = await sql.rows<{ f: string }>(
+        `SELECT concat_ws('/',
+           (SELECT count(*) || ':' || coalesce(max(id), 0) FROM ${partition('trace_event', month)}),
+           (SELECT count(*) || ':' || coalesce(max(state_at)::text, '') FROM ${partition('delivery', month)}),
+           (SELECT count(*) FROM ${partition('package', month)}),
+           (SELECT count(*) FROM ${partition('receipt', month)}),
+           (SELECT count(*) FROM ${partition('quarantine', month)}),
+           (SELECT count(*) FROM ${partition('bridge_refusal', month)})) AS f`,
+      );
+      return row!.f;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/** How long months stay in the hot database before `archive run` takes them (RETENTION_HOT_MONTHS). */
+export abstract class RetentionSettings {
+  abstract readonly hotMonths: number;
+}

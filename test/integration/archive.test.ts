@@ -1,0 +1,273 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uuid7 } from '../../src/modules/shared/ids';
+import { cliEnv, runCli } from '../support/cli';
+import { waitFor } from '../support/infrastructure';
+import { documentPackage } from '../support/packages';
+import { TestBus, type Inbox } from '../support/test-bus';
+
+const G22 = '000.00.00.G22'; // Văn phòng Chính phủ
+const G09 = '000.00.00.G09';
+const H41 = '000.00.00.H41'; // Nghệ An
+const H29 = '000.00.00.H29';
+const DAY = 86_400_000;
+
+/** `YYYY-MM` of the month `offset` months from now (UTC). */
+function month(offset: number): string {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+function monthStart(offset: number): Date {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+}
+
+/**
+ * The archive on generated months: three past months of documents (two senders, copies answered,
+ * statuses, a recall, a refused package, a refused bridge call) and the current one, carried by
+ * the bus. `archive run` takes the oldest month to a signed set, verifies it from its files and
+ * only then detaches it; a kill -9 while it writes, or after it wrote, leaves the month whole in
+ * the database; a month with an unanswered copy stays; the audit chain still verifies.
+ */
+describe('the archive of old months', () => {
+  const archiveDir = mkdtempSync(join(tmpdir(), 'edoc-archive-'));
+  let bus: TestBus;
+  let g22: Inbox;
+  let env: Record<string, string>;
+  const generated = new Map<string, string[]>();
+
+  /** A month of records as the bus would have left them, written directly (the clock cannot be turned back). */
+  async function generateMonth(offset: number, documents: number, answered = true): Promise<void> {
+    const ids: string[] = [];
+    const start = monthStart(offset).getTime() + 2 * DAY;
+    for (let i = 0; i < documents; i++) {
+      const at = new Date(start + i * 3_600_000);
+      const sender = i % 2 === 0 ? G22 : G09;
+      const recipients = [H41, H29];
+      const { documentId, xml } = documentPackage(sender, recipients);
+      const id = uuid7(at.getTime());
+      const recall = i === documents - 1 && ids.length > 0;
+      await bus.query(
+        `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type) VALUES ($1, 'edoc', $2, $3, $4)`,
+        [id, sender, documentId, recall ? 1 : 0],
+      );
+      await bus.query(
+        `INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes,
+                              transport, subject, priority, received_at, accepted_at)
+         VALUES ($1, 'edoc', $2, $3, $4, $5, sha256($6::bytea), length($6::bytea), 'amqp', $7, 1, $8, $8)`,
+        [
+          id,
+          sender,
+          documentId,
+          recall ? 1 : 0,
+          recall ? ids[0] : null,
+          Buffer.from(xml),
+          `Công văn ${i}`,
+          at,
+        ],
+      );
+      await bus.query(`INSERT INTO package_content (package_id, body) VALUES ($1, $2)`, [
+        id,
+        Buffer.from(xml),
+      ]);
+      for (const [k, recipient] of recipients.entries()) {
+        const state = answered || k === 0 ? 'completed' : 'queued';
+        await bus.query(
+          `INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at, delivered_at, last_status_code)
+           VALUES ($1, $2, $2, $3, $4, $4, $4, $5)`,
+          [id, recipient, state, at, state === 'completed' ? '06' : null],
+        );
+        await bus.query(
+          `INSERT INTO trace_event (package_id, recipient, event, status_code, source, at, state_before, state_after)
+           VALUES ($1, $2, 'status', '06', 'amqp', $3, 'delivered', 'completed')`,
+          [id, recipient, new Date(at.getTime() + 60_000)],
+        );
+      }
+      await bus.query(
+        `INSERT INTO receipt (id, recipient, package_id, outcome, body, issued_at) VALUES ($1, $2, $3, 'accepted', $4, $5)`,
+        [uuid7(at.getTime() + 1), sender, id, Buffer.from(`<receipt busId="${id}"/>`), at],
+      );
+      ids.push(id);
+    }
+    const refused = uuid7(start + 5 * DAY);
+    await bus.query(
+      `INSERT INTO quarantine (id, received_at, transport, authenticated_sender, reason_code, reason_text, details, sha256, size_bytes, body, body_truncated)
+       VALUES ($1, $2, 'amqp', $3, 'XML_MALFORMED', 'not well-formed', '{}', sha256('<x'::bytea), 2, '<x', false)`,
+      [refused, new Date(start + 5 * DAY), G22],
+    );
+    await bus.query(
+      `INSERT INTO receipt (id, recipient, quarantine_id, outcome, reason_code, body, issued_at) VALUES ($1, $2, $3, 'rejected', 'XML_MALFORMED', '\\x00', $4)`,
+      [uuid7(start + 5 * DAY + 1), G22, refused, new Date(start + 5 * DAY)],
+    );
+    await bus.query(
+      `INSERT INTO bridge_refusal (at, transport, operation, claimed, code, reason) VALUES ($1, 'axis', 'getList', $2, 'AUTH', 'wrong secret')`,
+      [new Date(start + 6 * DAY), H41],
+    );
+    generated.set(month(offset), ids);
+  }
+
+  const attached = async (m: string) =>
+    (
+      await bus.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_inherits
+          WHERE inhrelid::regclass::text LIKE '%' || $1 AND inhrelid::regclass::text NOT LIKE 'audit_log%'`,
+        [m.replace('-', '_')],
+      )
+    )[0]!.n;
+  const rowsOf = async (m: string) =>
+    (
+      await bus.query<{ n: number }>(`SELECT count(*)::int AS n FROM package WHERE id = ANY($1::uuid[])`, [
+        generated.get(m),
+      ])
+    )[0]!.n;
+  const archive = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(['archive', ...args], { ...env, ...extra }, 120_000);
+
+  beforeAll(async () => {
+    bus = await TestBus.start({ audit: { sealIntervalMs: 100, checkpointIntervalMs: 200 } });
+    await bus.seed();
+    g22 = await bus.inbox(G22);
+    await bus.query(`SELECT edoc_ensure_months(($1 || '-01')::date, 3)`, [month(-3)]);
+    await generateMonth(-3, 6);
+    await generateMonth(-2, 5);
+    await generateMonth(-1, 4, false); // one copy in each document still waiting
+    const keys = mkdtempSync(join(archiveDir, '..', 'edoc-archive-keys-'));
+    env = {
+      ...cliEnv(bus),
+      ...(await bus.trust.writeFiles(keys)),
+      ARCHIVE_DIR: archiveDir,
+      RETENTION_HOT_MONTHS: '1',
+    };
+    await waitFor(
+      async () =>
+        (await bus.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_pending'))[0]!.n === 0,
+      'every audit entry sealed',
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await bus?.close();
+    rmSync(archiveDir, { recursive: true, force: true });
+  });
+
+  it('writes the oldest month as a signed set, verifies it from its files, then detaches the month', async () => {
+    const live = documentPackage(G22, [H41]);
+    const liveReceipt = await g22.receiptFor((await g22.client.send(live.xml)).messageId);
+    expect(liveReceipt.outcome).toBe('accepted');
+
+    const run = await archive(['run', '--before', month(-2)]);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`${month(-3)}\\s+archived\\s+6`));
+    expect(run.stdout).not.toContain(month(-2));
+
+    const set = join(archiveDir, month(-3));
+    const verified = await archive(['verify', set]);
+    expect(verified).toMatchObject({ status: 0 });
+    expect(verified.stdout).toMatch(new RegExp(`^OK: ${month(-3)}: 6 packages`));
+    const bodies = readdirSync(join(set, 'packages'));
+    expect(bodies).toHaveLength(6);
+    for (const id of generated.get(month(-3))!)
+      expect(readFileSync(join(set, 'records', 'packages.jsonl'), 'utf8')).toContain(id);
+
+    // The month is gone from the database; the register says where it went.
+    expect(await attached(month(-3))).toBe(0);
+    expect(await rowsOf(month(-3))).toBe(0);
+    const register = await bus.query<{ archive_set: string }>(
+      `SELECT DISTINCT archive_set FROM package_register WHERE package_id = ANY($1::uuid[])`,
+      [generated.get(month(-3))],
+    );
+    expect(register).toEqual([{ archive_set: month(-3) }]);
+    // The other months and the live document are as they were.
+    expect(await rowsOf(month(-2))).toBe(5);
+    expect(await attached(month(-2))).toBe(7);
+    const [copy] = await bus.query(`SELECT state FROM delivery WHERE package_id = $1`, [liveReceipt.busId]);
+    expect(copy).toBeDefined();
+
+    // The manifest's digest is in the audit chain, and the chain across the archived month verifies.
+    const [listed] = await bus.query<{ manifest_sha256: string }>(
+      `SELECT manifest_sha256 FROM archived_month WHERE month = $1`,
+      [month(-3)],
+    );
+    await waitFor(async () => {
+      const rows = await bus.query<{ detail: { manifestSha256: string } }>(
+        `SELECT detail FROM audit_log WHERE kind = 'archive.written'`,
+      );
+      return rows.some((r) => r.detail.manifestSha256 === listed!.manifest_sha256);
+    }, 'the archive entry sealed in the chain');
+    const out = join(archiveDir, '..', `audit-${month(-3)}-${Date.now()}`);
+    const exported = await runCli(
+      [
+        'audit',
+        'export',
+        '--from',
+        monthStart(-3).toISOString(),
+        '--to',
+        new Date(Date.now() + DAY).toISOString(),
+        '--out',
+        out,
+      ],
+      env,
+    );
+    expect({ status: exported.status, stderr: exported.stderr }).toEqual({ status: 0, stderr: '' });
+    expect((await runCli(['audit', 'verify', out], env)).stdout).toMatch(/^OK/);
+    rmSync(out, { recursive: true, force: true });
+  }, 180_000);
+
+  it('refuses a set in which one byte changed', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'edoc-archive-copy-'));
+    try {
+      for (const target of ['packages', 'records', 'audit']) {
+        rmSync(copy, { recursive: true, force: true });
+        cpSync(join(archiveDir, month(-3)), copy, { recursive: true });
+        const dir = join(copy, target);
+        const file = join(
+          dir,
+          readdirSync(dir).find((f) => f.endsWith('.jsonl') || target === 'packages')!,
+        );
+        const bytes = readFileSync(file);
+        const at = Math.floor(bytes.length / 2);
+        bytes[at] = bytes[at]! ^ 0x01;
+        writeFileSync(file, bytes);
+        const verified = await archive(['verify', copy]);
+        expect({ target, status: verified.status }).toEqual({ target, status: 1 });
+        expect(verified.stderr).toMatch(/FAILED: .*altered/);
+      }
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('keeps a month whole in the database when killed while writing it or before detaching it', async () => {
+    const before = await rowsOf(month(-2));
+    const mid = await archive(['run', '--before', month(-1)], { FAULT_INJECTION: 'kill-archive-mid-write' });
+    expect(mid.signal).toBe('SIGKILL');
+    expect(existsSync(join(archiveDir, month(-2)))).toBe(false);
+    expect(await rowsOf(month(-2))).toBe(before);
+    expect(await attached(month(-2))).toBe(7);
+
+    const late = await archive(['run', '--before', month(-1)], {
+      FAULT_INJECTION: 'kill-archive-before-retire',
+    });
+    expect(late.signal).toBe('SIGKILL');
+    expect((await archive(['verify', join(archiveDir, month(-2))])).status).toBe(0);
+    expect(await rowsOf(month(-2))).toBe(before);
+    expect(await attached(month(-2))).toBe(7);
+
+    const again = await archive(['run', '--before', month(-1)]);
+    expect(again).toMatchObject({ status: 0 });
+    expect(again.stdout).toMatch(new RegExp(`${month(-2)}\\s+archived\\s+5`));
+    expect(await rowsOf(month(-2))).toBe(0);
+    expect(readdirSync(archiveDir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect((await archive(['verify', join(archiveDir, month(-2))])).status).toBe(0);
+  }, 240_000);
+
+  it('leaves a month with an unanswered copy in the database, and says why', async () => {
+    const run = await archive(['run']);
+    expect(run).toMatchObject({ status: 0 });
+    expect(run.stdout).toMatch(new RegExp(`${month(-1)}\\s+skipped.*4 copies or notices still waiting`));
+    expect(await rowsOf(month(-1))).toBe(4);
+  }, 120_000);
+});
