@@ -362,7 +362,19 @@ const program = new Command('chaos')
           amqpTls: null,
           managementUrl: brokers.managementUrls().join(','),
         };
-        const bench = await BusBench.prepare(root, outDir, config, 10, Number(opts.endpoints));
+        // Right after the join a node has closed a connection of the preparation (seen once in
+        // three clean-clone runs: "Channel ended, no reply will be forthcoming"); the bench's set-up
+        // is tried again, as a bus process would be restarted, and the failure is said.
+        let bench: BusBench | null = null;
+        for (let attempt = 1; !bench; attempt++) {
+          try {
+            bench = await BusBench.prepare(root, outDir, config, 10, Number(opts.endpoints));
+          } catch (error) {
+            if (attempt === 3) throw error;
+            console.log(`  preparing the bench on the cluster failed (${String(error)}); again in 10 s`);
+            await sleep(10_000);
+          }
+        }
         try {
           const cluster = { brokers, vhost: 'edoc-bench' };
           failed = (await runScenarios(bench, onCluster, opts, rows, cluster)) || failed;

@@ -148,8 +148,9 @@ async function seed(url: string, documents: number): Promise<void> {
               d AS (SELECT i, (substr(edoc_uuid7_floor(t.at)::text, 1, 14) || '7' || substr(gen_random_uuid()::text, 16))::uuid AS id, t.at
                       FROM generate_series($1::int, $2::int) i, LATERAL (SELECT now() - make_interval(secs => i * ${SECONDS_APART}) AS at) t),
               k AS (
-                INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type)
-                SELECT d.id, 'edoc', e.ids[1 + (d.i % 31)], e.ids[1 + (d.i % 31)] || ',' || to_char(d.at, 'YYYY/MM/DD') || ',' || d.i || '/VP', 0
+                INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256)
+                SELECT d.id, 'edoc', e.ids[1 + (d.i % 31)], e.ids[1 + (d.i % 31)] || ',' || to_char(d.at, 'YYYY/MM/DD') || ',' || d.i || '/VP', 0,
+                       sha256(d.i::text::bytea)
                   FROM d, e),
               p AS (
                 INSERT INTO package (id, kind, sender, document_id, business_doc_type, sha256, size_bytes, transport, subject, priority, received_at, accepted_at)

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuid7 } from '../../src/modules/shared/ids';
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { cliEnv, runCli } from '../support/cli';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
@@ -38,6 +39,8 @@ describe('the archive of old months', () => {
   let g22: Inbox;
   let env: Record<string, string>;
   const generated = new Map<string, string[]>();
+  const bytesOf = new Map<string, Buffer>();
+  const documentIdOf = new Map<string, string>();
 
   /** A month of records as the bus would have left them, written directly (the clock cannot be turned back). */
   async function generateMonth(offset: number, documents: number, answered = true): Promise<void> {
@@ -47,12 +50,16 @@ describe('the archive of old months', () => {
       const at = new Date(start + i * 3_600_000);
       const sender = i % 2 === 0 ? G22 : G09;
       const recipients = [H41, H29];
-      const { documentId, xml } = documentPackage(sender, recipients);
+      const unsigned = documentPackage(sender, recipients);
+      const documentId = unsigned.documentId;
+      // Signed as its sender's DMS signs it (the SDK): the bytes the bus would have stored.
+      const xml = await SigningPool.instance.sign(unsigned.xml, await bus.trust.signing(sender));
       const id = uuid7(at.getTime());
       const recall = i === documents - 1 && ids.length > 0;
       await bus.query(
-        `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type) VALUES ($1, 'edoc', $2, $3, $4)`,
-        [id, sender, documentId, recall ? 1 : 0],
+        `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256)
+         VALUES ($1, 'edoc', $2, $3, $4, sha256($5::bytea))`,
+        [id, sender, documentId, recall ? 1 : 0, Buffer.from(xml)],
       );
       await bus.query(
         `INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes,
@@ -73,6 +80,8 @@ describe('the archive of old months', () => {
         id,
         Buffer.from(xml),
       ]);
+      bytesOf.set(id, Buffer.from(xml));
+      documentIdOf.set(id, documentId);
       for (const [k, recipient] of recipients.entries()) {
         const state = answered || k === 0 ? 'completed' : 'queued';
         await bus.query(
@@ -131,6 +140,8 @@ describe('the archive of old months', () => {
     await bus.seed();
     g22 = await bus.inbox(G22);
     await bus.query(`SELECT edoc_ensure_months(($1 || '-01')::date, 3)`, [month(-3)]);
+    await bus.query(`SELECT edoc_ensure_months(($1 || '-01')::date, 1)`, [month(-13)]);
+    await generateMonth(-13, 3); // past RETENTION_TOTAL_YEARS=1 once archived: purged
     await generateMonth(-3, 6);
     await generateMonth(-2, 5);
     await generateMonth(-1, 4, false); // one copy in each document still waiting
@@ -140,6 +151,7 @@ describe('the archive of old months', () => {
       ...(await bus.trust.writeFiles(keys)),
       ARCHIVE_DIR: archiveDir,
       RETENTION_HOT_MONTHS: '1',
+      RETENTION_TOTAL_YEARS: '1',
     };
     await waitFor(
       async () =>
@@ -160,6 +172,7 @@ describe('the archive of old months', () => {
 
     const run = await archive(['run', '--before', month(-2)]);
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`${month(-13)}\\s+archived\\s+3`));
     expect(run.stdout).toMatch(new RegExp(`${month(-3)}\\s+archived\\s+6`));
     expect(run.stdout).not.toContain(month(-2));
 
@@ -185,6 +198,32 @@ describe('the archive of old months', () => {
     expect(await attached(month(-2))).toBe(7);
     const [copy] = await bus.query(`SELECT state FROM delivery WHERE package_id = $1`, [liveReceipt.busId]);
     expect(copy).toBeDefined();
+
+    // Its sender asking for its trace learns where it is (the register stays in the database).
+    const first = generated.get(month(-3))![0]!; // sent by G22
+    await expect(g22.client.trace({ documentId: documentIdOf.get(first)! })).rejects.toMatchObject({
+      name: 'ArchivedDocumentError',
+      archivedIn: month(-3),
+      busId: first,
+    });
+
+    // Sent again, it is still a duplicate of the archived original: the register outlives its month.
+    const resent = await g22.receiptFor((await g22.client.send(bytesOf.get(first)!.toString())).messageId);
+    expect(resent).toMatchObject({ reason: undefined, outcome: 'duplicate', busId: first });
+
+    // One document's evidence for an auditor, from the set alone, verifiable offline.
+    const evidence = join(archiveDir, '..', `evidence-${first}`);
+    const exportedDocument = await archive(['export', '--document', first, '--out', evidence]);
+    expect({ status: exportedDocument.status, stderr: exportedDocument.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    expect(readFileSync(join(evidence, 'package.xml')).equals(bytesOf.get(first)!)).toBe(true);
+    expect(readFileSync(join(evidence, 'deliveries.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    const evidenceVerified = await runCli(['audit', 'verify', join(evidence, 'audit')], env);
+    expect(evidenceVerified).toMatchObject({ status: 0 });
+    expect(evidenceVerified.stdout).toMatch(/^OK: [1-9]\d* entries/);
+    rmSync(evidence, { recursive: true, force: true });
 
     // The manifest's digest is in the audit chain, and the chain across the archived month verifies.
     const [listed] = await bus.query<{ manifest_sha256: string }>(
@@ -214,6 +253,39 @@ describe('the archive of old months', () => {
     expect({ status: exported.status, stderr: exported.stderr }).toEqual({ status: 0, stderr: '' });
     expect((await runCli(['audit', 'verify', out], env)).stdout).toMatch(/^OK/);
     rmSync(out, { recursive: true, force: true });
+  }, 180_000);
+
+  it('restores an archived month byte for byte and read-only, and releases it again', async () => {
+    const m = month(-3);
+    const restored = await archive(['restore', m]);
+    expect({ status: restored.status, stderr: restored.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(restored.stdout).toContain(`restored ${m}: 6 packages`);
+    expect(await rowsOf(m)).toBe(6);
+    for (const id of generated.get(m)!) {
+      const [content] = await bus.query<{ body: Buffer }>(
+        `SELECT body FROM package_content WHERE package_id = $1`,
+        [id],
+      );
+      expect(content!.body.equals(bytesOf.get(id)!)).toBe(true);
+    }
+    const [copies] = await bus.query<{ n: number; completed: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE state = 'completed')::int AS completed
+         FROM delivery WHERE package_id = ANY($1::uuid[])`,
+      [generated.get(m)],
+    );
+    expect(copies).toEqual({ n: 12, completed: 12 });
+    await expect(
+      bus.query(`UPDATE delivery SET state = 'queued' WHERE package_id = $1`, [generated.get(m)![0]]),
+    ).rejects.toThrow(/restored from the archive: it is read-only/);
+    // A restored month is not archived again, and is not restored twice.
+    expect((await archive(['run', '--before', month(-2)])).stdout).not.toContain(m);
+    expect((await archive(['restore', m])).stderr).toContain(`${m} is already restored`);
+
+    const released = await archive(['release', m]);
+    expect(released).toMatchObject({ status: 0 });
+    expect(await rowsOf(m)).toBe(0);
+    expect(await attached(m)).toBe(0);
+    expect((await archive(['verify', join(archiveDir, m)])).status).toBe(0);
   }, 180_000);
 
   it('refuses a set in which one byte changed', async () => {
@@ -269,5 +341,43 @@ describe('the archive of old months', () => {
     expect(run).toMatchObject({ status: 0 });
     expect(run.stdout).toMatch(new RegExp(`${month(-1)}\\s+skipped.*4 copies or notices still waiting`));
     expect(await rowsOf(month(-1))).toBe(4);
+  }, 120_000);
+
+  it('purges the sets past RETENTION_TOTAL_YEARS, and the audit chain still verifies', async () => {
+    const old = month(-13);
+    const purge = await archive(['purge']);
+    expect({ status: purge.status, stderr: purge.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(purge.stdout).toMatch(new RegExp(`${old}\\s+3\\s+3`));
+    expect(purge.stdout).not.toContain(month(-3));
+    expect(existsSync(join(archiveDir, old))).toBe(false);
+    expect((await archive(['verify', join(archiveDir, month(-3))])).status).toBe(0);
+    const keys = await bus.query(`SELECT 1 FROM package_register WHERE archive_set = $1`, [old]);
+    expect(keys).toEqual([]);
+    expect((await archive(['list'])).stdout).not.toContain(old);
+    await waitFor(async () => {
+      const rows = await bus.query<{ detail: { month: string } }>(
+        `SELECT detail FROM audit_log WHERE kind = 'archive.purged'`,
+      );
+      return rows.some((r) => r.detail.month === old);
+    }, 'the purge entry sealed in the chain');
+    const out = join(archiveDir, '..', `audit-after-purge-${Date.now()}`);
+    const exported = await runCli(
+      [
+        'audit',
+        'export',
+        '--from',
+        monthStart(-13).toISOString(),
+        '--to',
+        new Date(Date.now() + DAY).toISOString(),
+        '--out',
+        out,
+      ],
+      env,
+    );
+    expect({ status: exported.status, stderr: exported.stderr }).toEqual({ status: 0, stderr: '' });
+    expect((await runCli(['audit', 'verify', out], env)).stdout).toMatch(/^OK/);
+    rmSync(out, { recursive: true, force: true });
+    // Nothing more to purge.
+    expect((await archive(['purge'])).stdout).toContain('nothing to purge');
   }, 120_000);
 });

@@ -144,16 +144,16 @@ describe('monthly partitions', () => {
 
       // The idempotency keys are in the register, and they still refuse a second copy.
       const register = await db.query(
-        `SELECT package_id, kind, business_doc_type, encode(status_sha256, 'hex') AS digest FROM package_register ORDER BY package_id`,
+        `SELECT package_id, kind, business_doc_type, encode(sha256, 'hex') AS digest FROM package_register ORDER BY package_id`,
       );
       expect(register.rows).toEqual([
-        { package_id: old, kind: 'edoc', business_doc_type: 0, digest: null },
-        { package_id: recent, kind: 'edoc', business_doc_type: 2, digest: null },
+        { package_id: old, kind: 'edoc', business_doc_type: 0, digest: '01' },
+        { package_id: recent, kind: 'edoc', business_doc_type: 2, digest: '02' },
         { package_id: status, kind: 'status', business_doc_type: null, digest: '03' },
       ]);
       await expect(
         db.query(
-          `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type) VALUES ($1, 'edoc', $2, 'D-1', 0)`,
+          `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256) VALUES ($1, 'edoc', $2, 'D-1', 0, '\\x09')`,
           [uuid7(Date.now()), G22],
         ),
       ).rejects.toThrow(/package_register_edoc_key/);

@@ -3,6 +3,7 @@ import type { ConsumeMessage } from 'amqplib';
 import type { PackageKind } from '../../modules/edoc/inspection/inspection';
 import type { AcknowledgeDelivery } from '../../modules/receipts/use-cases/acknowledge-delivery.use-case';
 import type { GetDocumentTrace } from '../../modules/receipts/use-cases/get-document-trace.use-case';
+import type { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import type { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import type { Clock } from '../../modules/shared/clock';
 import { HEADERS, MESSAGE_TYPES } from './amqp-names';
@@ -16,6 +17,7 @@ export interface IngressUseCases {
   submitPackage: SubmitPackage;
   acknowledgeDelivery: AcknowledgeDelivery;
   getDocumentTrace: GetDocumentTrace;
+  locateArchivedDocument: LocateArchivedDocument;
 }
 
 /**
@@ -88,10 +90,20 @@ export class IngressHandler {
             documentId: query.documentId,
           })
         : null;
+    // Not in the database: perhaps its month went to the archive (the register says which).
+    const archived =
+      query && !trace
+        ? await this.useCases.locateArchivedDocument.forSender(requester, {
+            busId: query.busId,
+            documentId: query.documentId,
+          })
+        : null;
     const answer = query
       ? trace
         ? { found: true, trace }
-        : { found: false }
+        : archived
+          ? { found: false, archivedIn: archived.archivedIn, busId: archived.busId }
+          : { found: false }
       : { found: false, error: 'malformed request' };
     await this.replies.publishTransient({
       destination: requester,

@@ -27,6 +27,7 @@ import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
 import { DeadlineSweeper } from './deadline-sweeper';
 import { MonthCalendar } from './month-calendar';
 import { retentionProviders } from './retention.providers';
+import { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import { KillAfterCommitDispatcher } from './fault-injection';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { ChangeBridgeAuthentication } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
@@ -142,6 +143,7 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
     private readonly submitPackage: SubmitPackage,
     private readonly acknowledgeDelivery: AcknowledgeDelivery,
     private readonly getDocumentTrace: GetDocumentTrace,
+    private readonly locateArchivedDocument: LocateArchivedDocument,
     private readonly recordDeadLetter: RecordDeadLetter,
     @Inject(DeadlineSweeper) private readonly deadlines: DeadlineSweeper | null,
     @Inject(AuditSealer) private readonly auditSealer: AuditSealer | null,
@@ -159,6 +161,7 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
         submitPackage: this.submitPackage,
         acknowledgeDelivery: this.acknowledgeDelivery,
         getDocumentTrace: this.getDocumentTrace,
+        locateArchivedDocument: this.locateArchivedDocument,
         recordDeadLetter: this.recordDeadLetter,
       },
       this.clock,

@@ -2,7 +2,11 @@ import { Logger } from '@nestjs/common';
 import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
 import { ArchiveStore, type ArchiveWriter } from '../../modules/retention/archive-store.port';
 import type { Month } from '../../modules/retention/domain/month';
-import { MonthRecords, type RetiredMonth } from '../../modules/retention/month-records.port';
+import {
+  MonthRecords,
+  type RestoreSource,
+  type RetiredMonth,
+} from '../../modules/retention/month-records.port';
 
 function killNow(fault: string): void {
   new Logger('fault-injection').error(`FAULT_INJECTION=${fault}: killing the process now`);
@@ -57,6 +61,10 @@ export class KillMidWriteArchiveStore extends ArchiveStore {
   months() {
     return this.inner.months();
   }
+
+  remove(month: Month) {
+    return this.inner.remove(month);
+  }
 }
 
 /** The writer's methods bound to it, so that one of them can be replaced. */
@@ -91,6 +99,30 @@ export class KillBeforeRetireMonthRecords extends MonthRecords {
 
   read<T>(month: Month, read: Parameters<MonthRecords['read']>[1]) {
     return this.inner.read(month, read) as Promise<T>;
+  }
+
+  archivedMonths() {
+    return this.inner.archivedMonths();
+  }
+
+  purgedMonths() {
+    return this.inner.purgedMonths();
+  }
+
+  forget(month: Month) {
+    return this.inner.forget(month);
+  }
+
+  restore(month: Month, source: RestoreSource) {
+    return this.inner.restore(month, source);
+  }
+
+  release(month: Month) {
+    return this.inner.release(month);
+  }
+
+  archiveState(month: Month) {
+    return this.inner.archiveState(month);
   }
 
   retire(_month: Month, _fingerprint: string, _archived: RetiredMonth): Promise<boolean> {

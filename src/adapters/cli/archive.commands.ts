@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ArchiveMonths } from '../../modules/retention/use-cases/archive-months.use-case';
 import { verifyArchiveSet } from '../../modules/retention/use-cases/verify-archive-set';
+import {
+  ReleaseRestoredMonth,
+  RestoreArchivedMonth,
+} from '../../modules/retention/use-cases/restore-archived-month.use-case';
 import { FsArchiveStore } from '../files/fs-archive-store';
+import { DocumentEvidenceDirectory } from '../files/document-evidence-directory';
+import { ExportArchivedDocument } from '../../modules/retention/use-cases/export-archived-document.use-case';
+import { PurgeExpiredArchives } from '../../modules/retention/use-cases/purge-expired-archives.use-case';
 import { formatTable } from './table';
 import { withBus } from './run';
 
@@ -62,6 +69,64 @@ export function registerArchiveCommands(program: Command): void {
     });
 
   archive
+    .command('restore <month>')
+    .description('an archived month back in the database, read-only, after its set verifies')
+    .action((month: string) =>
+      withBus(async (app) => {
+        const { packages, location } = await app.get(RestoreArchivedMonth).execute(month);
+        console.log(
+          `restored ${month}: ${packages} packages from ${location} (read-only; archive release ${month} when done)`,
+        );
+      }),
+    );
+
+  archive
+    .command('release <month>')
+    .description('a restored month leaves the database again (its set stays)')
+    .action((month: string) =>
+      withBus(async (app) => {
+        await app.get(ReleaseRestoredMonth).execute(month);
+        console.log(`released ${month}`);
+      }),
+    );
+
+  archive
+    .command('export')
+    .description(
+      "one archived document's evidence from its month's set: bytes, records, audit entries (audit verify DIR/audit)",
+    )
+    .requiredOption('--document <busId>', 'the bus id of an archived document')
+    .requiredOption('--out <dir>', 'directory to write (created)')
+    .action((opts: { document: string; out: string }) =>
+      withBus(async (app) => {
+        const dir = resolve(opts.out);
+        const { month, rows } = await app
+          .get(ExportArchivedDocument)
+          .execute(opts.document, new DocumentEvidenceDirectory(dir));
+        console.log(`exported ${opts.document} from the set of ${month}: ${rows} records to ${dir}`);
+      }),
+    );
+
+  archive
+    .command('purge')
+    .description('delete the sets of months older than RETENTION_TOTAL_YEARS (recorded in the audit chain)')
+    .action(() =>
+      withBus(async (app) => {
+        const purged = await app.get(PurgeExpiredArchives).execute();
+        if (purged.length === 0) {
+          console.log('nothing to purge: every archived month is within RETENTION_TOTAL_YEARS');
+          return;
+        }
+        console.log(
+          formatTable(
+            ['month', 'packages', 'keys forgotten', 'manifest sha256'],
+            purged.map((p) => [p.month, String(p.packages), String(p.keys), p.manifestSha256]),
+          ),
+        );
+      }),
+    );
+
+  archive
     .command('list')
     .description('the archived months: where each set is, what it holds, the digest of its manifest')
     .action(() =>
@@ -70,7 +135,9 @@ export function registerArchiveCommands(program: Command): void {
           .get(DataSource)
           .query<
             { month: string; location: string; packages: number; bytes: string; manifest_sha256: string }[]
-          >(`SELECT month, location, packages, bytes, manifest_sha256 FROM archived_month ORDER BY month`);
+          >(
+            `SELECT month, location, packages, bytes, manifest_sha256 FROM archived_month WHERE purged_at IS NULL ORDER BY month`,
+          );
         console.log(
           formatTable(
             ['month', 'packages', 'bytes', 'manifest sha256', 'location'],

@@ -343,6 +343,13 @@ export class EnvironmentVariables {
   @Max(1200)
   RETENTION_HOT_MONTHS = 24;
 
+  /** Years a document is kept at all, archive included; `archive purge` deletes older sets. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RETENTION_TOTAL_YEARS = 10;
+
   /** Test-only faults (see src/adapters/app/fault-injection.ts). Never in production. */
   @IsIn(['', 'kill-after-commit', 'kill-archive-mid-write', 'kill-archive-before-retire'])
   FAULT_INJECTION: '' | 'kill-after-commit' | 'kill-archive-mid-write' | 'kill-archive-before-retire' = '';
@@ -391,7 +398,7 @@ export interface BusConfig {
   breaker: { failures: number; pauseSeconds: number };
   faultInjection: EnvironmentVariables['FAULT_INJECTION'];
   audit: { sealIntervalMs: number; checkpointIntervalMs: number };
-  retention: { archiveDir: string; hotMonths: number };
+  retention: { archiveDir: string; hotMonths: number; totalYears: number };
   bridge: {
     secretsKeyFile: string;
     spoolDirectory: string;
@@ -485,7 +492,11 @@ export function loadConfig(
       sealIntervalMs: vars.AUDIT_SEAL_INTERVAL_MS,
       checkpointIntervalMs: vars.AUDIT_CHECKPOINT_INTERVAL_MS,
     },
-    retention: { archiveDir: vars.ARCHIVE_DIR, hotMonths: vars.RETENTION_HOT_MONTHS },
+    retention: {
+      archiveDir: vars.ARCHIVE_DIR,
+      hotMonths: vars.RETENTION_HOT_MONTHS,
+      totalYears: vars.RETENTION_TOTAL_YEARS,
+    },
     bridge: {
       secretsKeyFile: vars.BRIDGE_SECRETS_KEY_FILE,
       spoolDirectory: vars.BRIDGE_SPOOL_DIR,

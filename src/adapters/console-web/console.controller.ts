@@ -26,6 +26,8 @@ import {
   ChangeSignaturePolicyCommand,
 } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../../modules/trust/policy/signature-policy';
+import type { ArchivedDocument } from '../../modules/retention/archived-documents.port';
+import { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import { InvalidCommandError } from '../../modules/shared/command';
 import { DomainRuleError } from '../../modules/shared/errors';
 import { readBody } from '../http/read-body';
@@ -86,6 +88,7 @@ export class ConsoleController {
     private readonly sessions: GetConsoleSession,
     private readonly overviewView: GetConsoleOverview,
     private readonly search: SearchDeliveries,
+    private readonly locateArchived: LocateArchivedDocument,
     private readonly timeline: GetDocumentTimeline,
     private readonly endpoints: ListConsoleEndpoints,
     private readonly changeStatus: ChangeEndpointStatus,
@@ -275,6 +278,11 @@ export class ConsoleController {
     const started = performance.now();
     const result = await this.search.execute(filter, text(q['after']), 50);
     const ms = performance.now() - started;
+    // Nothing in the database for a DocumentId: its month may have gone to the archive.
+    const archived =
+      filter.documentId && result.lines.length === 0
+        ? await this.locateArchived.forOperator({ documentId: filter.documentId })
+        : [];
     const field = (name: string, label: string) =>
       `<label>${esc(label)} <input name="${name}" value="${esc(text(q[name]) ?? '')}"></label>`;
     const params = new URLSearchParams(
@@ -288,6 +296,7 @@ export class ConsoleController {
         ${field('from', t(lang, 'fromDate'))}${field('to', t(lang, 'toDate'))}<button>${t(lang, 'search')}</button>
       </form>
       <p class="timing">${result.lines.length} · ${ms.toFixed(0)} ms</p>
+      ${archived.map((a) => this.archivedNote(lang, a)).join('')}
       ${table(
         [
           t(lang, 'time'),
@@ -312,17 +321,26 @@ export class ConsoleController {
     res.type('html').send(this.page(lang, t(lang, 'deliveries'), body, s));
   }
 
+  /** Where an archived document is, and the command that brings its month back. */
+  private archivedNote(lang: Lang, a: ArchivedDocument): string {
+    return `<p class="archived" data-archived-in="${esc(a.archivedIn)}">${esc(a.documentId)} (${esc(a.sender)}) — ${t(lang, 'archivedIn')} <strong>${esc(a.archivedIn)}</strong>. ${t(lang, 'restoreWith')} <code>edoc-bus archive restore ${esc(a.archivedIn)}</code></p>`;
+  }
+
   @Get('documents/:busId')
   async document(@Req() req: Request, @Res() res: Response, @Param('busId') busId: string): Promise<void> {
     const s = await this.session(req, res);
     if (!s) return;
     const lang = langOf(req, res);
     const found = await this.timeline.execute(busId);
-    if (!found)
+    if (!found) {
+      const [archived] = await this.locateArchived.forOperator({ busId });
       return void res
-        .status(404)
+        .status(archived ? 410 : 404)
         .type('html')
-        .send(page(lang, t(lang, 'timeline'), '<p>404</p>', s));
+        .send(
+          page(lang, t(lang, 'timeline'), archived ? this.archivedNote(lang, archived) : '<p>404</p>', s),
+        );
+    }
     const { trace, evidence } = found;
     const sig = evidence.signature;
     const signature = !sig

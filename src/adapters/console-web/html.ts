@@ -30,6 +30,8 @@ const WORDS = {
     en: 'Account locked after repeated failures.',
   },
   search: { vi: 'Tìm kiếm', en: 'Search' },
+  archivedIn: { vi: 'Đã chuyển vào kho lưu trữ, tháng', en: 'Archived, in the set of' },
+  restoreWith: { vi: 'Khôi phục bằng', en: 'Restore it with' },
   documentId: { vi: 'Mã văn bản', en: 'DocumentId' },
   subject: { vi: 'Trích yếu', en: 'Subject' },
   sender: { vi: 'Nơi gửi', en: 'Sender' },

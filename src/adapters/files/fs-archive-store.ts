@@ -92,6 +92,14 @@ export class FsArchiveStore extends ArchiveStore {
     return (await readdir(this.root)).filter((name) => MONTH_PATTERN.test(name)).sort();
   }
 
+  async remove(month: Month): Promise<void> {
+    if (!MONTH_PATTERN.test(month)) throw new Error(`not a month: ${month}`);
+    // Renamed first, so that a set is either whole under its name or gone from it.
+    const doomed = join(this.root, `.${month}.purged`);
+    if (existsSync(join(this.root, month))) await rename(join(this.root, month), doomed);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
   /** A set anywhere on disk (an auditor's copy), for `archive verify`. */
   static at(dir: string): ArchiveSetReader {
     return new FsArchiveSet(resolve(dir));
@@ -218,6 +226,11 @@ class FsArchiveSet implements ArchiveSetReader {
     } catch {
       return [];
     }
+  }
+
+  async body(name: string): Promise<Uint8Array> {
+    if (!/^[0-9a-f]{64}$/.test(name)) throw new Error(`not a package body name: ${name}`);
+    return readFile(join(this.location, BODIES, name));
   }
 
   async *records(records: ArchivedRecords): AsyncIterable<Record<string, unknown>> {

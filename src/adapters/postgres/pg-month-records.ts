@@ -5,6 +5,7 @@ import { MONTH_PATTERN } from '../../modules/retention/domain/month';
 import {
   MonthRecords,
   type MonthSnapshot,
+  type RestoreSource,
   type RetiredMonth,
 } from '../../modules/retention/month-records.port';
 import { Sql } from './sql';
@@ -59,9 +60,13 @@ export class PgMonthRecords extends MonthRecords {
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'package'::regclass ORDER BY 1`,
     );
+    // A month restored from the archive is there to be read, not archived again.
+    const archived = new Set(
+      (await this.sql.rows<{ month: Month }>(`SELECT month FROM archived_month`)).map((r) => r.month),
+    );
     return rows
       .map((r) => r.name.replace(/^package_(\d{4})_(\d{2})$/, '$1-$2'))
-      .filter((m) => MONTH_PATTERN.test(m));
+      .filter((m) => MONTH_PATTERN.test(m) && !archived.has(m));
   }
 
   async unsettled(month: Month): Promise<number> {
@@ -140,6 +145,131 @@ export class PgMonthRecords extends MonthRecords {
       return true;
     });
     return done;
+  }
+
+  async archivedMonths(): Promise<Array<{ month: Month; manifestSha256: string; packages: number }>> {
+    const rows = await this.sql.rows<{ month: Month; manifest_sha256: string; packages: number }>(
+      `SELECT month, manifest_sha256, packages FROM archived_month WHERE purged_at IS NULL ORDER BY month`,
+    );
+    return rows.map((r) => ({ month: r.month, manifestSha256: r.manifest_sha256, packages: r.packages }));
+  }
+
+  async purgedMonths(): Promise<Month[]> {
+    const rows = await this.sql.rows<{ month: Month }>(
+      `SELECT month FROM archived_month WHERE purged_at IS NOT NULL ORDER BY month`,
+    );
+    return rows.map((r) => r.month);
+  }
+
+  async forget(month: Month): Promise<{ keys: number }> {
+    return this.db.transaction(async (m: EntityManager) => {
+      const sql = new Sql(m);
+      const [row] = await sql.rows<{ keys: number }>(
+        `WITH gone AS (DELETE FROM package_register WHERE archive_set = $1 RETURNING 1)
+         SELECT count(*)::int AS keys FROM gone`,
+        [month],
+      );
+      const keys = row?.keys ?? 0;
+      await sql.exec(
+        `INSERT INTO audit_pending (at, kind, parties, package_id, actor, detail)
+         SELECT now(), 'archive.purged', '{}', NULL, 'edoc-bus archive',
+                jsonb_build_object('month', month, 'manifestSha256', manifest_sha256, 'packages', packages,
+                                   'location', location, 'registerKeys', $2::int)
+           FROM archived_month WHERE month = $1`,
+        [month, keys],
+      );
+      await sql.exec(`UPDATE archived_month SET purged_at = now() WHERE month = $1`, [month]);
+      return { keys };
+    });
+  }
+
+  async archiveState(month: Month): Promise<'archived' | 'restored' | null> {
+    const [row] = await this.sql.rows<{ restored: boolean }>(
+      `SELECT to_regclass($2) IS NOT NULL AS restored FROM archived_month WHERE month = $1 AND purged_at IS NULL`,
+      [month, partition('package', month)],
+    );
+    return row ? (row.restored ? 'restored' : 'archived') : null;
+  }
+
+  async restore(month: Month, source: RestoreSource): Promise<number> {
+    return this.db.transaction(async (m: EntityManager) => {
+      const sql = new Sql(m);
+      const [bounds] = await sql.rows<{ from_id: string; to_id: string; from_at: Date; to_at: Date }>(
+        `SELECT edoc_uuid7_floor(b.f) AS from_id, edoc_uuid7_floor(b.t) AS to_id, b.f AS from_at, b.t AS to_at
+           FROM (SELECT ($1 || '-01')::timestamp AT TIME ZONE 'UTC' AS f,
+                        (($1 || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' AS t) b`,
+        [month],
+      );
+      const tables = ['package', ...DETACH_ORDER.filter((t) => t !== 'package')];
+      for (const table of tables)
+        await sql.exec(
+          `CREATE TABLE ${partition(table, month)} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+        );
+      let packages = 0;
+      for (const records of Object.keys(SOURCES) as ArchivedRecords[]) {
+        const table = partition(SOURCES[records].table, month);
+        let batch: Record<string, unknown>[] = [];
+        const flush = async () => {
+          if (batch.length === 0) return;
+          await sql.exec(
+            `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${SOURCES[records].table}, $1::jsonb)`,
+            [JSON.stringify(batch)],
+          );
+          batch = [];
+        };
+        for await (const row of source.records(records)) {
+          if (records === 'packages') {
+            const { content_sha256: name, ...rest } = row;
+            // The bytes as they were received: byte for byte from the set.
+            await sql.exec(
+              `INSERT INTO ${partition('package_content', month)} (package_id, body) VALUES ($1, $2)`,
+              [rest['id'], Buffer.from(await source.body(String(name)))],
+            );
+            batch.push(rest);
+            packages += 1;
+          } else batch.push(row);
+          if (batch.length >= PAGE) await flush();
+        }
+        await flush();
+      }
+      // Attached under the same bounds as made ahead; every row is checked against them.
+      for (const table of tables) {
+        // Values computed by the database above (a uuid, an ISO time): safe to write inline.
+        const [from, to] =
+          table === 'bridge_refusal'
+            ? [bounds!.from_at.toISOString(), bounds!.to_at.toISOString()]
+            : [bounds!.from_id, bounds!.to_id];
+        await sql.exec(
+          `ALTER TABLE ${table} ATTACH PARTITION ${partition(table, month)} FOR VALUES FROM ('${from}') TO ('${to}')`,
+        );
+        await sql.exec(
+          `CREATE TRIGGER archived_read_only BEFORE INSERT OR UPDATE OR DELETE ON ${partition(table, month)}
+             FOR EACH ROW EXECUTE FUNCTION edoc_refuse_archived_change()`,
+        );
+      }
+      await sql.exec(
+        `INSERT INTO audit_pending (at, kind, parties, package_id, actor, detail)
+         VALUES (now(), 'archive.restored', '{}', NULL, 'edoc-bus archive', jsonb_build_object('month', $1::text))`,
+        [month],
+      );
+      return packages;
+    });
+  }
+
+  async release(month: Month): Promise<void> {
+    await this.db.transaction(async (m: EntityManager) => {
+      const sql = new Sql(m);
+      await sql.exec(`SET LOCAL lock_timeout = '10s'`);
+      for (const table of DETACH_ORDER) {
+        await sql.exec(`ALTER TABLE ${table} DETACH PARTITION ${partition(table, month)}`);
+        await sql.exec(`DROP TABLE ${partition(table, month)}`);
+      }
+      await sql.exec(
+        `INSERT INTO audit_pending (at, kind, parties, package_id, actor, detail)
+         VALUES (now(), 'archive.released', '{}', NULL, 'edoc-bus archive', jsonb_build_object('month', $1::text))`,
+        [month],
+      );
+    });
   }
 }
 

@@ -115,9 +115,9 @@ export class PgSubmissionRepository extends SubmissionRepository {
       };
       const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
         `WITH registered AS (
-           INSERT INTO package_register (package_id, kind, sender, document_id, status_sha256)
+           INSERT INTO package_register (package_id, kind, sender, document_id, sha256)
            VALUES (${id}::uuid, 'status', ${sender}::text, ${documentId}::text, decode(${sha256}::text, 'hex'))
-           ON CONFLICT (sender, status_sha256) WHERE kind = 'status' DO NOTHING
+           ON CONFLICT (sender, sha256) WHERE kind = 'status' DO NOTHING
            RETURNING package_id
          ), p AS (
            INSERT INTO package (id, kind, sender, document_id, status_code, related_package_id, sha256, size_bytes,
@@ -145,7 +145,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
           stored: false,
           existing: await this.existing(
             sql,
-            `r.kind = 'status' AND r.sender = $1 AND r.status_sha256 = decode($2, 'hex')`,
+            `r.kind = 'status' AND r.sender = $1 AND r.sha256 = decode($2, 'hex')`,
             [r.sender, r.sha256],
           ),
         };
@@ -285,17 +285,19 @@ export class PgSubmissionRepository extends SubmissionRepository {
     const sender = p.add(r.sender);
     const documentId = p.add(r.documentId);
     const businessDocType = p.add(r.businessDocType);
+    const sha256 = p.add(r.sha256);
     const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
       `WITH registered AS (
-         INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type)
-         VALUES (${id}::uuid, 'edoc', ${sender}::text, ${documentId}::text, ${businessDocType}::smallint)
+         INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256)
+         VALUES (${id}::uuid, 'edoc', ${sender}::text, ${documentId}::text, ${businessDocType}::smallint,
+                 decode(${sha256}::text, 'hex'))
          ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
          RETURNING package_id
        ), p AS (
          INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes, transport,
                               transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at, signature)
          SELECT package_id, 'edoc', ${sender}, ${documentId}, ${businessDocType}, ${p.add(r.relatedPackageId)}::uuid,
-                decode(${p.add(r.sha256)}::text, 'hex'), ${p.add(r.size)}::int, ${p.add(r.transport)}::text, ${p.add(r.transportMessageId)}::text,
+                decode(${sha256}::text, 'hex'), ${p.add(r.size)}::int, ${p.add(r.transport)}::text, ${p.add(r.transportMessageId)}::text,
                 ${p.add(r.subject)}::text, ${p.add(r.codeNumber)}::text, ${p.add(r.codeNotation)}::text, ${p.add(r.priority)}::smallint,
                 ${p.add(r.receivedAt)}::timestamptz, ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb
            FROM registered
@@ -325,14 +327,16 @@ export class PgSubmissionRepository extends SubmissionRepository {
   }
 
   private async existing(sql: Sql, where: string, params: unknown[]): Promise<ExistingPackage> {
+    // The register outlives the package's month: an archived original still makes a duplicate.
     const row = await sql.one<{
       id: string;
       sha256: string;
       transport_message_id: string | null;
-      transport: TransportName;
+      transport: TransportName | null;
+      archive_set: string | null;
     }>(
-      `SELECT p.id, encode(p.sha256, 'hex') AS sha256, p.transport_message_id, p.transport
-         FROM package_register r JOIN package p ON p.id = r.package_id
+      `SELECT r.package_id AS id, encode(r.sha256, 'hex') AS sha256, p.transport_message_id, p.transport, r.archive_set
+         FROM package_register r LEFT JOIN package p ON p.id = r.package_id
         WHERE ${where} LIMIT 1`,
       params,
     );
@@ -342,6 +346,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
       sha256: row.sha256,
       transportMessageId: row.transport_message_id,
       transport: row.transport,
+      archivedIn: row.archive_set,
     };
   }
 }

@@ -20,6 +20,10 @@ import { ListSentDocuments } from '../../modules/bridge/use-cases/list-sent-docu
 import { SettlePullItem } from '../../modules/bridge/use-cases/settle-pull-item.use-case';
 import { SubmitFromBridge } from '../../modules/bridge/use-cases/submit-from-bridge.use-case';
 import { GetDocumentTrace } from '../../modules/receipts/use-cases/get-document-trace.use-case';
+import {
+  archivedAnswer,
+  LocateArchivedDocument,
+} from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import { qcvn102ToQd20 } from '../../modules/registry/domain/organ-code';
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import type { SubmissionOutcome } from '../../modules/routing/domain/submission-outcome';
@@ -47,6 +51,7 @@ export class RestController {
     private readonly settleItem: SettlePullItem,
     private readonly listSent: ListSentDocuments,
     private readonly trace: GetDocumentTrace,
+    private readonly locateArchived: LocateArchivedDocument,
     private readonly listEndpoints: ListEndpoints,
     private readonly spool: UploadSpool,
     @Inject(BUS_CONFIG) private readonly config: BusConfig,
@@ -140,9 +145,15 @@ export class RestController {
   async documentTrace(@Req() req: Request, @Param('busId') busId: string): Promise<unknown> {
     const organId = await this.caller(req, 'trace');
     const trace = await this.trace.execute({ requester: organId, busId });
-    if (!trace)
-      throw new HttpException({ code: 'NOT_FOUND', reason: `no document ${busId} sent by ${organId}` }, 404);
-    return trace;
+    if (trace) return trace;
+    const archived = await this.locateArchived.forSender(organId, { busId });
+    if (archived)
+      // 410 Gone: it existed and is kept, no longer here; the body says where and how to get it.
+      throw new HttpException(
+        { code: 'ARCHIVED', archivedIn: archived.archivedIn, reason: archivedAnswer(archived) },
+        410,
+      );
+    throw new HttpException({ code: 'NOT_FOUND', reason: `no document ${busId} sent by ${organId}` }, 404);
   }
 
   @Get('v1/agencies')

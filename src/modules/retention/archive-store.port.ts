@@ -36,6 +36,8 @@ export interface ArchiveSetReader {
   digestOf(name: string): Promise<{ sha256: string; bytes: number } | null>;
   /** The names (digests) of the package bodies present. */
   bodyNames(): Promise<string[]>;
+  /** One package's bytes, by its digest. */
+  body(name: string): Promise<Uint8Array>;
   records(records: ArchivedRecords): AsyncIterable<Record<string, unknown>>;
   /** The month's audit export, as `edoc-bus audit verify` reads it. */
   auditExport(): Promise<AuditExportFiles>;
@@ -46,4 +48,6 @@ export abstract class ArchiveStore {
   abstract begin(month: Month): Promise<ArchiveWriter>;
   abstract open(month: Month): Promise<ArchiveSetReader | null>;
   abstract months(): Promise<Month[]>;
+  /** Deletes a month's set for good (archive purge). */
+  abstract remove(month: Month): Promise<void>;
 }

@@ -19,6 +19,12 @@ export interface RetiredMonth {
   bytes: number;
 }
 
+/** An archived month's rows and bytes, as a restore reads them back from its set. */
+export interface RestoreSource {
+  records(records: ArchivedRecords): AsyncIterable<Record<string, unknown>>;
+  body(name: string): Promise<Uint8Array>;
+}
+
 /** The months in the hot database and what it takes to let one go. */
 export abstract class MonthRecords {
   /** Months whose partitions are attached, oldest first. */
@@ -33,4 +39,23 @@ export abstract class MonthRecords {
    * partitions and drops them. Returns false, changing nothing, if the month changed meanwhile.
    */
   abstract retire(month: Month, fingerprint: string, archived: RetiredMonth): Promise<boolean>;
+  /**
+   * Puts an archived month back, read-only: its partitions rebuilt from `source` and attached,
+   * every change to them refused. Returns how many packages came back.
+   */
+  abstract restore(month: Month, source: RestoreSource): Promise<number>;
+  /** Detaches and drops a restored month again (its set stays where it is). */
+  abstract release(month: Month): Promise<void>;
+  /** Archived months not purged yet, oldest first. */
+  abstract archivedMonths(): Promise<Array<{ month: Month; manifestSha256: string; packages: number }>>;
+  /** Months purged already (their sets may still need deleting after a crash). */
+  abstract purgedMonths(): Promise<Month[]>;
+  /**
+   * Forgets an archived month past the retention period, in one transaction: its documents' keys
+   * leave the register, the month is marked purged, and an audit entry says what went (the month,
+   * the set's manifest digest, how many packages and keys) so that the chain still accounts for it.
+   */
+  abstract forget(month: Month): Promise<{ keys: number }>;
+  /** Whether the month is archived, and whether it is restored at the moment. */
+  abstract archiveState(month: Month): Promise<'archived' | 'restored' | null>;
 }

@@ -142,8 +142,11 @@ export interface QuarantineRecord {
 export interface ExistingPackage {
   busId: string;
   sha256: string;
+  /** Null when its month is archived (the register keeps the keys, not the transport's). */
   transportMessageId: string | null;
-  transport: TransportName;
+  transport: TransportName | null;
+  /** The month whose archive set holds it, when it is no longer in the database. */
+  archivedIn: string | null;
 }
 
 export interface StoredOutbox {

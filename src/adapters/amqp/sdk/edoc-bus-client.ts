@@ -101,6 +101,22 @@ export interface DocumentReference {
 
 type Handler<T> = (item: T) => Promise<void> | void;
 
+/**
+ * `trace()` of a document whose month the bus has archived: it is kept, in the archive set of
+ * `archivedIn`, and an operator brings it back with `edoc-bus archive restore <archivedIn>`.
+ */
+export class ArchivedDocumentError extends Error {
+  constructor(
+    readonly busId: string,
+    readonly archivedIn: string,
+  ) {
+    super(
+      `document ${busId} is archived in ${archivedIn}: an operator restores it with edoc-bus archive restore ${archivedIn}`,
+    );
+    this.name = 'ArchivedDocumentError';
+  }
+}
+
 /** The bus's answer to `trace()`: the document as its sender sees it (dates as ISO strings). */
 export interface DocumentTraceView {
   busId: string;
@@ -327,8 +343,15 @@ export class EdocBusClient {
       this.traceWaiters.delete(requestId);
       throw error;
     }
-    const result = (await answer) as { found?: boolean; trace?: DocumentTraceView; error?: string } | null;
+    const result = (await answer) as {
+      found?: boolean;
+      trace?: DocumentTraceView;
+      error?: string;
+      archivedIn?: string;
+      busId?: string;
+    } | null;
     if (result?.error) throw new Error(`the bus refused the trace request: ${result.error}`);
+    if (result?.archivedIn) throw new ArchivedDocumentError(result.busId ?? '', result.archivedIn);
     return result?.found && result.trace ? result.trace : null;
   }
 

@@ -134,17 +134,19 @@ export class MonthlyPartitions1733200000000 implements MigrationInterface {
         sender             text NOT NULL,
         document_id        text NOT NULL,
         business_doc_type  smallint,
-        status_sha256      bytea,
+        -- The package's digest: a status's idempotency key, and for a document what tells a
+        -- resend (a duplicate) from another document under the same DocumentId, archived or not.
+        sha256             bytea NOT NULL,
         archive_set        text
       )`);
     await q.query(`
-      INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, status_sha256)
-      SELECT id, kind, sender, document_id, business_doc_type, CASE WHEN kind = 'status' THEN sha256 END FROM package`);
+      INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256)
+      SELECT id, kind, sender, document_id, business_doc_type, sha256 FROM package`);
     await q.query(
       `CREATE UNIQUE INDEX package_register_edoc_key ON package_register (sender, document_id, business_doc_type) WHERE kind = 'edoc'`,
     );
     await q.query(
-      `CREATE UNIQUE INDEX package_register_status_key ON package_register (sender, status_sha256) WHERE kind = 'status'`,
+      `CREATE UNIQUE INDEX package_register_status_key ON package_register (sender, sha256) WHERE kind = 'status'`,
     );
     await q.query(`CREATE INDEX package_register_document_idx ON package_register (document_id)`);
   }

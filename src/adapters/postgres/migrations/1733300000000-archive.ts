@@ -16,8 +16,18 @@ export class Archive1733300000000 implements MigrationInterface {
         manifest_sha256  text NOT NULL,
         packages         integer NOT NULL,
         bytes            bigint NOT NULL,
-        archived_at      timestamptz NOT NULL
+        archived_at      timestamptz NOT NULL,
+        -- Set by archive purge past RETENTION_TOTAL_YEARS: the set is deleted, this row stays.
+        purged_at        timestamptz
       )`);
+    // A month restored from its set is there to be read: its partitions refuse every change (not as
+    // 25006, which the bus takes for a failover and retries).
+    await q.query(`
+      CREATE FUNCTION edoc_refuse_archived_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION '% holds a month restored from the archive: it is read-only', TG_TABLE_NAME
+          USING ERRCODE = 'insufficient_privilege';
+      END $$`);
     await q.query(
       `CREATE INDEX package_register_archived_idx ON package_register (archive_set) WHERE archive_set IS NOT NULL`,
     );
@@ -26,5 +36,6 @@ export class Archive1733300000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX package_register_archived_idx`);
     await q.query(`DROP TABLE archived_month`);
+    await q.query(`DROP FUNCTION edoc_refuse_archived_change()`);
   }
 }

@@ -88,16 +88,27 @@ export async function verifyArchiveSet(set: ArchiveSetReader): Promise<ArchiveVe
   else if (namesDigest(names) !== manifest.bodies.namesDigest)
     problems.push('the package bodies are not the ones the manifest lists');
   const present = new Set(names);
-  for await (const row of set.records('packages')) {
-    result.packages += 1;
-    const body = row['content_sha256'];
-    if (typeof body !== 'string' || !present.has(body))
-      problems.push(`package ${String(row['id'])} has no body in the set`);
+  try {
+    for await (const row of set.records('packages')) {
+      result.packages += 1;
+      const body = row['content_sha256'];
+      if (typeof body !== 'string' || !present.has(body))
+        problems.push(`package ${String(row['id'])} has no body in the set`);
+    }
+  } catch (error) {
+    // An altered file may no longer parse: that is a finding, not a crash of the verifier.
+    problems.push(`records/packages.jsonl cannot be read: ${String(error)}`);
   }
   if (result.packages !== manifest.records.packages.rows)
     problems.push(`${result.packages} packages, the manifest says ${manifest.records.packages.rows}`);
 
-  const audit = await set.auditExport();
+  let audit;
+  try {
+    audit = await set.auditExport();
+  } catch (error) {
+    problems.push(`audit: the export cannot be read: ${String(error)}`);
+    return result;
+  }
   if (audit.manifest.counts.links === 0) {
     // A month without events has no chain segment to prove; a month with records must have one.
     if (result.rows > 0) problems.push('audit: the month has records but its audit export has no entries');

@@ -246,19 +246,22 @@ export class AcceptDocument {
       { packageId: existing.busId, quarantineId: null },
     );
     // The same content as the original, so the same urgency: its answer overtakes a backlog too.
+    // An archived original's trace is in its archive set: the duplicate is told, not traced.
     const stored = await this.repository.storeReceipt(
       duplicate.receipt,
       [{ ...duplicate.outbox, lane }],
-      [
-        {
-          packageId: existing.busId,
-          recipient: null,
-          event: 'duplicate',
-          source: 'sender',
-          at: now,
-          detail: { transportMessageId: command.transportMessageId },
-        },
-      ],
+      existing.archivedIn
+        ? []
+        : [
+            {
+              packageId: existing.busId,
+              recipient: null,
+              event: 'duplicate',
+              source: 'sender',
+              at: now,
+              detail: { transportMessageId: command.transportMessageId },
+            },
+          ],
     );
     this.outbox.dispatch(
       withBodies(
