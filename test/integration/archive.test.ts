@@ -132,6 +132,22 @@ describe('the archive of old months', () => {
         generated.get(m),
       ])
     )[0]!.n;
+  /** An audit export from `from` to tomorrow, by the CLI, verifies offline. */
+  async function expectAuditChainVerifiesFrom(from: Date): Promise<void> {
+    const out = mkdtempSync(join(tmpdir(), 'edoc-archive-audit-'));
+    try {
+      const to = new Date(Date.now() + DAY).toISOString();
+      const exported = await runCli(
+        ['audit', 'export', '--from', from.toISOString(), '--to', to, '--out', out],
+        env,
+      );
+      expect({ status: exported.status, stderr: exported.stderr }).toEqual({ status: 0, stderr: '' });
+      expect((await runCli(['audit', 'verify', out], env)).stdout).toMatch(/^OK/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
   const archive = (args: string[], extra: Record<string, string> = {}) =>
     runCli(['archive', ...args], { ...env, ...extra }, 120_000);
 
@@ -236,23 +252,7 @@ describe('the archive of old months', () => {
       );
       return rows.some((r) => r.detail.manifestSha256 === listed!.manifest_sha256);
     }, 'the archive entry sealed in the chain');
-    const out = join(archiveDir, '..', `audit-${month(-3)}-${Date.now()}`);
-    const exported = await runCli(
-      [
-        'audit',
-        'export',
-        '--from',
-        monthStart(-3).toISOString(),
-        '--to',
-        new Date(Date.now() + DAY).toISOString(),
-        '--out',
-        out,
-      ],
-      env,
-    );
-    expect({ status: exported.status, stderr: exported.stderr }).toEqual({ status: 0, stderr: '' });
-    expect((await runCli(['audit', 'verify', out], env)).stdout).toMatch(/^OK/);
-    rmSync(out, { recursive: true, force: true });
+    await expectAuditChainVerifiesFrom(monthStart(-3));
   }, 180_000);
 
   it('restores an archived month byte for byte and read-only, and releases it again', async () => {
@@ -360,23 +360,7 @@ describe('the archive of old months', () => {
       );
       return rows.some((r) => r.detail.month === old);
     }, 'the purge entry sealed in the chain');
-    const out = join(archiveDir, '..', `audit-after-purge-${Date.now()}`);
-    const exported = await runCli(
-      [
-        'audit',
-        'export',
-        '--from',
-        monthStart(-13).toISOString(),
-        '--to',
-        new Date(Date.now() + DAY).toISOString(),
-        '--out',
-        out,
-      ],
-      env,
-    );
-    expect({ status: exported.status, stderr: exported.stderr }).toEqual({ status: 0, stderr: '' });
-    expect((await runCli(['audit', 'verify', out], env)).stdout).toMatch(/^OK/);
-    rmSync(out, { recursive: true, force: true });
+    await expectAuditChainVerifiesFrom(monthStart(-13));
     // Nothing more to purge.
     expect((await archive(['purge'])).stdout).toContain('nothing to purge');
   }, 120_000);

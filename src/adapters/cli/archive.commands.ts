@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { DataSource } from 'typeorm';
+import { MonthRecords } from '../../modules/retention/month-records.port';
 import { ArchiveMonths } from '../../modules/retention/use-cases/archive-months.use-case';
 import { verifyArchiveSet } from '../../modules/retention/use-cases/verify-archive-set';
 import {
@@ -131,23 +131,11 @@ export function registerArchiveCommands(program: Command): void {
     .description('the archived months: where each set is, what it holds, the digest of its manifest')
     .action(() =>
       withBus(async (app) => {
-        const rows = await app
-          .get(DataSource)
-          .query<
-            { month: string; location: string; packages: number; bytes: string; manifest_sha256: string }[]
-          >(
-            `SELECT month, location, packages, bytes, manifest_sha256 FROM archived_month WHERE purged_at IS NULL ORDER BY month`,
-          );
+        const rows = await app.get(MonthRecords).archivedMonths();
         console.log(
           formatTable(
             ['month', 'packages', 'bytes', 'manifest sha256', 'location'],
-            rows.map((r) => [
-              r.month,
-              String(r.packages),
-              megabytes(Number(r.bytes)),
-              r.manifest_sha256,
-              r.location,
-            ]),
+            rows.map((r) => [r.month, String(r.packages), megabytes(r.bytes), r.manifestSha256, r.location]),
           ),
         );
       }),

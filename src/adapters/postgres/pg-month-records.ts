@@ -147,11 +147,24 @@ export class PgMonthRecords extends MonthRecords {
     return done;
   }
 
-  async archivedMonths(): Promise<Array<{ month: Month; manifestSha256: string; packages: number }>> {
-    const rows = await this.sql.rows<{ month: Month; manifest_sha256: string; packages: number }>(
-      `SELECT month, manifest_sha256, packages FROM archived_month WHERE purged_at IS NULL ORDER BY month`,
+  async archivedMonths(): Promise<RetiredMonth[]> {
+    const rows = await this.sql.rows<{
+      month: Month;
+      location: string;
+      manifest_sha256: string;
+      packages: number;
+      bytes: string;
+    }>(
+      `SELECT month, location, manifest_sha256, packages, bytes FROM archived_month
+        WHERE purged_at IS NULL ORDER BY month`,
     );
-    return rows.map((r) => ({ month: r.month, manifestSha256: r.manifest_sha256, packages: r.packages }));
+    return rows.map((r) => ({
+      month: r.month,
+      location: r.location,
+      manifestSha256: r.manifest_sha256,
+      packages: r.packages,
+      bytes: Number(r.bytes),
+    }));
   }
 
   async purgedMonths(): Promise<Month[]> {
@@ -194,12 +207,6 @@ export class PgMonthRecords extends MonthRecords {
   async restore(month: Month, source: RestoreSource): Promise<number> {
     return this.db.transaction(async (m: EntityManager) => {
       const sql = new Sql(m);
-      const [bounds] = await sql.rows<{ from_id: string; to_id: string; from_at: Date; to_at: Date }>(
-        `SELECT edoc_uuid7_floor(b.f) AS from_id, edoc_uuid7_floor(b.t) AS to_id, b.f AS from_at, b.t AS to_at
-           FROM (SELECT ($1 || '-01')::timestamp AT TIME ZONE 'UTC' AS f,
-                        (($1 || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' AS t) b`,
-        [month],
-      );
       const tables = ['package', ...DETACH_ORDER.filter((t) => t !== 'package')];
       for (const table of tables)
         await sql.exec(
@@ -234,13 +241,15 @@ export class PgMonthRecords extends MonthRecords {
       }
       // Attached under the same bounds as made ahead; every row is checked against them.
       for (const table of tables) {
-        // Values computed by the database above (a uuid, an ISO time): safe to write inline.
-        const [from, to] =
-          table === 'bridge_refusal'
-            ? [bounds!.from_at.toISOString(), bounds!.to_at.toISOString()]
-            : [bounds!.from_id, bounds!.to_id];
+        // The same bounds the calendar gives the month (edoc_month_bounds, by the table's key).
+        const [bounds] = await sql.rows<{ from_value: string; to_value: string }>(
+          `SELECT b.from_value, b.to_value FROM partitioned_table t, edoc_month_bounds(t.key_type, ($2 || '-01')::date) b
+            WHERE t.name = $1`,
+          [table, month],
+        );
         await sql.exec(
-          `ALTER TABLE ${table} ATTACH PARTITION ${partition(table, month)} FOR VALUES FROM ('${from}') TO ('${to}')`,
+          `ALTER TABLE ${table} ATTACH PARTITION ${partition(table, month)}
+             FOR VALUES FROM (${quoteLiteral(bounds!.from_value)}) TO (${quoteLiteral(bounds!.to_value)})`,
         );
         await sql.exec(
           `CREATE TRIGGER archived_read_only BEFORE INSERT OR UPDATE OR DELETE ON ${partition(table, month)}
@@ -271,6 +280,11 @@ export class PgMonthRecords extends MonthRecords {
       );
     });
   }
+}
+
+/** A value as an SQL literal (ATTACH PARTITION takes no parameters). */
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 function snapshotOf(sql: Sql, month: Month): MonthSnapshot {

@@ -202,11 +202,14 @@ export class PgSubmissionRepository extends SubmissionRepository {
     return matchOutbox(outbox, result?.outbox ?? []);
   }
 
+  // Neither finder offers a document of an archived month, restored (read-only) or not: a status
+  // or a change for it is refused with a reason, instead of failing on the read-only trigger.
   async findOriginal(sender: string, documentId: string): Promise<StatusTarget | null> {
     const row = await this.sql.one<{ id: string; business_doc_type: number; recipients: string[] }>(
       `SELECT r.package_id AS id, r.business_doc_type, array_agg(d.recipient) AS recipients
          FROM package_register r JOIN delivery d ON d.package_id = r.package_id
         WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.business_doc_type = 0
+          AND r.archive_set IS NULL
         GROUP BY r.package_id, r.business_doc_type`,
       [sender, documentId],
     );
@@ -231,7 +234,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
     }>(
       `SELECT p.id, p.sender, p.business_doc_type, p.related_package_id, array_agg(d.recipient) AS recipients
          FROM package_register r JOIN package p ON p.id = r.package_id JOIN delivery d ON d.package_id = r.package_id
-        WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2
+        WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.archive_set IS NULL
         GROUP BY p.id ORDER BY max(p.accepted_at) DESC LIMIT 20`,
       [documentSender, documentId],
     );

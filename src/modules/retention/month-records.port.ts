@@ -47,7 +47,7 @@ export abstract class MonthRecords {
   /** Detaches and drops a restored month again (its set stays where it is). */
   abstract release(month: Month): Promise<void>;
   /** Archived months not purged yet, oldest first. */
-  abstract archivedMonths(): Promise<Array<{ month: Month; manifestSha256: string; packages: number }>>;
+  abstract archivedMonths(): Promise<RetiredMonth[]>;
   /** Months purged already (their sets may still need deleting after a crash). */
   abstract purgedMonths(): Promise<Month[]>;
   /**

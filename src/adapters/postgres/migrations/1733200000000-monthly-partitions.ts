@@ -54,12 +54,23 @@ export class MonthlyPartitions1733200000000 implements MigrationInterface {
       INSERT INTO partitioned_table (name, key_type) VALUES
         ('package', 'uuid7'), ('package_content', 'uuid7'), ('delivery', 'uuid7'), ('trace_event', 'uuid7'),
         ('receipt', 'uuid7'), ('quarantine', 'uuid7'), ('bridge_refusal', 'time'), ('audit_log', 'time')`);
+    // A month's partition bounds for a table's key: what the calendar creates and a restore attaches.
+    // STABLE, not IMMUTABLE: a time's text form follows the session's TimeZone (with its offset).
+    await q.query(`
+      CREATE FUNCTION edoc_month_bounds(key_type text, month date, OUT from_value text, OUT to_value text)
+        LANGUAGE sql STABLE AS $$
+          SELECT CASE key_type WHEN 'uuid7' THEN edoc_uuid7_floor(f)::text ELSE f::text END,
+                 CASE key_type WHEN 'uuid7' THEN edoc_uuid7_floor(t)::text ELSE t::text END
+            FROM (SELECT month::timestamp AT TIME ZONE 'UTC' AS f,
+                         (month + interval '1 month')::timestamp AT TIME ZONE 'UTC' AS t) b
+        $$`);
     await q.query(`
       CREATE FUNCTION edoc_ensure_months(first_month date, months int) RETURNS int
         LANGUAGE plpgsql AS $$
         DECLARE
           t record;
           m date;
+          b record;
           created int := 0;
           part text;
         BEGIN
@@ -70,14 +81,9 @@ export class MonthlyPartitions1733200000000 implements MigrationInterface {
             FOR t IN SELECT name, key_type FROM partitioned_table ORDER BY name LOOP
               part := t.name || '_' || to_char(m, 'YYYY_MM');
               CONTINUE WHEN to_regclass(part) IS NOT NULL;
-              IF t.key_type = 'uuid7' THEN
-                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, t.name,
-                  edoc_uuid7_floor(m::timestamp AT TIME ZONE 'UTC'),
-                  edoc_uuid7_floor((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
-              ELSE
-                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, t.name,
-                  m::timestamp AT TIME ZONE 'UTC', (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
-              END IF;
+              b := edoc_month_bounds(t.key_type, m);
+              EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, t.name,
+                b.from_value, b.to_value);
               created := created + 1;
             END LOOP;
           END LOOP;
