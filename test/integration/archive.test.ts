@@ -7,12 +7,15 @@ import { cliEnv, runCli } from '../support/cli';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';
+import { consoleLogin } from '../../src/adapters/console-web/client/console-login';
+import { AddConsoleUser } from '../../src/modules/console/use-cases/console-auth.use-cases';
 
 const G22 = '000.00.00.G22'; // Văn phòng Chính phủ
 const G09 = '000.00.00.G09';
 const H41 = '000.00.00.H41'; // Nghệ An
 const H29 = '000.00.00.H29';
 const DAY = 86_400_000;
+const PASSWORD = 'archive-operator-password';
 
 /** `YYYY-MM` of the month `offset` months from now (UTC). */
 function month(offset: number): string {
@@ -254,6 +257,44 @@ describe('the archive of old months', () => {
     }, 'the archive entry sealed in the chain');
     await expectAuditChainVerifiesFrom(monthStart(-3));
   }, 180_000);
+
+  it('tells a province on the REST bridge and an operator in the console where an archived document is', async () => {
+    const m = month(-3);
+    const byG09 = generated.get(m)![1]!; // odd documents are G09's
+    const { token } = await bus.provisionBridge(G09);
+    const trace = await fetch(`${bus.httpBase()}/api/v1/documents/${byG09}/trace`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(trace.status).toBe(410);
+    expect(await trace.json()).toMatchObject({ code: 'ARCHIVED', archivedIn: m });
+    // Another endpoint learns nothing about it: not its document.
+    const { token: h41 } = await bus.provisionBridge(H41);
+    const foreign = await fetch(`${bus.httpBase()}/api/v1/documents/${byG09}/trace`, {
+      headers: { authorization: `Bearer ${h41}` },
+    });
+    expect(foreign.status).toBe(404);
+
+    await bus.get(AddConsoleUser).execute({ username: 'archive-ops', password: PASSWORD, role: 'operator' });
+    const cookie = await consoleLogin(bus.httpBase(), 'archive-ops', PASSWORD);
+    expect(cookie).not.toBe('');
+    const page = await fetch(`${bus.httpBase()}/console/documents/${byG09}`, { headers: { cookie } });
+    expect(page.status).toBe(410);
+    const note = `data-archived-in="${m}"`;
+    const html = await page.text();
+    expect(html).toContain(note);
+    expect(html).toContain(`edoc-bus archive restore ${m}`);
+    const search = await fetch(
+      `${bus.httpBase()}/console/deliveries?documentId=${encodeURIComponent(documentIdOf.get(byG09)!)}`,
+      { headers: { cookie } },
+    );
+    expect(search.status).toBe(200);
+    expect(await search.text()).toContain(note);
+    // A document of a month still in the database has no such note.
+    const hot = generated.get(month(-2))![0]!;
+    const hotPage = await fetch(`${bus.httpBase()}/console/documents/${hot}`, { headers: { cookie } });
+    expect(hotPage.status).toBe(200);
+    expect(await hotPage.text()).not.toContain('data-archived-in');
+  }, 60_000);
 
   it('restores an archived month byte for byte and read-only, and releases it again', async () => {
     const m = month(-3);
