@@ -1,5 +1,6 @@
 import { createWriteStream, readFileSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { AuditEntry } from '../../modules/audit/domain/audit-chain';
 import type {
   AuditExportFiles,
@@ -23,7 +24,7 @@ export const AUDIT_EXPORT_FILES = {
   checkpoints: 'checkpoints.json',
 };
 
-export function write(stream: WriteStream, text: string): Promise<void> {
+export function write(stream: Writable, text: string): Promise<void> {
   return new Promise((r) => (stream.write(text) ? r() : stream.once('drain', () => r())));
 }
 

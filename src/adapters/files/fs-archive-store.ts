@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,18 +23,14 @@ import {
   type ManifestSignature,
 } from '../../modules/retention/domain/archive-set';
 import { MONTH_PATTERN, type Month } from '../../modules/retention/domain/month';
-import {
-  AUDIT_EXPORT_FILES,
-  AuditExportWriter,
-  closeStream,
-  readAuditExport,
-  write,
-} from './audit-export-files';
+import { AUDIT_EXPORT_FILES, AuditExportWriter, readAuditExport, write } from './audit-export-files';
 
 const MANIFEST = 'manifest.json';
 const SIGNATURE = 'manifest.sig.json';
 const BODIES = 'packages';
-const recordsFile = (r: ArchivedRecords) => `records/${r}.jsonl`;
+// Gzipped: JSON of rows compresses 16-fold (bench:storage), and the set's digests are of the
+// files as stored, so `sha256sum` checks them and `zcat` reads them.
+const recordsFile = (r: ArchivedRecords) => `records/${r}.jsonl.gz`;
 
 /** Writes a file's data and its directory entry to disk before going on. */
 async function fsync(path: string): Promise<void> {
@@ -42,6 +40,12 @@ async function fsync(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Ends a gzip stream and waits until its file is written and closed. */
+async function closeGzipped(s: { gzip: Gzip; file: WriteStream }): Promise<void> {
+  s.gzip.end();
+  await finished(s.file);
 }
 
 async function digestOfFile(path: string): Promise<{ sha256: string; bytes: number }> {
@@ -58,7 +62,7 @@ async function digestOfFile(path: string): Promise<{ sha256: string; bytes: numb
  * The archive as a directory (ARCHIVE_DIR), one folder per month:
  *
  *   2024-05/manifest.json, manifest.sig.json   what the set holds, signed with the bus's key
- *   2024-05/records/<records>.jsonl            packages (without bytes), deliveries, trace, receipts, …
+ *   2024-05/records/<records>.jsonl.gz         packages (without bytes), deliveries, trace, receipts, …
  *   2024-05/packages/<sha256>                  each package's bytes, named by their digest
  *   2024-05/audit/                             the month's audit export (edoc-bus audit verify reads it)
  *
@@ -107,7 +111,7 @@ export class FsArchiveStore extends ArchiveStore {
 }
 
 class FsArchiveWriter implements ArchiveWriter {
-  private readonly streams = new Map<ArchivedRecords, WriteStream>();
+  private readonly streams = new Map<ArchivedRecords, { gzip: Gzip; file: WriteStream }>();
   private readonly rows = new Map<ArchivedRecords, number>();
   private readonly bodies = new Map<string, number>();
   private audit: AuditExportWriter | null = null;
@@ -117,7 +121,10 @@ class FsArchiveWriter implements ArchiveWriter {
     private readonly final: string,
   ) {
     for (const r of ARCHIVED_RECORDS) {
-      this.streams.set(r, createWriteStream(join(partial, recordsFile(r))));
+      const gzip = createGzip();
+      const file = createWriteStream(join(partial, recordsFile(r)));
+      gzip.pipe(file);
+      this.streams.set(r, { gzip, file });
       this.rows.set(r, 0);
     }
   }
@@ -132,8 +139,8 @@ class FsArchiveWriter implements ArchiveWriter {
   }
 
   async appendRecords(records: ArchivedRecords, rows: object[]): Promise<void> {
-    const stream = this.streams.get(records)!;
-    for (const row of rows) await write(stream, JSON.stringify(row) + '\n');
+    const { gzip } = this.streams.get(records)!;
+    for (const row of rows) await write(gzip, JSON.stringify(row) + '\n');
     this.rows.set(records, this.rows.get(records)! + rows.length);
   }
 
@@ -147,7 +154,7 @@ class FsArchiveWriter implements ArchiveWriter {
   }
 
   async close(): Promise<WrittenSet> {
-    await Promise.all([...this.streams.values()].map(closeStream));
+    await Promise.all([...this.streams.values()].map(closeGzipped));
     const file = async (name: string): Promise<ArchivedFile> => {
       const path = join(this.partial, name);
       await fsync(path);
@@ -189,7 +196,7 @@ class FsArchiveWriter implements ArchiveWriter {
   }
 
   async abandon(): Promise<void> {
-    await Promise.all([...this.streams.values()].map((s) => closeStream(s).catch(() => undefined)));
+    await Promise.all([...this.streams.values()].map((s) => closeGzipped(s).catch(() => undefined)));
     await rm(this.partial, { recursive: true, force: true });
   }
 }
@@ -236,7 +243,10 @@ class FsArchiveSet implements ArchiveSetReader {
   async *records(records: ArchivedRecords): AsyncIterable<Record<string, unknown>> {
     const path = join(this.location, recordsFile(records));
     if (!existsSync(path)) return;
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(path).pipe(createGunzip()),
+      crlfDelay: Infinity,
+    });
     for await (const line of lines) if (line.trim() !== '') yield JSON.parse(line) as Record<string, unknown>;
   }
 

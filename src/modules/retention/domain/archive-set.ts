@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../audit/domain/audit-chain';
 import type { Month } from './month';
 
-export const ARCHIVE_FORMAT = 'edoc-bus-archive/1';
+/** 2: records are gzipped JSON Lines (a month's records shrink 16-fold; 1 had them plain). */
+export const ARCHIVE_FORMAT = 'edoc-bus-archive/2';
 
 /**
- * The records of a month, each a JSON Lines file of the set. Packages' bytes are files of their
+ * The records of a month, each a gzipped JSON Lines file of the set. Packages' bytes are files of their
  * own, named by their SHA-256 (`packages/<digest>`), which each package line names.
  */
 export const ARCHIVED_RECORDS = [
