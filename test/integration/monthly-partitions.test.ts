@@ -213,14 +213,18 @@ describe('monthly partitions', () => {
       await bus.query(`SELECT edoc_ensure_months(($1 || '-01')::date, 3)`, [
         monthSuffix(-2).replace('_', '-'),
       ]);
-      let plan: unknown = null;
+      let plans: unknown[] = [];
       const explaining = {
         query: async (sql: string, params: unknown[]) => {
+          // The page's query is explained; what leads to it (the register's lookup) runs.
+          if (!sql.includes('FROM delivery')) return bus.query(sql, params);
           const rows = await bus.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-          plan = rows[0]!['QUERY PLAN'];
+          plans.push(rows[0]!['QUERY PLAN']);
           return [];
         },
       } as unknown as DataSource;
+      const partitionsIn = (plan: unknown, table: string) =>
+        [...new Set(relationsIn(plan).filter((r) => r.startsWith(`${table}_`)))].sort();
       const search = {
         documentId: null,
         sender: null,
@@ -232,20 +236,111 @@ describe('monthly partitions', () => {
         to: new Date(midMonth(-1).getTime() + 5 * 86_400_000),
       };
       await new PgConsoleReadModel(explaining).searchDeliveries(search, null, 50);
-      const deliveries = relationsIn(plan).filter((r) => r.startsWith('delivery'));
-      expect([...new Set(deliveries)]).toEqual([`delivery_${monthSuffix(-1)}`]);
-      const packages = relationsIn(plan).filter((r) => r.startsWith('package'));
-      expect([...new Set(packages)]).toEqual([`package_${monthSuffix(-1)}`]);
+      expect(plans).toHaveLength(1);
+      expect(partitionsIn(plans[0], 'delivery')).toEqual([`delivery_${monthSuffix(-1)}`]);
+      expect(partitionsIn(plans[0], 'package')).toEqual([`package_${monthSuffix(-1)}`]);
 
-      // Without a period, every month is read (and the current one's copies are found).
+      // Without a period, the newest month is read first (with the day before it: the margin), and
+      // only a page it cannot fill goes on to the older months (here it finds nothing: all of them).
+      plans = [];
       await new PgConsoleReadModel(explaining).searchDeliveries(
         { ...search, from: null, to: null },
         null,
         50,
       );
-      expect(new Set(relationsIn(plan).filter((r) => r.startsWith('delivery_'))).size).toBeGreaterThanOrEqual(
-        3,
+      expect(plans).toHaveLength(2);
+      expect(partitionsIn(plans[0], 'delivery')).toEqual([
+        `delivery_${monthSuffix(-1)}`,
+        `delivery_${monthSuffix(0)}`,
+      ]);
+      expect(partitionsIn(plans[0], 'package')).toEqual([
+        `package_${monthSuffix(-1)}`,
+        `package_${monthSuffix(0)}`,
+      ]);
+      expect(partitionsIn(plans[1], 'delivery')).toEqual(
+        expect.arrayContaining([`delivery_${monthSuffix(-2)}`, `delivery_${monthSuffix(-1)}`]),
       );
+
+      // By DocumentId, only the months of its packages (the register names them).
+      const [known] = await bus.query<{ document_id: string; package_id: string }>(
+        `SELECT document_id, package_id FROM package_register WHERE kind = 'edoc' ORDER BY package_id LIMIT 1`,
+      );
+      plans = [];
+      await new PgConsoleReadModel(explaining).searchDeliveries(
+        { ...search, from: null, to: null, documentId: known!.document_id },
+        null,
+        50,
+      );
+      const monthOfKnown = (
+        await bus.query<{ part: string }>(
+          `SELECT tableoid::regclass::text AS part FROM delivery WHERE package_id = $1 LIMIT 1`,
+          [known!.package_id],
+        )
+      )[0]!.part;
+      expect(plans).toHaveLength(1);
+      expect(partitionsIn(plans[0], 'delivery')).toEqual([monthOfKnown]);
+    });
+
+    it('pages the delivery log newest first across months, to the microsecond, without a gap or a repeat', async () => {
+      const SENDER = '000.00.00.G13'; // sends nothing else in this suite
+      const ids: string[] = [];
+      for (const [offset, count] of [
+        [-2, 2],
+        [-1, 3],
+        [0, 2],
+      ] as const) {
+        for (let i = 0; i < count; i++) {
+          const at = new Date(Math.min(Date.now() - 60_000, midMonth(offset).getTime() + i * 60_000));
+          const id = uuid7(at.getTime());
+          ids.push(id);
+          await bus.query(
+            `INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256)
+             VALUES ($1, 'edoc', $2, $3, 0, $4)`,
+            [id, SENDER, `G13-${id}`, randomBytes(32)],
+          );
+          await bus.query(
+            `INSERT INTO package (id, kind, sender, document_id, sha256, size_bytes, transport, received_at, accepted_at)
+             VALUES ($1, 'edoc', $2, $3, '\\x00', 1, 'amqp', $4, $4)`,
+            [id, SENDER, `G13-${id}`, at],
+          );
+          // Three copies made within one millisecond: only the microseconds tell them apart.
+          for (const [k, recipient] of ['000.00.00.H41', '000.00.00.H29', '000.00.00.H20'].entries())
+            await bus.query(
+              `INSERT INTO delivery (package_id, recipient, addressed_to, state, state_at, created_at)
+               VALUES ($1, $2, $2, 'completed', $3, $3::timestamptz + make_interval(secs => $4 / 1e6))`,
+              [id, recipient, at, 100 + k * 7],
+            );
+        }
+      }
+      const expected = (
+        await bus.query<{ package_id: string; recipient: string }>(
+          `SELECT package_id, recipient FROM delivery WHERE package_id = ANY($1::uuid[])
+            ORDER BY created_at DESC, package_id DESC, recipient DESC`,
+          [ids],
+        )
+      ).map((r) => `${r.package_id} ${r.recipient}`);
+      expect(expected).toHaveLength(21);
+      const console = new PgConsoleReadModel(bus.get(DataSource));
+      const search = {
+        documentId: null,
+        sender: SENDER,
+        recipient: null,
+        state: null,
+        subject: null,
+        priority: null,
+        from: null,
+        to: null,
+      };
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const page: Awaited<ReturnType<PgConsoleReadModel['searchDeliveries']>> =
+          await console.searchDeliveries(search, after, 4);
+        seen.push(...page.lines.map((l) => `${l.busId} ${l.recipient}`));
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(seen).toEqual(expected);
     });
   });
 });

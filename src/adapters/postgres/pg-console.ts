@@ -10,6 +10,7 @@ import {
 import type { SignatureRecord } from '../../modules/trust/signature-record';
 import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
 import type { ConsoleRole, ConsoleSession, ConsoleUser } from '../../modules/console/domain/console-user';
+import { searchDeliveries } from './pg-delivery-search';
 import { Sql } from './sql';
 
 type OverviewFromDatabase = Awaited<ReturnType<ConsoleReadModel['overview']>>;
@@ -141,9 +142,6 @@ export class PgConsoleSessions extends ConsoleSessionRepository {
 const MONTHS_FROM = (at: string) =>
   `CASE WHEN ${at}::timestamptz IS NULL THEN '00000000-0000-0000-0000-000000000000'::uuid
         ELSE edoc_uuid7_floor(${at}::timestamptz - interval '1 day') END`;
-const MONTHS_UNTIL = (at: string) =>
-  `CASE WHEN ${at}::timestamptz IS NULL THEN 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
-        ELSE edoc_uuid7_floor(${at}::timestamptz + interval '1 day') END`;
 
 export class PgConsoleReadModel extends ConsoleReadModel {
   private readonly sql: Sql;
@@ -286,72 +284,12 @@ export class PgConsoleReadModel extends ConsoleReadModel {
     };
   }
 
-  async searchDeliveries(
+  searchDeliveries(
     s: DeliverySearch,
     after: string | null,
     limit: number,
   ): Promise<{ lines: DeliveryLine[]; next: string | null }> {
-    const cursor = decodeCursor(after);
-    const rows = await this.sql.rows<{
-      package_id: string;
-      document_id: string;
-      subject: string | null;
-      sender: string;
-      recipient: string;
-      state: string;
-      state_at: Date;
-      priority: number;
-      created_at: Date;
-      overdue: string | null;
-    }>(
-      `SELECT d.package_id, p.document_id, p.subject, p.sender, d.recipient, d.state, d.state_at, d.priority,
-              d.created_at, d.overdue
-         FROM delivery d JOIN package p ON p.id = d.package_id
-        WHERE ($1::text IS NULL OR p.document_id = $1)
-          AND ($2::text IS NULL OR p.sender = $2)
-          AND ($3::text IS NULL OR d.recipient = $3)
-          AND ($4::text IS NULL OR d.state = $4)
-          AND ($5::text IS NULL OR p.subject ILIKE '%' || $5 || '%')
-          AND ($6::int IS NULL OR d.priority = $6)
-          AND ($7::timestamptz IS NULL OR d.created_at >= $7)
-          AND ($8::timestamptz IS NULL OR d.created_at < $8)
-          AND ($9::timestamptz IS NULL OR (d.created_at, d.package_id, d.recipient) < ($9, $10::uuid, $11))
-          AND d.package_id >= ${MONTHS_FROM('$7')} AND p.id >= ${MONTHS_FROM('$7')}
-          AND d.package_id < ${MONTHS_UNTIL('coalesce($8, $9)')} AND p.id < ${MONTHS_UNTIL('coalesce($8, $9)')}
-        ORDER BY d.created_at DESC, d.package_id DESC, d.recipient DESC
-        LIMIT $12`,
-      [
-        s.documentId,
-        s.sender,
-        s.recipient,
-        s.state,
-        s.subject,
-        s.priority,
-        s.from,
-        s.to,
-        cursor?.at ?? null,
-        cursor?.packageId ?? null,
-        cursor?.recipient ?? null,
-        limit,
-      ],
-    );
-    const lines = rows.map((r) => ({
-      busId: r.package_id,
-      documentId: r.document_id,
-      subject: r.subject,
-      sender: r.sender,
-      recipient: r.recipient,
-      state: r.state,
-      stateAt: r.state_at,
-      priority: r.priority,
-      createdAt: r.created_at,
-      overdue: r.overdue,
-    }));
-    const last = lines[lines.length - 1];
-    return {
-      lines,
-      next: lines.length === limit && last ? encodeCursor(last.createdAt, last.busId, last.recipient) : null,
-    };
+    return searchDeliveries(this.sql, s, after, limit, new Date());
   }
 
   async senderOf(busId: string): Promise<string | null> {
@@ -415,26 +353,5 @@ export class PgConsoleReadModel extends ConsoleReadModel {
     } catch {
       return [];
     }
-  }
-}
-
-function encodeCursor(at: Date, packageId: string, recipient: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), packageId, recipient])).toString('base64url');
-}
-
-function decodeCursor(cursor: string | null): { at: Date; packageId: string; recipient: string } | null {
-  if (!cursor) return null;
-  try {
-    const [at, packageId, recipient] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
-      string,
-      string,
-      string,
-    ];
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(packageId) || typeof recipient !== 'string')
-      return null;
-    return { at: date, packageId, recipient };
-  } catch {
-    return null;
   }
 }
