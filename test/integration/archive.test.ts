@@ -208,11 +208,13 @@ describe('the archive of old months', () => {
     // The month is gone from the database; the register says where it went.
     expect(await attached(month(-3))).toBe(0);
     expect(await rowsOf(month(-3))).toBe(0);
-    const register = await bus.query<{ archive_set: string }>(
-      `SELECT DISTINCT archive_set FROM package_register WHERE package_id = ANY($1::uuid[])`,
+    const register = await bus.query<{ archived_in: string }>(
+      `SELECT DISTINCT a.month AS archived_in FROM package_register r
+         JOIN archived_month a ON a.month = edoc_month_key(r.package_id)
+        WHERE r.package_id = ANY($1::uuid[])`,
       [generated.get(month(-3))],
     );
-    expect(register).toEqual([{ archive_set: month(-3) }]);
+    expect(register).toEqual([{ archived_in: month(-3) }]);
     // The other months and the live document are as they were.
     expect(await rowsOf(month(-2))).toBe(5);
     expect(await attached(month(-2))).toBe(7);
@@ -396,7 +398,9 @@ describe('the archive of old months', () => {
     expect(purge.stdout).not.toContain(month(-3));
     expect(existsSync(join(archiveDir, old))).toBe(false);
     expect((await archive(['verify', join(archiveDir, month(-3))])).status).toBe(0);
-    const keys = await bus.query(`SELECT 1 FROM package_register WHERE archive_set = $1`, [old]);
+    const keys = await bus.query(`SELECT 1 FROM package_register WHERE edoc_month_key(package_id) = $1`, [
+      old,
+    ]);
     expect(keys).toEqual([]);
     expect((await archive(['list'])).stdout).not.toContain(old);
     await waitFor(async () => {

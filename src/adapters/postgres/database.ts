@@ -15,6 +15,8 @@ import { DeadLetterProperties1733000000000 } from './migrations/1733000000000-de
 import { BridgeAuth1733100000000 } from './migrations/1733100000000-bridge-auth';
 import { MonthlyPartitions1733200000000 } from './migrations/1733200000000-monthly-partitions';
 import { Archive1733300000000 } from './migrations/1733300000000-archive';
+import { RegisterSenderIndex1733400000000 } from './migrations/1733400000000-register-sender-index';
+import { ArchiveByMonth1733500000000 } from './migrations/1733500000000-archive-by-month';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -28,6 +30,8 @@ export const MIGRATIONS = [
   BridgeAuth1733100000000,
   MonthlyPartitions1733200000000,
   Archive1733300000000,
+  RegisterSenderIndex1733400000000,
+  ArchiveByMonth1733500000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

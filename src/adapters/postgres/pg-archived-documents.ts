@@ -2,7 +2,10 @@ import type { DataSource } from 'typeorm';
 import { ArchivedDocuments, type ArchivedDocument } from '../../modules/retention/archived-documents.port';
 import { Sql } from './sql';
 
-/** package_register rows whose month is archived (a restored month still answers as archived). */
+/**
+ * package_register rows whose month (that of their UUIDv7 id) is in archived_month; a restored
+ * month still answers as archived.
+ */
 export class PgArchivedDocuments extends ArchivedDocuments {
   private readonly sql: Sql;
 
@@ -16,21 +19,22 @@ export class PgArchivedDocuments extends ArchivedDocuments {
       package_id: string;
       document_id: string;
       sender: string;
-      archive_set: string;
+      archived_in: string;
     }>(
-      `SELECT package_id, document_id, sender, archive_set FROM package_register
-        WHERE archive_set IS NOT NULL AND kind = 'edoc'
-          AND ($1::uuid IS NULL OR package_id = $1::uuid)
-          AND ($2::text IS NULL OR document_id = $2)
-          AND ($3::text IS NULL OR sender = $3)
-        ORDER BY package_id LIMIT 20`,
+      `SELECT r.package_id, r.document_id, r.sender, a.month AS archived_in
+         FROM package_register r JOIN archived_month a ON a.month = edoc_month_key(r.package_id)
+        WHERE r.kind = 'edoc' AND a.purged_at IS NULL
+          AND ($1::uuid IS NULL OR r.package_id = $1::uuid)
+          AND ($2::text IS NULL OR r.document_id = $2)
+          AND ($3::text IS NULL OR r.sender = $3)
+        ORDER BY r.package_id LIMIT 20`,
       [ref.busId ?? null, ref.documentId ?? null, ref.sender ?? null],
     );
     return rows.map((r) => ({
       busId: r.package_id,
       documentId: r.document_id,
       sender: r.sender,
-      archivedIn: r.archive_set,
+      archivedIn: r.archived_in,
     }));
   }
 }

@@ -115,10 +115,6 @@ export class PgMonthRecords extends MonthRecords {
         `DELETE FROM pull_item i USING ${partition('receipt', month)} r WHERE r.id = i.receipt_id`,
       );
       await sql.exec(
-        `UPDATE package_register r SET archive_set = $1 FROM ${from} p WHERE p.id = r.package_id`,
-        [month],
-      );
-      await sql.exec(
         `INSERT INTO archived_month (month, location, manifest_sha256, packages, bytes, archived_at)
          VALUES ($1, $2, $3, $4, $5, now())`,
         [month, archived.location, archived.manifestSha256, archived.packages, archived.bytes],
@@ -178,7 +174,9 @@ export class PgMonthRecords extends MonthRecords {
     return this.db.transaction(async (m: EntityManager) => {
       const sql = new Sql(m);
       const [row] = await sql.rows<{ keys: number }>(
-        `WITH gone AS (DELETE FROM package_register WHERE archive_set = $1 RETURNING 1)
+        // The month's keys: its ids (UUIDv7) lie between the month's bounds.
+        `WITH b AS (SELECT from_value::uuid AS f, to_value::uuid AS t FROM edoc_month_bounds('uuid7', ($1 || '-01')::date)),
+              gone AS (DELETE FROM package_register r USING b WHERE r.package_id >= b.f AND r.package_id < b.t RETURNING 1)
          SELECT count(*)::int AS keys FROM gone`,
         [month],
       );

@@ -209,7 +209,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
       `SELECT r.package_id AS id, r.business_doc_type, array_agg(d.recipient) AS recipients
          FROM package_register r JOIN delivery d ON d.package_id = r.package_id
         WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.business_doc_type = 0
-          AND r.archive_set IS NULL
+          AND NOT EXISTS (SELECT 1 FROM archived_month a WHERE a.month = edoc_month_key(r.package_id))
         GROUP BY r.package_id, r.business_doc_type`,
       [sender, documentId],
     );
@@ -234,7 +234,8 @@ export class PgSubmissionRepository extends SubmissionRepository {
     }>(
       `SELECT p.id, p.sender, p.business_doc_type, p.related_package_id, array_agg(d.recipient) AS recipients
          FROM package_register r JOIN package p ON p.id = r.package_id JOIN delivery d ON d.package_id = r.package_id
-        WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2 AND r.archive_set IS NULL
+        WHERE r.kind = 'edoc' AND r.sender = $1 AND r.document_id = $2
+          AND NOT EXISTS (SELECT 1 FROM archived_month a WHERE a.month = edoc_month_key(r.package_id))
         GROUP BY p.id ORDER BY max(p.accepted_at) DESC LIMIT 20`,
       [documentSender, documentId],
     );
@@ -336,9 +337,10 @@ export class PgSubmissionRepository extends SubmissionRepository {
       sha256: string;
       transport_message_id: string | null;
       transport: TransportName | null;
-      archive_set: string | null;
+      archived_in: string | null;
     }>(
-      `SELECT r.package_id AS id, encode(r.sha256, 'hex') AS sha256, p.transport_message_id, p.transport, r.archive_set
+      `SELECT r.package_id AS id, encode(r.sha256, 'hex') AS sha256, p.transport_message_id, p.transport,
+              (SELECT a.month FROM archived_month a WHERE a.month = edoc_month_key(r.package_id)) AS archived_in
          FROM package_register r LEFT JOIN package p ON p.id = r.package_id
         WHERE ${where} LIMIT 1`,
       params,
@@ -349,7 +351,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
       sha256: row.sha256,
       transportMessageId: row.transport_message_id,
       transport: row.transport,
-      archivedIn: row.archive_set,
+      archivedIn: row.archived_in,
     };
   }
 }
