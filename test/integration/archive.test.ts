@@ -269,7 +269,8 @@ describe('the archive of old months', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(trace.status).toBe(410);
-    expect(await trace.json()).toMatchObject({ code: 'ARCHIVED', archivedIn: m });
+    // Who it went to is answered from the index, without a restore.
+    expect(await trace.json()).toMatchObject({ code: 'ARCHIVED', archivedIn: m, recipients: [H29, H41] });
     // Another endpoint learns nothing about it: not its document.
     const { token: h41 } = await bus.provisionBridge(H41);
     const foreign = await fetch(`${bus.httpBase()}/api/v1/documents/${byG09}/trace`, {
@@ -286,6 +287,7 @@ describe('the archive of old months', () => {
     const html = await page.text();
     expect(html).toContain(note);
     expect(html).toContain(`edoc-bus archive restore ${m}`);
+    expect(html).toContain(`${G09} → ${H29}, ${H41}`);
     const search = await fetch(
       `${bus.httpBase()}/console/deliveries?documentId=${encodeURIComponent(documentIdOf.get(byG09)!)}`,
       { headers: { cookie } },

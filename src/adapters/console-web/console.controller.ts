@@ -323,7 +323,7 @@ export class ConsoleController {
 
   /** Where an archived document is, and the command that brings its month back. */
   private archivedNote(lang: Lang, a: ArchivedDocument): string {
-    return `<p class="archived" data-archived-in="${esc(a.archivedIn)}">${esc(a.documentId)} (${esc(a.sender)}) — ${t(lang, 'archivedIn')} <strong>${esc(a.archivedIn)}</strong>. ${t(lang, 'restoreWith')} <code>edoc-bus archive restore ${esc(a.archivedIn)}</code></p>`;
+    return `<p class="archived" data-archived-in="${esc(a.archivedIn)}">${esc(a.documentId)} (${esc(a.sender)} → ${esc(a.recipients.join(', '))}) — ${t(lang, 'archivedIn')} <strong>${esc(a.archivedIn)}</strong>. ${t(lang, 'restoreWith')} <code>edoc-bus archive restore ${esc(a.archivedIn)}</code></p>`;
   }
 
   @Get('documents/:busId')

@@ -20,9 +20,11 @@ export class PgArchivedDocuments extends ArchivedDocuments {
       document_id: string;
       sender: string;
       archived_in: string;
+      recipients: string[] | null;
     }>(
-      `SELECT r.package_id, r.document_id, r.sender, a.month AS archived_in
+      `SELECT r.package_id, r.document_id, r.sender, a.month AS archived_in, x.recipients
          FROM package_register r JOIN archived_month a ON a.month = edoc_month_key(r.package_id)
+         LEFT JOIN archived_recipients x ON x.package_id = r.package_id
         WHERE r.kind = 'edoc' AND a.purged_at IS NULL
           AND ($1::uuid IS NULL OR r.package_id = $1::uuid)
           AND ($2::text IS NULL OR r.document_id = $2)
@@ -34,6 +36,7 @@ export class PgArchivedDocuments extends ArchivedDocuments {
       busId: r.package_id,
       documentId: r.document_id,
       sender: r.sender,
+      recipients: r.recipients ?? [],
       archivedIn: r.archived_in,
     }));
   }

@@ -114,6 +114,12 @@ export class PgMonthRecords extends MonthRecords {
       await sql.exec(
         `DELETE FROM pull_item i USING ${partition('receipt', month)} r WHERE r.id = i.receipt_id`,
       );
+      // Who got each document, for the index of archived documents (the register has the rest).
+      await sql.exec(
+        `INSERT INTO archived_recipients (package_id, recipients)
+         SELECT package_id, array_agg(recipient ORDER BY recipient) FROM ${partition('delivery', month)}
+          GROUP BY package_id`,
+      );
       await sql.exec(
         `INSERT INTO archived_month (month, location, manifest_sha256, packages, bytes, archived_at)
          VALUES ($1, $2, $3, $4, $5, now())`,
@@ -176,7 +182,8 @@ export class PgMonthRecords extends MonthRecords {
       const [row] = await sql.rows<{ keys: number }>(
         // The month's keys: its ids (UUIDv7) lie between the month's bounds.
         `WITH b AS (SELECT from_value::uuid AS f, to_value::uuid AS t FROM edoc_month_bounds('uuid7', ($1 || '-01')::date)),
-              gone AS (DELETE FROM package_register r USING b WHERE r.package_id >= b.f AND r.package_id < b.t RETURNING 1)
+              gone AS (DELETE FROM package_register r USING b WHERE r.package_id >= b.f AND r.package_id < b.t RETURNING 1),
+              recipients AS (DELETE FROM archived_recipients x USING b WHERE x.package_id >= b.f AND x.package_id < b.t)
          SELECT count(*)::int AS keys FROM gone`,
         [month],
       );

@@ -150,7 +150,12 @@ export class RestController {
     if (archived)
       // 410 Gone: it existed and is kept, no longer here; the body says where and how to get it.
       throw new HttpException(
-        { code: 'ARCHIVED', archivedIn: archived.archivedIn, reason: archivedAnswer(archived) },
+        {
+          code: 'ARCHIVED',
+          archivedIn: archived.archivedIn,
+          recipients: archived.recipients,
+          reason: archivedAnswer(archived),
+        },
         410,
       );
     throw new HttpException({ code: 'NOT_FOUND', reason: `no document ${busId} sent by ${organId}` }, 404);

@@ -4,6 +4,8 @@ export interface ArchivedDocument {
   busId: string;
   documentId: string;
   sender: string;
+  /** Who it was addressed to (kept apart from the set, so that this is answered without a restore). */
+  recipients: string[];
   /** The month whose set holds it. */
   archivedIn: Month;
 }
