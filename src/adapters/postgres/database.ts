@@ -17,6 +17,8 @@ import { MonthlyPartitions1733200000000 } from './migrations/1733200000000-month
 import { Archive1733300000000 } from './migrations/1733300000000-archive';
 import { RegisterSenderIndex1733400000000 } from './migrations/1733400000000-register-sender-index';
 import { ArchiveByMonth1733500000000 } from './migrations/1733500000000-archive-by-month';
+import { DeliveryLogById1733600000000 } from './migrations/1733600000000-delivery-log-by-id';
+import { RegisterChanges1733700000000 } from './migrations/1733700000000-register-changes';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -32,6 +34,8 @@ export const MIGRATIONS = [
   Archive1733300000000,
   RegisterSenderIndex1733400000000,
   ArchiveByMonth1733500000000,
+  DeliveryLogById1733600000000,
+  RegisterChanges1733700000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

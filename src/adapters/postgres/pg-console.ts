@@ -10,6 +10,7 @@ import {
 import type { SignatureRecord } from '../../modules/trust/signature-record';
 import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
 import type { ConsoleRole, ConsoleSession, ConsoleUser } from '../../modules/console/domain/console-user';
+import { uuid7Floor, uuid7Time } from '../../modules/shared/ids';
 import { searchDeliveries } from './pg-delivery-search';
 import { Sql } from './sql';
 
@@ -133,15 +134,8 @@ export class PgConsoleSessions extends ConsoleSessionRepository {
   }
 }
 
-/**
- * Bounds on an id (UUIDv7, the partition key) from bounds on a time, so that a query for a period
- * reads only its months. A row is written a moment after its id is made; a day's margin keeps
- * rows made across midnight at a month's end (or on a machine whose clock is a little off) in the
- * result. Without a bound, every month.
- */
-const MONTHS_FROM = (at: string) =>
-  `CASE WHEN ${at}::timestamptz IS NULL THEN '00000000-0000-0000-0000-000000000000'::uuid
-        ELSE edoc_uuid7_floor(${at}::timestamptz - interval '1 day') END`;
+/** A row is written within a moment of its UUIDv7 id (a day allows for a bus's clock being off). */
+const ID_MARGIN_MS = 86_400_000;
 
 export class PgConsoleReadModel extends ConsoleReadModel {
   private readonly sql: Sql;
@@ -177,17 +171,20 @@ export class PgConsoleReadModel extends ConsoleReadModel {
 
   async overview(now: Date, expiryHorizon: Date): Promise<OverviewFromDatabase> {
     const since = new Date(now.getTime() - 24 * 3_600_000);
+    // The day as a bound on the ids (the partition key), computed here so that the planner prunes
+    // the other months before planning them; the ids of a row and its time are within a moment.
+    const sinceId = uuid7Floor(since.getTime() - ID_MARGIN_MS);
     const [perHour, outcomes, backlog, dead, head, signers, sources] = await Promise.all([
       this.sql.rows<{ hour: Date; documents: number }>(
         `SELECT date_trunc('hour', accepted_at) AS hour, count(*)::int AS documents FROM package
-          WHERE kind = 'edoc' AND accepted_at >= $1 AND id >= ${MONTHS_FROM('$1')} GROUP BY 1 ORDER BY 1`,
-        [since],
+          WHERE kind = 'edoc' AND accepted_at >= $1 AND id >= $2::uuid GROUP BY 1 ORDER BY 1`,
+        [since, sinceId],
       ),
       this.sql.rows<{ outcome: string; reason: string | null; count: number }>(
         `SELECT outcome, reason_code AS reason, count(*)::int AS count FROM receipt
-          WHERE issued_at >= $1 AND id >= ${MONTHS_FROM('$1')} AND outcome IN ('accepted', 'rejected')
+          WHERE issued_at >= $1 AND id >= $2::uuid AND outcome IN ('accepted', 'rejected')
           GROUP BY 1, 2 ORDER BY 3 DESC`,
-        [since],
+        [since, sinceId],
       ),
       this.sql.rows<{ endpoint: string; waiting: number; oldest: number; overdue: number }>(
         `SELECT recipient AS endpoint, count(*) FILTER (WHERE state = 'queued')::int AS waiting,
@@ -269,8 +266,10 @@ export class PgConsoleReadModel extends ConsoleReadModel {
         reason_code: string | null;
         issued_at: Date;
       }>(
-        `SELECT id, recipient, outcome, reason_code, issued_at FROM receipt WHERE package_id = $1 ORDER BY issued_at, id`,
-        [busId],
+        // Receipts about a document are issued from its acceptance on: the months before it are not read.
+        `SELECT id, recipient, outcome, reason_code, issued_at FROM receipt
+          WHERE package_id = $1 AND id >= $2::uuid ORDER BY issued_at, id`,
+        [busId, uuid7Floor(uuid7Time(busId) - ID_MARGIN_MS)],
       ),
     ]);
     return {

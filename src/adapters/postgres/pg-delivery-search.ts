@@ -1,27 +1,29 @@
 import type { DeliveryLine, DeliverySearch } from '../../modules/console/console-read-model';
-import { uuid7Floor } from '../../modules/shared/ids';
+import { uuid7Floor, uuid7Time } from '../../modules/shared/ids';
 import type { Sql } from './sql';
 
-/**
- * A row is written within a day of the moment its UUIDv7 id was made (the partition key), so a
- * bound on `created_at` widened by a day is a bound on the id: the planner then reads only the
- * months it needs. The margin also keeps rows made across midnight at a month's end.
- */
-const MARGIN_MS = 86_400_000;
+/** Ids are made by the bus's clock; one a little ahead of this machine's is still seen. */
+const CLOCK_SKEW_MS = 86_400_000;
 
-interface Bounds {
-  /** created_at ≥ from */
-  from: Date | null;
-  /** created_at < until */
-  until: Date | null;
+/** Up to this many documents matching a subject search are read by their ids. */
+const RARE_WORDS = 1000;
+
+/** A range of bus ids: from (inclusive) and until (exclusive), as UUIDv7 floors of two times. */
+interface IdRange {
+  from: string | null;
+  until: string;
 }
 
 /**
- * The console's delivery log: newest first, keyset-paged, any filter. The SQL is built from the
- * filters given (a query with every filter optional cannot be planned well), and an unbounded
- * search reads its newest month first: the planner then considers two months of partitions, not
- * every month the database holds (planning 30 months of two partitioned tables took longer than
- * running the page). Only when that month cannot fill the page are the older months read.
+ * The console's delivery log: newest document first, keyset-paged, any filter.
+ *
+ * The order is the document's bus id (UUIDv7: the moment it was accepted), the key every month is
+ * partitioned by. The newest page is the tail of the newest month's primary key, and a period is
+ * a range of ids. The SQL is built from the filters given (a query with every filter optional
+ * cannot be planned well), and a search not bounded below reads its newest month first: the
+ * planner then considers one month's partitions, not every month the database holds (planning
+ * thirty months of two partitioned tables took longer than running the page). Only a page that
+ * month cannot fill goes on to the older months.
  */
 export async function searchDeliveries(
   sql: Sql,
@@ -41,23 +43,50 @@ export async function searchDeliveries(
     );
     if (rows.length === 0) return { lines: [], next: null };
     packageIds = rows.map((r) => r.package_id);
+  } else if (s.subject !== null) {
+    // Words of a subject: the months' trigram indexes, read without an order, say whether the
+    // words are rare (then the page is read by those documents' ids) or common (then the newest
+    // documents, read in order, soon fill the page). Ordered by id, the planner would walk every
+    // month's documents newest first looking for a rare phrase: seconds, not milliseconds.
+    const matches = await sql.rows<{ id: string }>(
+      `SELECT p.id FROM package p
+        WHERE p.kind = 'edoc' AND p.subject ILIKE $1 AND ($2::text IS NULL OR p.sender = $2)
+          AND p.id >= $3::uuid AND p.id < $4::uuid
+        LIMIT ${RARE_WORDS + 1}`,
+      [
+        likePattern(s.subject),
+        s.sender,
+        uuid7Floor(s.from?.getTime() ?? 0),
+        uuid7Floor(Math.min(s.to?.getTime() ?? Infinity, now.getTime() + CLOCK_SKEW_MS)),
+      ],
+    );
+    if (matches.length === 0) return { lines: [], next: null };
+    if (matches.length <= RARE_WORDS) packageIds = matches.map((m) => m.id);
   }
-  const until = earliest(s.to, cursor ? new Date(cursor.at.getTime() + 1) : null) ?? now;
-  const newestMonth = new Date(Date.UTC(until.getUTCFullYear(), until.getUTCMonth(), 1));
-  const page = (bounds: Bounds, take: number) => query(sql, s, packageIds, cursor, bounds, take, now);
+  const until = new Date(
+    Math.min(
+      s.to?.getTime() ?? Infinity,
+      cursor ? uuid7Time(cursor.packageId) + 1 : Infinity,
+      now.getTime() + CLOCK_SKEW_MS,
+    ),
+  );
+  const newestMonth = Date.UTC(until.getUTCFullYear(), until.getUTCMonth(), 1);
+  const from = s.from === null ? null : uuid7Floor(s.from.getTime());
+  const page = (ids: IdRange, take: number) => query(sql, s, packageIds, cursor, ids, take);
 
-  let lines: Array<DeliveryLine & { createdKey: string }>;
-  if (packageIds !== null || (s.from !== null && s.from >= newestMonth)) {
-    lines = await page({ from: s.from, until: s.to }, limit);
+  let lines: DeliveryLine[];
+  if (packageIds !== null || (s.from !== null && s.from.getTime() >= newestMonth)) {
+    lines = await page({ from, until: uuid7Floor(until.getTime()) }, limit);
   } else {
-    lines = await page({ from: newestMonth, until: s.to }, limit);
+    const boundary = uuid7Floor(newestMonth);
+    lines = await page({ from: boundary, until: uuid7Floor(until.getTime()) }, limit);
     if (lines.length < limit)
-      lines = lines.concat(await page({ from: s.from, until: newestMonth }, limit - lines.length));
+      lines = lines.concat(await page({ from, until: boundary }, limit - lines.length));
   }
   const last = lines[lines.length - 1];
   return {
-    lines: lines.map(({ createdKey: _, ...line }) => line),
-    next: lines.length === limit && last ? encodeCursor(last.createdKey, last.busId, last.recipient) : null,
+    lines,
+    next: lines.length === limit && last ? encodeCursor(last.busId, last.recipient) : null,
   };
 }
 
@@ -66,40 +95,31 @@ async function query(
   s: DeliverySearch,
   packageIds: string[] | null,
   cursor: Cursor | null,
-  bounds: Bounds,
+  ids: IdRange,
   limit: number,
-  now: Date,
-): Promise<Array<DeliveryLine & { createdKey: string }>> {
+): Promise<DeliveryLine[]> {
   const params: unknown[] = [];
   const $ = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
-  const where: string[] = [];
+  // Copies exist for documents only: the condition lets the planner use package_sent_idx.
+  const where: string[] = [`p.kind = 'edoc'`];
   /** The same bound on both sides of the join: each table's partitions are pruned on their own key. */
   const key = (op: '>=' | '<' | '= ANY', value: string | string[]) => {
     const p = op === '= ANY' ? `(${$(value)}::uuid[])` : `${$(value)}::uuid`;
     where.push(`d.package_id ${op} ${p}`, `p.id ${op} ${p}`);
   };
   if (packageIds !== null) key('= ANY', packageIds);
+  if (ids.from !== null) key('>=', ids.from);
+  key('<', ids.until);
   if (s.sender !== null) where.push(`p.sender = ${$(s.sender)}`);
   if (s.recipient !== null) where.push(`d.recipient = ${$(s.recipient)}`);
   if (s.state !== null) where.push(`d.state = ${$(s.state)}`);
   if (s.priority !== null) where.push(`d.priority = ${$(s.priority)}::int`);
-  if (s.subject !== null)
-    where.push(`p.subject ILIKE ${$(`%${s.subject.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
-  if (bounds.from !== null) {
-    where.push(`d.created_at >= ${$(bounds.from)}`);
-    key('>=', uuid7Floor(bounds.from.getTime() - MARGIN_MS));
-  }
-  if (bounds.until !== null) where.push(`d.created_at < ${$(bounds.until)}`);
+  if (s.subject !== null) where.push(`p.subject ILIKE ${$(likePattern(s.subject))}`);
   if (cursor !== null)
-    where.push(
-      `(d.created_at, d.package_id, d.recipient) < (${$(cursor.key)}::timestamptz, ${$(cursor.packageId)}::uuid, ${$(cursor.recipient)})`,
-    );
-  // No row is newer than now; the months made ahead of time need not be planned.
-  const until = earliest(bounds.until, cursor?.at ?? null, now)!;
-  key('<', uuid7Floor(until.getTime() + MARGIN_MS));
+    where.push(`(d.package_id, d.recipient) < (${$(cursor.packageId)}::uuid, ${$(cursor.recipient)})`);
   const rows = await sql.rows<{
     package_id: string;
     document_id: string;
@@ -111,20 +131,16 @@ async function query(
     priority: number;
     created_at: Date;
     overdue: string | null;
-    created_key: string;
   }>(
     `SELECT d.package_id, p.document_id, p.subject, p.sender, d.recipient, d.state, d.state_at, d.priority,
-            d.created_at, d.overdue,
-            -- The cursor keeps the microseconds a Date would drop (rows of one millisecond).
-            to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
+            d.created_at, d.overdue
        FROM delivery d JOIN package p ON p.id = d.package_id
       WHERE ${where.join('\n        AND ')}
-      ORDER BY d.created_at DESC, d.package_id DESC, d.recipient DESC
+      ORDER BY d.package_id DESC, d.recipient DESC
       LIMIT ${$(limit)}`,
     params,
   );
   return rows.map((r) => ({
-    createdKey: r.created_key,
     busId: r.package_id,
     documentId: r.document_id,
     subject: r.subject,
@@ -138,41 +154,30 @@ async function query(
   }));
 }
 
-function earliest(...times: Array<Date | null>): Date | null {
-  const given = times.filter((t): t is Date => t !== null);
-  return given.length === 0 ? null : new Date(Math.min(...given.map((t) => t.getTime())));
+/** `%words%` for ILIKE, the words' own % and _ taken literally. */
+function likePattern(words: string): string {
+  return `%${words.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 interface Cursor {
-  /** The row's created_at to the microsecond (ISO text), and as a Date for the month arithmetic. */
-  key: string;
-  at: Date;
   packageId: string;
   recipient: string;
 }
 
-function encodeCursor(key: string, packageId: string, recipient: string): string {
-  return Buffer.from(JSON.stringify([key, packageId, recipient])).toString('base64url');
+function encodeCursor(packageId: string, recipient: string): string {
+  return Buffer.from(JSON.stringify([packageId, recipient])).toString('base64url');
 }
 
+/** A cursor of another shape (an older console's link) starts again from the newest page. */
 function decodeCursor(cursor: string | null): Cursor | null {
   if (!cursor) return null;
   try {
-    const [at, packageId, recipient] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
-      string,
-      string,
-      string,
-    ];
-    const date = new Date(at);
-    if (
-      typeof at !== 'string' ||
-      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(at) ||
-      Number.isNaN(date.getTime()) ||
-      !/^[0-9a-f-]{36}$/.test(packageId) ||
-      typeof recipient !== 'string'
-    )
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
+    const [packageId, recipient] = parsed as [unknown, unknown];
+    if (typeof packageId !== 'string' || !/^[0-9a-f-]{36}$/.test(packageId) || typeof recipient !== 'string')
       return null;
-    return { key: at, at: date, packageId, recipient };
+    return { packageId, recipient };
   } catch {
     return null;
   }

@@ -244,9 +244,10 @@ export class PgDeliveryRepository extends DeliveryRepository {
         [doc.id],
       ),
       this.sql.rows<{ id: string; business_doc_type: number; accepted_at: Date }>(
-        // A change comes after what it changes: its id (time-ordered) is greater, its month not earlier.
-        `SELECT id, business_doc_type, accepted_at FROM package
-          WHERE related_package_id = $1 AND kind = 'edoc' AND id > $1 ORDER BY accepted_at`,
+        // The register names each change's original: one index, whatever month the change came in
+        // (its UUIDv7 id gives the moment it was accepted).
+        `SELECT package_id AS id, business_doc_type, edoc_uuid7_time(package_id) AS accepted_at
+           FROM package_register WHERE related_package_id = $1 AND kind = 'edoc' ORDER BY package_id`,
         [doc.id],
       ),
     ]);

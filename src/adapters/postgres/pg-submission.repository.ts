@@ -290,17 +290,18 @@ export class PgSubmissionRepository extends SubmissionRepository {
     const documentId = p.add(r.documentId);
     const businessDocType = p.add(r.businessDocType);
     const sha256 = p.add(r.sha256);
+    const relatedPackageId = p.add(r.relatedPackageId);
     const result = await sql.one<{ inserted: number; outbox: InsertedOutbox[] }>(
       `WITH registered AS (
-         INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256)
+         INSERT INTO package_register (package_id, kind, sender, document_id, business_doc_type, sha256, related_package_id)
          VALUES (${id}::uuid, 'edoc', ${sender}::text, ${documentId}::text, ${businessDocType}::smallint,
-                 decode(${sha256}::text, 'hex'))
+                 decode(${sha256}::text, 'hex'), ${relatedPackageId}::uuid)
          ON CONFLICT (sender, document_id, business_doc_type) WHERE kind = 'edoc' DO NOTHING
          RETURNING package_id
        ), p AS (
          INSERT INTO package (id, kind, sender, document_id, business_doc_type, related_package_id, sha256, size_bytes, transport,
                               transport_message_id, subject, code_number, code_notation, priority, received_at, accepted_at, signature)
-         SELECT package_id, 'edoc', ${sender}, ${documentId}, ${businessDocType}, ${p.add(r.relatedPackageId)}::uuid,
+         SELECT package_id, 'edoc', ${sender}, ${documentId}, ${businessDocType}, ${relatedPackageId}::uuid,
                 decode(${sha256}::text, 'hex'), ${p.add(r.size)}::int, ${p.add(r.transport)}::text, ${p.add(r.transportMessageId)}::text,
                 ${p.add(r.subject)}::text, ${p.add(r.codeNumber)}::text, ${p.add(r.codeNotation)}::text, ${p.add(r.priority)}::smallint,
                 ${p.add(r.receivedAt)}::timestamptz, ${acceptedAt}, ${p.add(JSON.stringify(r.signature))}::jsonb
