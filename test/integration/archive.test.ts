@@ -232,6 +232,20 @@ describe('the archive of old months', () => {
     // Sent again, it is still a duplicate of the archived original: the register outlives its month.
     const resent = await g22.receiptFor((await g22.client.send(bytesOf.get(first)!.toString())).messageId);
     expect(resent).toMatchObject({ reason: undefined, outcome: 'duplicate', busId: first });
+    const filedIn = async (busId: string) =>
+      (
+        await bus.query<{ part: string }>(
+          `SELECT tableoid::regclass::text AS part FROM receipt WHERE package_id = $1 AND outcome = 'duplicate'`,
+          [busId],
+        )
+      ).map((r) => r.part);
+    // Its month has left: the receipt is filed now. A resend of a document still in the database
+    // gets a receipt filed in the document's month, with the rest of its evidence.
+    expect(await filedIn(first)).toEqual([`receipt_${month(0).replace('-', '_')}`]);
+    const kept = generated.get(month(-2))![0]!;
+    const again = await g22.receiptFor((await g22.client.send(bytesOf.get(kept)!.toString())).messageId);
+    expect(again).toMatchObject({ outcome: 'duplicate', busId: kept });
+    expect(await filedIn(kept)).toEqual([`receipt_${month(-2).replace('-', '_')}`]);
 
     // One document's evidence for an auditor, from the set alone, verifiable offline.
     const evidence = join(archiveDir, '..', `evidence-${first}`);

@@ -134,6 +134,11 @@ export class PgConsoleSessions extends ConsoleSessionRepository {
   }
 }
 
+/** `YYYY-MM` (UTC) of a moment, as archived_month names months. */
+function monthKey(unixMs: number): string {
+  return new Date(unixMs).toISOString().slice(0, 7);
+}
+
 /** A row is written within a moment of its UUIDv7 id (a day allows for a bus's clock being off). */
 const ID_MARGIN_MS = 86_400_000;
 
@@ -255,23 +260,33 @@ export class PgConsoleReadModel extends ConsoleReadModel {
   }
 
   async evidenceOf(busId: string): Promise<DocumentEvidence> {
-    const [pkg, receipts] = await Promise.all([
+    const at = uuid7Time(busId);
+    const monthEnd = Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth() + 1, 1);
+    type ReceiptRow = {
+      id: string;
+      recipient: string;
+      outcome: string;
+      reason_code: string | null;
+      issued_at: Date;
+    };
+    // Receipts about a document are filed in its month (their ids carry its moment): one
+    // partition, from the document on. Only a duplicate sent while the month was archived was filed when it came, so a
+    // month restored from the archive also reads the months after it.
+    const receiptsFrom = (from: string, until: string | null) =>
+      this.sql.rows<ReceiptRow>(
+        `SELECT id, recipient, outcome, reason_code, issued_at FROM receipt
+          WHERE package_id = $1 AND id >= $2::uuid ${until ? 'AND id < $3::uuid' : ''}`,
+        until ? [busId, from, until] : [busId, from],
+      );
+    const [pkg, filed, restored] = await Promise.all([
       this.sql.one<{ signature: SignatureRecord | null }>(`SELECT signature FROM package WHERE id = $1`, [
         busId,
       ]),
-      this.sql.rows<{
-        id: string;
-        recipient: string;
-        outcome: string;
-        reason_code: string | null;
-        issued_at: Date;
-      }>(
-        // Receipts about a document are issued from its acceptance on: the months before it are not read.
-        `SELECT id, recipient, outcome, reason_code, issued_at FROM receipt
-          WHERE package_id = $1 AND id >= $2::uuid ORDER BY issued_at, id`,
-        [busId, uuid7Floor(uuid7Time(busId) - ID_MARGIN_MS)],
-      ),
+      receiptsFrom(uuid7Floor(at), uuid7Floor(monthEnd)),
+      this.sql.one<{ n: number }>(`SELECT 1 AS n FROM archived_month WHERE month = $1`, [monthKey(at)]),
     ]);
+    const receipts = restored ? filed.concat(await receiptsFrom(uuid7Floor(monthEnd), null)) : filed;
+    receipts.sort((a, b) => a.issued_at.getTime() - b.issued_at.getTime() || a.id.localeCompare(b.id));
     return {
       signature: pkg?.signature ?? null,
       receipts: receipts.map((r) => ({

@@ -103,9 +103,10 @@ export class PgMonthRecords extends MonthRecords {
       const sql = new Sql(m);
       // Waits for the hot path at most this long (it holds these tables for milliseconds).
       await sql.exec(`SET LOCAL lock_timeout = '10s'`);
-      // Nothing of the month may change between the re-check and the detach.
+      // Nothing of the month may change between the re-check and the detach (receipts included:
+      // one about a document is filed in the document's month, whenever it is issued).
       await sql.exec(
-        `LOCK TABLE ${['delivery', 'trace_event', 'package'].map((t) => partition(t, month)).join(', ')} IN SHARE MODE`,
+        `LOCK TABLE ${['delivery', 'trace_event', 'package', 'receipt'].map((t) => partition(t, month)).join(', ')} IN SHARE MODE`,
       );
       if ((await snapshotOf(sql, month).fingerprint()) !== fingerprint) return false;
       const from = partition('package', month);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { writeBusReceipt, type BusReceipt } from './domain/bus-receipt';
 import { Clock } from '../shared/clock';
-import { IdGenerator } from '../shared/ids';
+import { IdGenerator, uuid7Time } from '../shared/ids';
 import { ReceiptSigner } from './receipt-signer.port';
 import type { OutboxRecord, ReceiptRecord } from '../routing/submission.repository';
 
@@ -14,11 +14,21 @@ export class ReceiptIssuer {
     private readonly signer: ReceiptSigner,
   ) {}
 
+  /**
+   * A receipt about a package is filed in that package's month — its id carries the package's
+   * moment, as the package's trace is keyed by the package — so that a document's evidence is one
+   * month: one partition for its timeline, one archive set for an auditor. The id stays unique
+   * (74 random bits). A package whose month has left the database (`packageArchived`: a duplicate
+   * of an archived original) is not followed there; its receipt is filed now.
+   */
   issue(
     content: Omit<BusReceipt, 'receiptId' | 'issuedAt'>,
-    links: { packageId: string | null; quarantineId: string | null },
+    links: { packageId: string | null; quarantineId: string | null; packageArchived?: boolean },
   ): { receipt: ReceiptRecord; outbox: OutboxRecord } {
-    const receiptId = this.ids.newId();
+    const receiptId =
+      links.packageId !== null && links.packageArchived !== true
+        ? this.ids.newIdAt(uuid7Time(links.packageId))
+        : this.ids.newId();
     const issuedAt = this.clock.now();
     const signed = this.signer.sign(writeBusReceipt({ ...content, receiptId, issuedAt }));
     const body = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${signed}\n`, 'utf8');

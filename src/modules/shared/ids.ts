@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 /** Issues the bus's own identifiers. */
 export abstract class IdGenerator {
   abstract newId(): string;
+  /** An id of the moment `unixMs`, for a record filed in the month of an earlier one. */
+  abstract newIdAt(unixMs: number): string;
 }
 
 /**
@@ -12,6 +14,10 @@ export abstract class IdGenerator {
 export class Uuid7Generator extends IdGenerator {
   newId(): string {
     return uuid7(Date.now());
+  }
+
+  newIdAt(unixMs: number): string {
+    return uuid7(unixMs);
   }
 }
 

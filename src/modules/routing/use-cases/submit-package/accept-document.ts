@@ -243,7 +243,7 @@ export class AcceptDocument {
         sha256,
         size,
       },
-      { packageId: existing.busId, quarantineId: null },
+      { packageId: existing.busId, quarantineId: null, packageArchived: existing.archivedIn !== null },
     );
     // The same content as the original, so the same urgency: its answer overtakes a backlog too.
     // An archived original's trace is in its archive set: the duplicate is told, not traced.

@@ -190,7 +190,11 @@ export class AcceptStatus {
         sha256,
         size,
       },
-      { packageId: result.existing.busId, quarantineId: null },
+      {
+        packageId: result.existing.busId,
+        quarantineId: null,
+        packageArchived: result.existing.archivedIn !== null,
+      },
     );
     const stored = await this.repository.storeReceipt(duplicate.receipt, [duplicate.outbox], []);
     this.outbox.dispatch(
