@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../src/adapters/postgres/database';
 import { PgConsoleReadModel } from '../../src/adapters/postgres/pg-console';
+import { PgDeliveryRepository } from '../../src/adapters/postgres/pg-delivery.repository';
 import { uuid7 } from '../../src/modules/shared/ids';
 import { testServices, waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
@@ -276,7 +277,7 @@ describe('monthly partitions', () => {
       expect(partitionsIn(plans[0], 'delivery')).toEqual([monthOfKnown]);
     });
 
-    it('pages the delivery log newest document first across months, without a gap or a repeat', async () => {
+    it('pages the delivery log newest document first across months without a gap or a repeat, finds subject words, and traces a document from its own month', async () => {
       const SENDER = '000.00.00.G13'; // sends nothing else in this suite
       const ids: string[] = [];
       for (const [offset, count] of [
@@ -348,6 +349,27 @@ describe('monthly partitions', () => {
       expect(common.lines.map((l) => `${l.busId} ${l.recipient}`)).toEqual(expected);
       const literal = await console.searchDeliveries({ ...search, subject: 'mười_ba' }, null, 50);
       expect(literal.lines).toEqual([]);
+
+      // A bridge's or the SDK's trace of last month's document reads last month only: its package,
+      // copies and trace by its id, its changes from the register (not partitioned).
+      const traced: unknown[] = [];
+      const tracing = {
+        query: async (sql: string, params: unknown[]) => {
+          const rows = await bus.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+          traced.push(rows[0]!['QUERY PLAN']);
+          return bus.query(sql, params);
+        },
+      } as unknown as DataSource;
+      const oneOfLastMonth = ids[3]!; // the second of month -1's three
+      const trace = await new PgDeliveryRepository(tracing, 30).documentTrace(SENDER, {
+        busId: oneOfLastMonth,
+      });
+      expect(trace?.copies).toHaveLength(3);
+      const partitions = [...new Set(traced.flatMap((plan) => relationsIn(plan)))].filter((r) =>
+        /_\d{4}_\d{2}$/.test(r),
+      );
+      expect(partitions.length).toBeGreaterThan(0);
+      for (const r of partitions) expect(r).toMatch(new RegExp(`_${monthSuffix(-1)}$`));
     });
   });
 });
