@@ -350,6 +350,24 @@ describe('monthly partitions', () => {
       const literal = await console.searchDeliveries({ ...search, subject: 'mười_ba' }, null, 50);
       expect(literal.lines).toEqual([]);
 
+      // A copy still in flight two months back is in the backlog and the endpoints' waiting counts
+      // (they read the months from the oldest one holding a copy in flight).
+      const waitingAt = async (organ: string) => {
+        const reader = new PgConsoleReadModel(bus.get(DataSource));
+        const { backlog } = await reader.overview(new Date(), new Date());
+        const activity = await reader.endpointActivity();
+        return [
+          backlog.find((b) => b.endpoint === organ)?.waiting ?? 0,
+          activity.find((a) => a.organId === organ)?.waiting ?? 0,
+        ];
+      };
+      const before = await waitingAt('000.00.00.H20');
+      await bus.query(`UPDATE delivery SET state = 'queued' WHERE package_id = $1 AND recipient = $2`, [
+        ids[0],
+        '000.00.00.H20',
+      ]);
+      expect(await waitingAt('000.00.00.H20')).toEqual([before[0]! + 1, before[1]! + 1]);
+
       // A bridge's or the SDK's trace of last month's document reads last month only: its package,
       // copies and trace by its id, its changes from the register (not partitioned).
       const traced: unknown[] = [];

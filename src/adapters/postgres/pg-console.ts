@@ -11,6 +11,7 @@ import type { SignatureRecord } from '../../modules/trust/signature-record';
 import { ConsoleSessionRepository, ConsoleUserRepository } from '../../modules/console/console.ports';
 import type { ConsoleRole, ConsoleSession, ConsoleUser } from '../../modules/console/domain/console-user';
 import { uuid7Floor, uuid7Time } from '../../modules/shared/ids';
+import { InFlightMonths } from './in-flight-months';
 import { searchDeliveries } from './pg-delivery-search';
 import { Sql } from './sql';
 
@@ -144,10 +145,13 @@ const ID_MARGIN_MS = 86_400_000;
 
 export class PgConsoleReadModel extends ConsoleReadModel {
   private readonly sql: Sql;
+  /** Copies in flight may be in any month; this says from which one on they can be. */
+  private readonly inFlight: InFlightMonths;
 
   constructor(db: DataSource) {
     super();
     this.sql = new Sql(db);
+    this.inFlight = new InFlightMonths(this.sql);
   }
 
   async endpointActivity(): Promise<EndpointActivity[]> {
@@ -168,8 +172,10 @@ export class PgConsoleReadModel extends ConsoleReadModel {
        SELECT e.organ_id, edoc_uuid7_time(last.package_id) AS last_package_at, coalesce(w.waiting, 0)::int AS waiting
          FROM endpoint e
          LEFT JOIN last ON last.sender = e.organ_id
-         LEFT JOIN (SELECT recipient, count(*) AS waiting FROM delivery WHERE state = 'queued' GROUP BY recipient) w
+         LEFT JOIN (SELECT recipient, count(*) AS waiting FROM delivery
+                     WHERE state = 'queued' AND package_id >= $1::uuid GROUP BY recipient) w
                 ON w.recipient = e.organ_id`,
+      [await this.inFlight.lowerBound(Date.now())],
     );
     return rows.map((r) => ({ organId: r.organ_id, lastPackageAt: r.last_package_at, waiting: r.waiting }));
   }
@@ -177,8 +183,12 @@ export class PgConsoleReadModel extends ConsoleReadModel {
   async overview(now: Date, expiryHorizon: Date): Promise<OverviewFromDatabase> {
     const since = new Date(now.getTime() - 24 * 3_600_000);
     // The day as a bound on the ids (the partition key), computed here so that the planner prunes
-    // the other months before planning them; the ids of a row and its time are within a moment.
+    // the other months before planning them. A package's id is made as it is accepted; an accepted
+    // or rejected receipt carries the moment of its package or refusal, which is when it is
+    // issued (later receipts — overdue, withdrawn, duplicate — are not counted here). A day's
+    // margin allows for a bus's clock being a little off.
     const sinceId = uuid7Floor(since.getTime() - ID_MARGIN_MS);
+    const inFlightFrom = await this.inFlight.lowerBound(Date.now());
     const [perHour, outcomes, backlog, dead, head, signers, sources] = await Promise.all([
       this.sql.rows<{ hour: Date; documents: number }>(
         `SELECT date_trunc('hour', accepted_at) AS hour, count(*)::int AS documents FROM package
@@ -195,9 +205,9 @@ export class PgConsoleReadModel extends ConsoleReadModel {
         `SELECT recipient AS endpoint, count(*) FILTER (WHERE state = 'queued')::int AS waiting,
                 coalesce(extract(epoch FROM $1::timestamptz - min(created_at) FILTER (WHERE state = 'queued')), 0)::float AS oldest,
                 count(*) FILTER (WHERE overdue IS NOT NULL AND state IN ('queued', 'delivered', 'arrived'))::int AS overdue
-           FROM delivery WHERE state IN ('queued', 'delivered', 'arrived')
+           FROM delivery WHERE state IN ('queued', 'delivered', 'arrived') AND package_id >= $2::uuid
           GROUP BY recipient ORDER BY 2 DESC, 1 LIMIT 100`,
-        [now],
+        [now, inFlightFrom],
       ),
       this.sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letter WHERE redelivered_at IS NULL`),
       this.sql.one<{ seq: string }>(`SELECT seq FROM audit_head`),
