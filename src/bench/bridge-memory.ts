@@ -10,9 +10,9 @@ import { formatTable } from '../adapters/cli/table';
 import { loadConfig } from '../adapters/config/bus-config';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { AxisClient } from '../adapters/vdxp-http/client/axis-client';
+import { AxisClient } from '../adapters/http/axis/client/axis-client';
 import { SigningPool } from '../adapters/workers/signing-pool';
-import type { IssuedBridgeCredentials } from '../modules/bridge/bridge-credentials.port';
+import type { IssuedBridgeCredentials } from '../modules/registry/bridge-credentials.port';
 import {
   ChangeEndpointTransport,
   ChangeEndpointTransportCommand,

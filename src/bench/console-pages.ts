@@ -3,14 +3,14 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { consoleLogin } from '../adapters/console-web/client/console-login';
+import { consoleLogin } from '../adapters/http/console/client/console-login';
 import { DataSource } from 'typeorm';
 import { busLogger, startBus } from '../adapters/app/bootstrap';
 import { formatTable } from '../adapters/cli/table';
 import { loadConfig } from '../adapters/config/bus-config';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { RabbitManagementClient } from '../adapters/rabbitmq-admin/management-client';
+import { RabbitManagementClient } from '../adapters/amqp/admin/management-client';
 import { AddConsoleUser } from '../modules/console/use-cases/console-auth.use-cases';
 import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
 

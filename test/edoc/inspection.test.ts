@@ -2,7 +2,7 @@ import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
 import type { InspectionResult } from '../../src/modules/edoc/inspection/inspection';
 import { writeEdocPackage } from '../../src/modules/edoc/writing/write-edoc-package';
 import { writeStatusPackage } from '../../src/modules/edoc/writing/write-status-package';
-import { DEFAULT_XML_LIMITS } from '../../src/modules/edoc/xml/prescan';
+import { DEFAULT_XML_LIMITS } from '../../src/modules/xml/prescan';
 import { BILLION_LAUGHS, DOCTYPE_XXE } from '../support/hostile';
 import { documentPackage } from '../support/packages';
 import { NON_QCVN_SAMPLE, samplePackages } from '../support/samples';

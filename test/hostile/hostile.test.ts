@@ -1,7 +1,7 @@
 import * as amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import * as soap from 'soap';
-import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
+import { AxisClient } from '../../src/adapters/http/axis/client/axis-client';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { hostileCorpus, type HostileCase, type SignedMaterial } from '../support/hostile-corpus';
 import { waitFor } from '../support/infrastructure';

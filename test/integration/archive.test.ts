@@ -8,7 +8,7 @@ import { cliEnv, runCli } from '../support/cli';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';
-import { consoleLogin } from '../../src/adapters/console-web/client/console-login';
+import { consoleLogin } from '../../src/adapters/http/console/client/console-login';
 import { AddConsoleUser } from '../../src/modules/console/use-cases/console-auth.use-cases';
 
 const G22 = '000.00.00.G22'; // Văn phòng Chính phủ

@@ -1,9 +1,9 @@
 import * as amqp from 'amqplib';
 import * as soap from 'soap';
-import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
+import { AxisClient } from '../../src/adapters/http/axis/client/axis-client';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { cliEnv, runCli } from '../support/cli';
-import { consoleLogin } from '../../src/adapters/console-web/client/console-login';
+import { consoleLogin } from '../../src/adapters/http/console/client/console-login';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import * as soap from 'soap';
-import { withServiceAddress } from '../../src/adapters/soap/soap-bridge';
+import { withServiceAddress } from '../../src/adapters/http/soap/soap-bridge';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';

@@ -6,7 +6,7 @@ import {
   writeStatusPackage,
 } from '../../src/modules/edoc/writing/write-status-package';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
-import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
+import { AxisClient } from '../../src/adapters/http/axis/client/axis-client';
 import {
   ChangeEndpointStatus,
   ChangeEndpointStatusCommand,

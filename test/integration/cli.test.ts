@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnv, runCli as run } from '../support/cli';
-import { AxisClient } from '../../src/adapters/vdxp-http/client/axis-client';
+import { AxisClient } from '../../src/adapters/http/axis/client/axis-client';
 import { documentPackage } from '../support/packages';
 import { TestBus } from '../support/test-bus';
 

@@ -256,6 +256,7 @@ describe('deadlines, dead letters and the circuit breaker', () => {
           deliveryLimit: 3,
           deadLetter: (m, q, r) => deadLetters.publish(m, q, r),
         },
+        isOutage: () => false,
         setup: async (model) => {
           const ch = await model.createChannel();
           await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });

@@ -5,7 +5,7 @@ import {
   formatEdxmlTimestamp,
   writeStatusPackage,
 } from '../../src/modules/edoc/writing/write-status-package';
-import { AcknowledgeDelivery } from '../../src/modules/receipts/use-cases/acknowledge-delivery.use-case';
+import { AcknowledgeDelivery } from '../../src/modules/routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
 import {
   ChangeSignaturePolicy,
   ChangeSignaturePolicyCommand,

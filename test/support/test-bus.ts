@@ -23,7 +23,7 @@ import {
   type BusConfig,
 } from '../../src/adapters/config/bus-config';
 import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
-import { RabbitManagementClient } from '../../src/adapters/rabbitmq-admin/management-client';
+import { RabbitManagementClient } from '../../src/adapters/amqp/admin/management-client';
 import type { BrokerCredentials } from '../../src/modules/registry/broker-access.port';
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
@@ -32,7 +32,7 @@ import {
   ChangeEndpointTransport,
   ChangeEndpointTransportCommand,
 } from '../../src/modules/registry/use-cases/change-endpoint-transport.use-case';
-import type { IssuedBridgeCredentials } from '../../src/modules/bridge/bridge-credentials.port';
+import type { IssuedBridgeCredentials } from '../../src/modules/registry/bridge-credentials.port';
 import { TestTrust } from './test-trust';
 import { SigningPool, type SigningCredentials } from '../../src/adapters/workers/signing-pool';
 

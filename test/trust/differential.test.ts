@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
 import { SigningPool } from '../../src/adapters/workers/signing-pool';
-import { DEFAULT_XML_LIMITS } from '../../src/modules/edoc/xml/prescan';
+import { DEFAULT_XML_LIMITS } from '../../src/modules/xml/prescan';
 import { documentPackage } from '../support/packages';
 import { TestTrust } from '../support/test-trust';
 import { xmlCryptoVerify } from '../support/xml-crypto-reference';

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import type { PackageKind } from '../../modules/edoc/inspection/inspection';
-import type { AcknowledgeDelivery } from '../../modules/receipts/use-cases/acknowledge-delivery.use-case';
-import type { GetDocumentTrace } from '../../modules/receipts/use-cases/get-document-trace.use-case';
+import type { AcknowledgeDelivery } from '../../modules/routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
+import type { GetDocumentTrace } from '../../modules/delivery/use-cases/get-document-trace.use-case';
 import type { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import type { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import type { Clock } from '../../modules/shared/clock';

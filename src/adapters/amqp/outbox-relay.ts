@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { settleWithin } from '../../modules/shared/wait';
 import type { ChannelModel } from 'amqplib';
-import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
-import type { PgOutboxStore } from '../postgres/pg-outbox.store';
+import { OutboxDispatcher, type PendingMessage } from '../../modules/delivery/outbox-dispatcher.port';
+import type { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import type { AmqpConnection } from './amqp-connection';
 import { HEADERS, inboxQueue, type Lane } from './amqp-names';
 import type { ConfirmPublisher } from './confirm-publisher';
@@ -70,7 +70,7 @@ export class OutboxRelay extends OutboxDispatcher {
   constructor(
     private readonly connection: AmqpConnection,
     private readonly publisher: ConfirmPublisher,
-    private readonly store: PgOutboxStore,
+    private readonly store: OutboxStore,
     private readonly settings: RelaySettings,
     private readonly pull: PullInboxSink | null = null,
   ) {

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { settleWithin } from '../../modules/shared/wait';
-import { isTransientInfrastructureError } from '../postgres/transient-errors';
 import type { AmqpConnection } from './amqp-connection';
 import { PublishError } from './confirm-publisher';
 
@@ -24,6 +23,11 @@ export interface QueueConsumerSettings {
   queue: string;
   prefetch: number;
   defects: DefectPolicy;
+  /**
+   * Whether an error of the handler's dependencies means "down for now" (database restarting,
+   * network blip): given by the wiring, which knows the drivers; a refused publish is one too.
+   */
+  isOutage: (error: unknown) => boolean;
   /** Runs on the connection before the consumer's channel opens (topology declarations). */
   setup?: (model: ChannelModel) => Promise<void>;
 }
@@ -52,6 +56,10 @@ export class QueueConsumer {
     private readonly settings: QueueConsumerSettings,
   ) {
     this.logger = new Logger(`consumer:${settings.queue}`);
+  }
+
+  private isOutage(error: unknown): boolean {
+    return this.settings.isOutage(error) || (error instanceof PublishError && error.retriable);
   }
 
   async start(): Promise<void> {
@@ -108,7 +116,7 @@ export class QueueConsumer {
         return;
       } catch (error) {
         if (this.channel !== channel) return; // channel gone: the broker will redeliver it
-        if (isOutage(error) && !this.stopping) {
+        if (this.isOutage(error) && !this.stopping) {
           const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]!;
           if (attempt === 0 || attempt % 10 === 0)
             this.logger.warn(`dependency unavailable (${describe(error)}); retrying in ${delay} ms`);
@@ -156,10 +164,6 @@ export class QueueConsumer {
 function deliveryCount(msg: ConsumeMessage): number {
   const value: unknown = msg.properties.headers?.['x-delivery-count'];
   return typeof value === 'number' ? value : 0;
-}
-
-function isOutage(error: unknown): boolean {
-  return isTransientInfrastructureError(error) || (error instanceof PublishError && error.retriable);
 }
 
 export function describe(error: unknown): string {

@@ -23,8 +23,9 @@ import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
 import { OutboxRelay, type PullInboxSink } from '../amqp/outbox-relay';
 import { QueueConsumer } from '../amqp/queue-consumer';
 import { declareBusTopology, declareInbox } from '../amqp/topology';
-import type { PgOutboxStore } from '../postgres/pg-outbox.store';
-import { RabbitManagementClient, vhostOf } from '../rabbitmq-admin/management-client';
+import type { OutboxStore } from '../../modules/delivery/outbox-store.port';
+import { isTransientInfrastructureError } from '../postgres/transient-errors';
+import { RabbitManagementClient, vhostOf } from '../amqp/admin/management-client';
 
 export interface AmqpRoles {
   /** Consume `edoc.ingress` and `edoc.dead-letter` (a serving bus); admin commands only publish. */
@@ -65,7 +66,7 @@ export class AmqpRuntime {
 
   constructor(
     private readonly config: BusConfig,
-    store: PgOutboxStore,
+    store: OutboxStore,
     private readonly roles: AmqpRoles,
     pullInboxes: PullInboxSink | null = null,
     observePublish?: (seconds: number) => void,
@@ -140,6 +141,7 @@ export class AmqpRuntime {
         queue,
         prefetch: this.config.ingressPrefetch,
         defects,
+        isOutage: isTransientInfrastructureError,
         setup,
       });
     const deadLetterStore = new QueueConsumer(
@@ -149,7 +151,13 @@ export class AmqpRuntime {
           deadLetterFromMessage(msg, this.identities, clock.now(), (queue) => this.deliveryLimitOf(queue)),
         );
       },
-      { queue: DEAD_LETTER_QUEUE, prefetch: 16, defects: { kind: 'requeue-after', delayMs: 5000 }, setup },
+      {
+        queue: DEAD_LETTER_QUEUE,
+        prefetch: 16,
+        defects: { kind: 'requeue-after', delayMs: 5000 },
+        isOutage: isTransientInfrastructureError,
+        setup,
+      },
     );
     // The urgent lane first: after a restart its backlog is taken before the ordinary one.
     return [lane(INGRESS_URGENT_QUEUE), lane(INGRESS_QUEUE), deadLetterStore];

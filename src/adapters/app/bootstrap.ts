@@ -10,7 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { BusListener, HttpEndpoint, httpsOptions, strictTransportSecurity } from '../http/bus-listener';
 import { ConfigError, type BusConfig } from '../config/bus-config';
-import { mountSoapBridge } from '../soap/soap-bridge';
+import { mountSoapBridge } from '../http/soap/soap-bridge';
 import { BusModule } from './bus.module';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];

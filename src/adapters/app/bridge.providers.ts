@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { BridgeCredentials, BridgeRefusals, ReplayGuard } from '../../modules/bridge/bridge-credentials.port';
+import { BridgeCredentials } from '../../modules/registry/bridge-credentials.port';
+import { BridgeRefusals, ReplayGuard } from '../../modules/bridge/bridge-calls.port';
 import { BridgeSettings } from '../../modules/bridge/bridge-settings';
 import { PullInboxRepository } from '../../modules/bridge/pull-inbox.repository';
 import { AuthenticateAxisCall } from '../../modules/bridge/use-cases/authenticate-axis-call.use-case';

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ReceiptSigner } from '../../modules/receipts/receipt-signer.port';
+import { ReceiptSigner } from '../../modules/delivery/receipt-signer.port';
 import { DeadLetterRepository } from '../../modules/dead-letters/dead-letter.repository';
 import {
   ListDeadLetters,
@@ -17,11 +17,11 @@ import {
 } from '../../modules/dead-letters/use-cases/list-dead-letters.use-case';
 import { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
 import { RedeliverDeadLetter } from '../../modules/dead-letters/use-cases/redeliver-dead-letter.use-case';
-import { DeliveryRepository } from '../../modules/receipts/delivery.repository';
-import { LifecycleSettings } from '../../modules/receipts/lifecycle-settings';
-import { AcknowledgeDelivery } from '../../modules/receipts/use-cases/acknowledge-delivery.use-case';
-import { FlagOverdueCopies } from '../../modules/receipts/use-cases/flag-overdue-copies.use-case';
-import { GetDocumentTrace } from '../../modules/receipts/use-cases/get-document-trace.use-case';
+import { DeliveryRepository } from '../../modules/delivery/delivery.repository';
+import { LifecycleSettings } from '../../modules/delivery/lifecycle-settings';
+import { AcknowledgeDelivery } from '../../modules/routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
+import { FlagOverdueCopies } from '../../modules/delivery/use-cases/flag-overdue-copies.use-case';
+import { GetDocumentTrace } from '../../modules/delivery/use-cases/get-document-trace.use-case';
 import { PgDeadLetterRepository } from '../postgres/pg-dead-letter.repository';
 import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
 import { DeadlineSweeper } from './deadline-sweeper';
@@ -55,37 +55,38 @@ import { ChangeEndpointTransport } from '../../modules/registry/use-cases/change
 import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
 import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
-import { OutboxDispatcher } from '../../modules/routing/outbox-dispatcher.port';
+import { OutboxDispatcher } from '../../modules/delivery/outbox-dispatcher.port';
 import { SubmissionMetrics } from '../../modules/routing/submission-metrics.port';
 import { SubmissionSettings } from '../../modules/routing/submission-settings';
 import { SubmissionRepository } from '../../modules/routing/submission.repository';
 import { AcceptDocument } from '../../modules/routing/use-cases/submit-package/accept-document';
 import { AcceptStatus } from '../../modules/routing/use-cases/submit-package/accept-status';
-import { ReceiptIssuer } from '../../modules/receipts/receipt-issuer';
+import { ReceiptIssuer } from '../../modules/delivery/receipt-issuer';
 import { RejectPackage } from '../../modules/routing/use-cases/submit-package/reject-package';
 import { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import { Clock, SystemClock } from '../../modules/shared/clock';
 import { IdGenerator, Uuid7Generator } from '../../modules/shared/ids';
 import { BUS_CONFIG, type BusConfig } from '../config/bus-config';
-import { HealthController } from '../http/health.controller';
+import { HealthController } from './health.controller';
 import { HttpEndpoint } from '../http/bus-listener';
 import { BusMetrics } from '../http/metrics';
-import { MetricsController } from '../http/metrics.controller';
+import { MetricsController } from './metrics.controller';
 import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
 import { PgOutboxStore } from '../postgres/pg-outbox.store';
+import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { PgSubmissionRepository } from '../postgres/pg-submission.repository';
 import { OUTBOX_LEASE_SECONDS } from '../postgres/tokens';
-import { RabbitBrokerAccess } from '../rabbitmq-admin/rabbit-broker-access';
-import { vhostOf } from '../rabbitmq-admin/management-client';
+import { RabbitBrokerAccess } from '../amqp/admin/rabbit-broker-access';
+import { vhostOf } from '../amqp/admin/management-client';
 import { InspectionPool } from '../workers/inspection-pool';
 import { AmqpRuntime } from './amqp-runtime';
 import { bridgeProviders } from './bridge.providers';
 import { AuditSealer, auditProviders } from './audit.providers';
 import { consoleProviders } from './console.providers';
-import { ConsoleController } from '../console-web/console.controller';
+import { ConsoleController } from '../http/console/console.controller';
 import { PgPullInbox } from '../postgres/pg-pull-inbox';
-import { AxisController } from '../vdxp-http/axis.controller';
-import { RestController } from '../rest/rest.controller';
+import { AxisController } from '../http/axis/axis.controller';
+import { RestController } from '../http/rest/rest.controller';
 import { openDatabase } from './database.provider';
 
 export interface BusModuleOptions {
@@ -205,7 +206,7 @@ export class BusModule {
           decisionSeconds: config.deadlines.decisionSeconds,
         },
       },
-      PgOutboxStore,
+      { provide: OutboxStore, useClass: PgOutboxStore },
       {
         provide: SubmissionSettings,
         useValue: { xmlLimits: config.xmlLimits, quarantineMaxStoredBytes: config.quarantineMaxStoredBytes },
@@ -237,7 +238,7 @@ export class BusModule {
       {
         provide: AmqpRuntime,
         useFactory: (
-          store: PgOutboxStore,
+          store: OutboxStore,
           directory: Directory,
           pull: PgPullInbox,
           endpoints: EndpointRepository,
@@ -257,7 +258,7 @@ export class BusModule {
             },
             (seconds) => metrics.observeStage('publish', seconds),
           ),
-        inject: [PgOutboxStore, Directory, PgPullInbox, EndpointRepository, BusMetrics],
+        inject: [OutboxStore, Directory, PgPullInbox, EndpointRepository, BusMetrics],
       },
       {
         provide: OutboxDispatcher,

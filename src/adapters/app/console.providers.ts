@@ -27,7 +27,7 @@ import {
 import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
 import { certificateFacts, derFromPem } from '../../modules/trust/pki/certificate-facts';
 import type { BusConfig } from '../config/bus-config';
-import { ScryptPasswordHasher } from '../console-web/scrypt-hasher';
+import { ScryptPasswordHasher } from '../http/console/scrypt-hasher';
 import { PgConsoleReadModel, PgConsoleSessions, PgConsoleUsers } from '../postgres/pg-console';
 
 /** The trust anchors, issuing CAs and the bus's own certificate, read once from the configuration. */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { FlagOverdueCopies } from '../../modules/receipts/use-cases/flag-overdue-copies.use-case';
+import type { FlagOverdueCopies } from '../../modules/delivery/use-cases/flag-overdue-copies.use-case';
 import type { BusMetrics } from '../http/metrics';
 
 /**

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { OutboxDispatcher, type PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
+import { OutboxDispatcher, type PendingMessage } from '../../modules/delivery/outbox-dispatcher.port';
 import { ArchiveStore, type ArchiveWriter } from '../../modules/retention/archive-store.port';
 import type { Month } from '../../modules/retention/domain/month';
 import {

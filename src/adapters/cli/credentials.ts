@@ -1,7 +1,7 @@
 import { listOf } from '../config/bus-config';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { IssuedBridgeCredentials } from '../../modules/bridge/bridge-credentials.port';
+import type { IssuedBridgeCredentials } from '../../modules/registry/bridge-credentials.port';
 import type { BrokerCredentials } from '../../modules/registry/broker-access.port';
 
 export const DEFAULT_CREDENTIALS_DIR = '.edoc-bus/credentials';

@@ -4,7 +4,7 @@ import { IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-va
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { DEFAULT_ARRIVAL_SECONDS, DEFAULT_DECISION_SECONDS } from '../../modules/receipts/lifecycle-settings';
+import { DEFAULT_ARRIVAL_SECONDS, DEFAULT_DECISION_SECONDS } from '../../modules/delivery/lifecycle-settings';
 import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 
 /** Five positive integers, one per priority. */

@@ -1,5 +1,5 @@
-import type { DeliveredNotice } from '../../modules/receipts/delivery.repository';
-import type { CopyStatus, Transition } from '../../modules/receipts/domain/delivery-lifecycle';
+import type { DeliveredNotice } from '../../modules/delivery/delivery.repository';
+import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
 import type { Sql } from './sql';
 import { describeCopy, Params } from './write-fragments';
 

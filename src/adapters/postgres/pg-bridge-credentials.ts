@@ -3,11 +3,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
   BridgeCredentials,
+  type IssuedBridgeCredentials,
+} from '../../modules/registry/bridge-credentials.port';
+import {
   BridgeRefusals,
   ReplayGuard,
   type BridgeRefusalRecord,
-  type IssuedBridgeCredentials,
-} from '../../modules/bridge/bridge-credentials.port';
+} from '../../modules/bridge/bridge-calls.port';
 import type { SecretBox } from './secret-box';
 import { Sql } from './sql';
 

@@ -7,10 +7,10 @@ import {
   type OverdueCopy,
   type OverdueKind,
   type SentDocument,
-} from '../../modules/receipts/delivery.repository';
-import type { CopyStatus, Transition } from '../../modules/receipts/domain/delivery-lifecycle';
-import type { CopyTrace, DocumentTrace, TraceStep } from '../../modules/receipts/domain/document-trace';
-import type { Notices, StoredOutbox } from '../../modules/routing/submission.repository';
+} from '../../modules/delivery/delivery.repository';
+import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
+import type { CopyTrace, DocumentTrace, TraceStep } from '../../modules/delivery/domain/document-trace';
+import type { Notices, StoredOutbox } from '../../modules/delivery/delivery-records';
 import { DeliveredNoticeBatch } from './delivered-notice-batch';
 import { Sql } from './sql';
 import { OUTBOX_LEASE_SECONDS } from './tokens';

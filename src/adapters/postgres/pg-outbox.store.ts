@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
-import type { Lane, MessageType } from '../../modules/routing/submission.repository';
+import type { PendingMessage } from '../../modules/delivery/outbox-dispatcher.port';
+import type { Lane, MessageType } from '../../modules/delivery/delivery-records';
+import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { COPIED_BODY_BYTES, readPackageContent } from './copy-package-content';
 import { Sql } from './sql';
 
@@ -20,7 +21,7 @@ interface OutboxRow {
 
 /** The relay's view of the outbox: claim what is due, delete what the broker confirmed. */
 @Injectable()
-export class PgOutboxStore {
+export class PgOutboxStore implements OutboxStore {
   private readonly sql: Sql;
 
   constructor(private readonly db: DataSource) {

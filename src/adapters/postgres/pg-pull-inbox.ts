@@ -10,8 +10,8 @@ import {
   type SettleOutcome,
   type SettleResult,
 } from '../../modules/bridge/pull-inbox.repository';
-import type { PendingMessage } from '../../modules/routing/outbox-dispatcher.port';
-import type { Lane } from '../../modules/routing/submission.repository';
+import type { PendingMessage } from '../../modules/delivery/outbox-dispatcher.port';
+import type { Lane } from '../../modules/delivery/delivery-records';
 import { copyOutValue } from './copy-package-content';
 import { Sql } from './sql';
 

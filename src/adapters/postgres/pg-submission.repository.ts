@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CopyStatus } from '../../modules/receipts/domain/delivery-lifecycle';
+import type { CopyStatus } from '../../modules/delivery/domain/delivery-lifecycle';
 import { bufferView } from '../../modules/shared/bytes';
 import {
   SubmissionRepository,
@@ -8,15 +8,17 @@ import {
   type AcceptedStatusRecord,
   type DocumentStoreResult,
   type ExistingPackage,
-  type OutboxRecord,
   type QuarantineRecord,
-  type ReceiptRecord,
   type StatusTarget,
-  type StoredOutbox,
   type StoreResult,
+} from '../../modules/routing/submission.repository';
+import {
+  type OutboxRecord,
+  type ReceiptRecord,
+  type StoredOutbox,
   type TraceEventRecord,
   type TransportName,
-} from '../../modules/routing/submission.repository';
+} from '../../modules/delivery/delivery-records';
 import { bodyBytes } from '../spool/file-ranges';
 import { copyPackageContent, isCopied, readPackageContent } from './copy-package-content';
 import { Sql } from './sql';

@@ -1,11 +1,11 @@
-import type { CopyStatus, Transition } from '../../modules/receipts/domain/delivery-lifecycle';
+import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
 import type {
   Notices,
   OutboxRecord,
   ReceiptRecord,
   StoredOutbox,
   TraceEventRecord,
-} from '../../modules/routing/submission.repository';
+} from '../../modules/delivery/delivery-records';
 import type { Sql } from './sql';
 
 /**

@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { loadLibxml2, safeParseOptions } from '../../modules/edoc/xml/libxml2';
+import { loadLibxml2, safeParseOptions } from '../../modules/xml/libxml2';
 import { XmlSigner } from '../../modules/trust/xmldsig/xml-signer';
 
 export interface SigningTask {

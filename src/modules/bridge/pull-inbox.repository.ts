@@ -1,4 +1,4 @@
-import type { Lane } from '../routing/submission.repository';
+import type { Lane } from '../delivery/delivery-records';
 
 export type PullMessageType = 'edoc' | 'status' | 'receipt';
 export const PULL_MESSAGE_TYPES: readonly PullMessageType[] = ['edoc', 'status', 'receipt'];

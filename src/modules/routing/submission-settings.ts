@@ -1,4 +1,4 @@
-import type { XmlLimits } from '../edoc/xml/prescan';
+import type { XmlLimits } from '../xml/prescan';
 
 /** Limits the submission path enforces; built once from the validated configuration. */
 export abstract class SubmissionSettings {

@@ -1,61 +1,15 @@
-import type { CopyStatus, Transition } from '../receipts/domain/delivery-lifecycle';
-import type { ReceiptOutcome } from '../receipts/domain/bus-receipt';
+import type { CopyStatus, Transition } from '../delivery/domain/delivery-lifecycle';
+import type {
+  Notices,
+  OutboxRecord,
+  ReceiptRecord,
+  StoredOutbox,
+  TraceEventRecord,
+  TransportName,
+} from '../delivery/delivery-records';
 import type { PackageBody } from '../shared/package-body';
 import type { ReasonCode } from '../shared/reasons';
 import type { SignatureRecord } from '../trust/signature-record';
-
-export type TransportName = 'amqp' | 'vdxp-http' | 'soap' | 'rest' | 'cli';
-export type MessageType = 'edoc' | 'status' | 'receipt' | 'withdrawal' | 'trace';
-export type Lane = 'normal' | 'urgent';
-
-/** A message to put in an inbox once the transaction that decided it has committed. */
-export interface OutboxRecord {
-  destination: string;
-  messageType: MessageType;
-  messageId: string;
-  /** Urgent mail goes to the inbox's urgent queue and overtakes ordinary mail. */
-  lane?: Lane;
-  /** The body is the stored package (`edoc`, `status`), the stored receipt, or carried inline. */
-  packageId?: string;
-  receiptId?: string;
-  body?: Uint8Array;
-  headers: Record<string, string>;
-}
-
-export interface ReceiptRecord {
-  id: string;
-  recipient: string;
-  packageId: string | null;
-  quarantineId: string | null;
-  outcome: ReceiptOutcome;
-  reasonCode: ReasonCode | null;
-  body: Uint8Array;
-  issuedAt: Date;
-}
-
-export interface TraceEventRecord {
-  packageId: string;
-  recipient: string | null;
-  event:
-    | 'accepted'
-    | 'queued'
-    | 'refused'
-    | 'status'
-    | 'duplicate'
-    | 'delivered'
-    | 'change-requested'
-    | 'withdrawn'
-    | 'overdue';
-  statusCode?: string;
-  source: 'bus' | 'sender' | 'recipient' | 'operator';
-  sourcePackageId?: string;
-  detail?: Record<string, unknown>;
-  stateBefore?: string;
-  stateAfter?: string;
-  /** A status kept but not applied (late, repeated, impossible): why. */
-  flag?: string;
-  at: Date;
-}
 
 interface PackageFacts {
   busId: string;
@@ -95,13 +49,6 @@ export interface ChangeRequest {
   recipients: string[];
   /** Notices for copies a recall withdrew before they were taken from the inbox. */
   onWithdrawn: (recipients: string[]) => Notices;
-}
-
-/** Messages decided inside the transaction, after what it found (withdrawn copies). */
-export interface Notices {
-  receipt: ReceiptRecord | null;
-  outbox: OutboxRecord[];
-  traceEvents: TraceEventRecord[];
 }
 
 export interface AcceptedStatusRecord extends PackageFacts {
@@ -147,11 +94,6 @@ export interface ExistingPackage {
   transport: TransportName | null;
   /** The month whose archive set holds it, when it is no longer in the database. */
   archivedIn: string | null;
-}
-
-export interface StoredOutbox {
-  id: string;
-  record: OutboxRecord;
 }
 
 export interface StoredPackage {

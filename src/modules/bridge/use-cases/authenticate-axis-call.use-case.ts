@@ -4,7 +4,8 @@ import { canonicalOrganCode } from '../../registry/domain/organ-code';
 import { Clock } from '../../shared/clock';
 import { axisHmacMatches, parseAxisTimestamp, signedParameters } from '../domain/axis-signature';
 import type { BridgeRefusal, BridgeRefusalCode } from '../domain/bridge-refusal';
-import { BridgeCredentials, BridgeRefusals, ReplayGuard } from '../bridge-credentials.port';
+import { BridgeCredentials } from '../../registry/bridge-credentials.port';
+import { BridgeRefusals, ReplayGuard } from '../bridge-calls.port';
 import { BridgeSettings } from '../bridge-settings';
 import { CheckBridgeCredentials } from './check-bridge-credentials.use-case';
 

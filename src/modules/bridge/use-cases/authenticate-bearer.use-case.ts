@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
-import { BridgeCredentials, BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeCredentials } from '../../registry/bridge-credentials.port';
+import { BridgeRefusals } from '../bridge-calls.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
 import { CheckBridgeCredentials } from './check-bridge-credentials.use-case';
 

@@ -3,7 +3,8 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Directory } from '../../registry/directory';
 import { canonicalOrganCode } from '../../registry/domain/organ-code';
 import { Clock } from '../../shared/clock';
-import { BridgeCredentials, BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeCredentials } from '../../registry/bridge-credentials.port';
+import { BridgeRefusals } from '../bridge-calls.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
 import { CheckBridgeCredentials, UNKNOWN_CALLER } from './check-bridge-credentials.use-case';
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AcknowledgeDelivery } from '../../receipts/use-cases/acknowledge-delivery.use-case';
-import type { TransportName } from '../../routing/submission.repository';
+import { AcknowledgeDelivery } from '../../routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
+import type { TransportName } from '../../delivery/delivery-records';
 import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
-import { BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeRefusals } from '../bridge-calls.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
 import { PullInboxRepository, type PullItemContent } from '../pull-inbox.repository';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
-import { BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeRefusals } from '../bridge-calls.port';
 
 /**
  * A bridge call refused before anyone could be authenticated: a body over the size limit, or an

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { TransportName } from '../../routing/submission.repository';
+import type { TransportName } from '../../delivery/delivery-records';
 import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
-import { BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeRefusals } from '../bridge-calls.port';
 import { BridgeSettings } from '../bridge-settings';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
 import { PullInboxRepository, type SettleOutcome, type SettleResult } from '../pull-inbox.repository';

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { PackageKind } from '../../edoc/inspection/inspection';
 import { canonicalOrganCode } from '../../registry/domain/organ-code';
 import type { SubmissionOutcome } from '../../routing/domain/submission-outcome';
-import type { TransportName } from '../../routing/submission.repository';
+import type { TransportName } from '../../delivery/delivery-records';
 import { SubmitPackage } from '../../routing/use-cases/submit-package/submit-package.use-case';
 import { Clock } from '../../shared/clock';
 import type { PackageBody } from '../../shared/package-body';
-import { BridgeRefusals } from '../bridge-credentials.port';
+import { BridgeRefusals } from '../bridge-calls.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
 import { axisFileHashMatches } from '../domain/axis-signature';
 

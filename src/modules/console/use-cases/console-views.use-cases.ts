@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryRepository } from '../../receipts/delivery.repository';
-import type { DocumentTrace } from '../../receipts/domain/document-trace';
+import { DeliveryRepository } from '../../delivery/delivery.repository';
+import type { DocumentTrace } from '../../delivery/domain/document-trace';
 import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
 import {

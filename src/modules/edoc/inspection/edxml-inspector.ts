@@ -3,7 +3,7 @@ import { bufferView, packageBuffer } from '../../shared/bytes';
 import { isSpooled, type ByteRanges, type SpooledPackage } from '../../shared/package-body';
 import { refusal, type Refusal } from '../../shared/reasons';
 import type { EdocPackage } from '../domain/edoc-package';
-import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../domain/namespaces';
+import { EDXML_NS, XLINK_NS, XMLDSIG_NS } from '../../xml/namespaces';
 import type { StatusPackage } from '../domain/status-package';
 import { PdfSignatureChecker, type PdfSignatureFinding } from '../../trust/pdf/pdf-signatures';
 import { ChainValidator } from '../../trust/pki/chain-validator';
@@ -12,10 +12,10 @@ import { XmlSignatureVerifier } from '../../trust/xmldsig/xml-signature-verifier
 import { readEdocPackage } from '../reading/read-edoc-package';
 import { readStatusPackage } from '../reading/read-status-package';
 import { formatSchemaProblems, SchemaValidator } from '../validation/schema-validator';
-import { DetachedTexts } from '../xml/detached-texts';
+import { DetachedTexts } from '../../xml/detached-texts';
 import { Dom } from '../xml/dom';
-import { loadLibxml2, safeParseOptions, type Libxml2, type XmlDocument } from '../xml/libxml2';
-import { isRefusal, LARGE_TEXT_BYTES, prescanXml } from '../xml/prescan';
+import { loadLibxml2, safeParseOptions, type Libxml2, type XmlDocument } from '../../xml/libxml2';
+import { isRefusal, LARGE_TEXT_BYTES, prescanXml } from '../../xml/prescan';
 import type {
   InspectionFacts,
   InspectionRequest,

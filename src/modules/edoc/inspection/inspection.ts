@@ -4,7 +4,7 @@ import type { EdocPackage } from '../domain/edoc-package';
 import type { StatusPackage } from '../domain/status-package';
 import type { PdfSignatureFinding } from '../../trust/pdf/pdf-signatures';
 import type { XmlSignatureOutcome } from '../../trust/xmldsig/xml-signature-verifier';
-import type { XmlLimits } from '../xml/prescan';
+import type { XmlLimits } from '../../xml/prescan';
 
 /** The signature as the worker found it: verified (path and cryptography checked) or absent. */
 export type InspectedSignature = Exclude<XmlSignatureOutcome, { status: 'refused' }>;

@@ -1,6 +1,6 @@
 import type { Organization, ResponseFor, StaffInfo, UnknownElement } from '../domain/edoc-package';
 import type { Dom } from '../xml/dom';
-import type { XmlElement } from '../xml/libxml2';
+import type { XmlElement } from '../../xml/libxml2';
 
 export function readOrganization(
   dom: Dom,

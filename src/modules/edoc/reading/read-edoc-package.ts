@@ -10,9 +10,9 @@ import type {
   TraceHeader,
   UnknownElement,
 } from '../domain/edoc-package';
-import type { DetachedText } from '../xml/detached-texts';
+import type { DetachedText } from '../../xml/detached-texts';
 import type { Dom } from '../xml/dom';
-import type { XmlElement } from '../xml/libxml2';
+import type { XmlElement } from '../../xml/libxml2';
 import { organCodeForm } from '../../registry/domain/organ-code';
 import { countChildren, locateHeader, readOrganization, readResponseFor, readStaffInfo } from './read-common';
 import type { ReadResult } from './read-result';

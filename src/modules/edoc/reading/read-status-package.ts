@@ -1,7 +1,7 @@
 import type { UnknownElement } from '../domain/edoc-package';
 import type { StatusPackage } from '../domain/status-package';
 import type { Dom } from '../xml/dom';
-import type { XmlElement } from '../xml/libxml2';
+import type { XmlElement } from '../../xml/libxml2';
 import { countChildren, locateHeader, readOrganization, readResponseFor, readStaffInfo } from './read-common';
 import type { ReadResult } from './read-result';
 

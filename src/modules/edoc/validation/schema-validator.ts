@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectPath } from '../../shared/resources';
-import { EDXML_NS } from '../domain/namespaces';
-import type { Libxml2, XmlDocument } from '../xml/libxml2';
+import { EDXML_NS } from '../../xml/namespaces';
+import type { Libxml2, XmlDocument } from '../../xml/libxml2';
 
 export type PackageKind = 'edoc' | 'status';
 

@@ -8,7 +8,7 @@ import type {
   TraceHeader,
   UnknownElement,
 } from '../domain/edoc-package';
-import { EDXML_NS } from '../domain/namespaces';
+import { EDXML_NS } from '../../xml/namespaces';
 import { XmlLines } from './xml-writer';
 
 export interface AttachmentDraft extends Pick<

@@ -1,5 +1,5 @@
 import type { Organization, ResponseFor, StaffInfo } from '../domain/edoc-package';
-import { EDXML_NS } from '../domain/namespaces';
+import { EDXML_NS } from '../../xml/namespaces';
 import { writeStaffInfo } from './write-edoc-package';
 import { XmlLines } from './xml-writer';
 

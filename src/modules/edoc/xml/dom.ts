@@ -1,7 +1,7 @@
-import { EDXML_NS } from '../domain/namespaces';
+import { EDXML_NS } from '../../xml/namespaces';
 import type { UnknownElement } from '../domain/edoc-package';
-import { DetachedTexts, type DetachedText } from './detached-texts';
-import type { Libxml2, XmlElement } from './libxml2';
+import { DetachedTexts, type DetachedText } from '../../xml/detached-texts';
+import type { Libxml2, XmlElement } from '../../xml/libxml2';
 
 /**
  * Lenient element access over a parsed libxml2 tree. Matching is by namespace URI and local name,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Clock } from '../../shared/clock';
 import { createCommand } from '../../shared/command';
-import { BridgeCredentials } from '../../bridge/bridge-credentials.port';
+import { BridgeCredentials } from '../bridge-credentials.port';
 import { BrokerAccessProvisioner } from '../broker-access.port';
 import { Directory } from '../directory';
 import type { Endpoint, Transport } from '../domain/endpoint';

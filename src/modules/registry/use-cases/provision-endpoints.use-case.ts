@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
 import { DomainRuleError } from '../../shared/errors';
-import { BridgeCredentials, type IssuedBridgeCredentials } from '../../bridge/bridge-credentials.port';
+import { BridgeCredentials, type IssuedBridgeCredentials } from '../bridge-credentials.port';
 import { BrokerAccessProvisioner, type BrokerCredentials } from '../broker-access.port';
 import { canonicalOrganCode } from '../domain/organ-code';
 import { EndpointRepository } from '../endpoint.repository';

@@ -1,4 +1,4 @@
-import type { ReceiptRecipient } from '../../receipts/domain/bus-receipt';
+import type { ReceiptRecipient } from '../../delivery/domain/bus-receipt';
 import type { Refusal } from '../../shared/reasons';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { DetachedTexts } from '../../edoc/xml/detached-texts';
-import type { Libxml2, XmlDocument, XmlElement } from '../../edoc/xml/libxml2';
+import { DetachedTexts } from '../../xml/detached-texts';
+import type { Libxml2, XmlDocument, XmlElement } from '../../xml/libxml2';
 import type { C14nMethod, HashName } from './algorithms';
 
 export interface C14nOptions extends Pick<C14nMethod, 'mode' | 'withComments'> {

@@ -1,7 +1,7 @@
 import { timingSafeEqual, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
-import { EDXML_NS } from '../../edoc/domain/namespaces';
-import { DetachedTexts } from '../../edoc/xml/detached-texts';
-import type { Libxml2, XmlDocument, XmlElement } from '../../edoc/xml/libxml2';
+import { EDXML_NS } from '../../xml/namespaces';
+import { DetachedTexts } from '../../xml/detached-texts';
+import type { Libxml2, XmlDocument, XmlElement } from '../../xml/libxml2';
 import { refusal, type Refusal } from '../../shared/reasons';
 import type { ChainValidator, ValidatedChain } from '../pki/chain-validator';
 import {

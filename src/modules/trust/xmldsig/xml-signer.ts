@@ -1,5 +1,5 @@
 import { createHash, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import type { Libxml2 } from '../../edoc/xml/libxml2';
+import type { Libxml2 } from '../../xml/libxml2';
 import {
   DIGEST_METHOD_URI,
   DSIG_NS,

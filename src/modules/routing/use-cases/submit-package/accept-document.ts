@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EdocPackage } from '../../../edoc/domain/edoc-package';
-import type { ReceiptRecipient } from '../../../receipts/domain/bus-receipt';
-import { dueDates, isUrgent, LifecycleSettings } from '../../../receipts/lifecycle-settings';
+import type { ReceiptRecipient } from '../../../delivery/domain/bus-receipt';
+import { dueDates, isUrgent, LifecycleSettings } from '../../../delivery/lifecycle-settings';
 import { Directory } from '../../../registry/directory';
 import type { RecipientResolution, RoutedRecipient } from '../../../registry/domain/recipient-resolution';
 import { Clock } from '../../../shared/clock';
@@ -10,17 +10,16 @@ import { refusal } from '../../../shared/reasons';
 import type { SignatureRecord } from '../../../trust/signature-record';
 import { changeReference } from '../../domain/business-reference';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
-import { OutboxDispatcher, type PendingMessage } from '../../outbox-dispatcher.port';
+import { OutboxDispatcher, type PendingMessage } from '../../../delivery/outbox-dispatcher.port';
+import { SubmissionRepository, type ChangeRequest } from '../../submission.repository';
 import {
-  SubmissionRepository,
-  type ChangeRequest,
   type Lane,
   type Notices,
   type OutboxRecord,
   type StoredOutbox,
   type TraceEventRecord,
-} from '../../submission.repository';
-import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
+} from '../../../delivery/delivery-records';
+import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
 import { RejectPackage, type RejectionFacts } from './reject-package';
 import type { SubmitPackageCommand } from './submit-package.command';
 import { isSpooled } from '../../../shared/package-body';

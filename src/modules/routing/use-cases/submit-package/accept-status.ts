@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { isKnownStatusCode, type StatusPackage } from '../../../edoc/domain/status-package';
-import { applyStatus } from '../../../receipts/domain/delivery-lifecycle';
-import { routeStatus, SENDER_ISSUED_CODES } from '../../../receipts/domain/status-routing';
+import { applyStatus } from '../../../delivery/domain/delivery-lifecycle';
+import { routeStatus, SENDER_ISSUED_CODES } from '../../domain/status-routing';
 import { Clock } from '../../../shared/clock';
 import { IdGenerator } from '../../../shared/ids';
 import { refusal } from '../../../shared/reasons';
 import type { SignatureRecord } from '../../../trust/signature-record';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
-import { OutboxDispatcher } from '../../outbox-dispatcher.port';
-import { SubmissionRepository, type Notices, type StatusTarget } from '../../submission.repository';
+import { OutboxDispatcher } from '../../../delivery/outbox-dispatcher.port';
+import { SubmissionRepository, type StatusTarget } from '../../submission.repository';
+import { type Notices } from '../../../delivery/delivery-records';
 import { packageBodyFor, withBodies } from './accept-document';
-import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
+import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
 import { RejectPackage } from './reject-package';
 import type { SubmitPackageCommand } from './submit-package.command';
 

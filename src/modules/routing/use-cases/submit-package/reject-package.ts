@@ -3,10 +3,10 @@ import { Directory } from '../../../registry/directory';
 import { IdGenerator } from '../../../shared/ids';
 import { describeRefusal, type Refusal } from '../../../shared/reasons';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
-import { OutboxDispatcher } from '../../outbox-dispatcher.port';
+import { OutboxDispatcher } from '../../../delivery/outbox-dispatcher.port';
 import { SubmissionSettings } from '../../submission-settings';
 import { SubmissionRepository } from '../../submission.repository';
-import { ReceiptIssuer } from '../../../receipts/receipt-issuer';
+import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 export interface RejectionFacts {

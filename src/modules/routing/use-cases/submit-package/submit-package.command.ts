@@ -1,6 +1,6 @@
 import type { PackageKind } from '../../../edoc/inspection/inspection';
 import type { PackageBody } from '../../../shared/package-body';
-import type { TransportName } from '../../submission.repository';
+import type { TransportName } from '../../../delivery/delivery-records';
 
 /**
  * A package handed to the bus by any transport. Built by adapters from what the transport has
