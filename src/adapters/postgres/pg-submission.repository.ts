@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CopyStatus } from '../../modules/delivery/domain/delivery-lifecycle';
+import type { ChangeState, CopyState, CopyStatus } from '../../modules/delivery/domain/delivery-lifecycle';
 import { bufferView } from '../../modules/shared/bytes';
 import {
   SubmissionRepository,
@@ -64,13 +64,28 @@ export class PgSubmissionRepository extends SubmissionRepository {
       const stored = await this.insertDocument(sql, r, large ? m : undefined);
       if (!stored.stored || !r.change) return stored;
       const change = r.change;
-      const touched = await sql.rows<{ recipient: string; change_state: string }>(
-        `UPDATE delivery
-            SET change_kind = $3, change_package_id = $4,
-                change_state = CASE WHEN $3 = 'recall' AND state = 'queued' THEN 'withdrawn' ELSE 'requested' END
-          WHERE package_id = $1 AND recipient = ANY($2::text[])
-          RETURNING recipient, change_state`,
-        [change.originalPackageId, change.recipients, change.kind, r.busId],
+      // The copies are read under a lock and their new change state decided by the domain
+      // (requestChange: a recall withdraws a copy still in its inbox), then written as decided.
+      const copies = await sql.rows<{ recipient: string; state: CopyState; change_state: ChangeState | null }>(
+        `SELECT recipient, state, change_state FROM delivery
+          WHERE package_id = $1 AND recipient = ANY($2::text[]) ORDER BY recipient FOR UPDATE`,
+        [change.originalPackageId, change.recipients],
+      );
+      const touched = copies.map((c) => ({
+        recipient: c.recipient,
+        change_state: change.transition({ state: c.state, changeState: c.change_state }).changeState,
+      }));
+      await sql.rows(
+        `UPDATE delivery d SET change_kind = $3, change_package_id = $4, change_state = t.change_state
+           FROM unnest($2::text[], $5::text[]) AS t(recipient, change_state)
+          WHERE d.package_id = $1 AND d.recipient = t.recipient`,
+        [
+          change.originalPackageId,
+          touched.map((t) => t.recipient),
+          change.kind,
+          r.busId,
+          touched.map((t) => t.change_state),
+        ],
       );
       const withdrawn = touched.filter((t) => t.change_state === 'withdrawn').map((t) => t.recipient);
       if (withdrawn.length === 0) return { ...stored, withdrawn };

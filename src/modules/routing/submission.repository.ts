@@ -47,6 +47,8 @@ export interface ChangeRequest {
   originalPackageId: string;
   kind: 'recall' | 'update' | 'replacement';
   recipients: string[];
+  /** What the change does to each of those copies, decided from its current state under a lock. */
+  transition: (current: CopyStatus) => Transition;
   /** Notices for copies a recall withdrew before they were taken from the inbox. */
   onWithdrawn: (recipients: string[]) => Notices;
 }

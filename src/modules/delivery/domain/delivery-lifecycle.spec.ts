@@ -1,4 +1,10 @@
-import { applyStatus, markDelivered, type CopyStatus } from './delivery-lifecycle';
+import {
+  applyStatus,
+  markDelivered,
+  requestChange,
+  takeFromInbox,
+  type CopyStatus,
+} from './delivery-lifecycle';
 
 const copy = (state: CopyStatus['state'], changeState: CopyStatus['changeState'] = null): CopyStatus => ({
   state,
@@ -92,5 +98,28 @@ describe('the life of a copy', () => {
       changeState: 'agreed',
       flag: 'answer 15 without a pending recall or update request',
     });
+  });
+
+  it('a recall package withdraws a copy still queued and asks for any other; updates and replacements always ask', () => {
+    expect(requestChange(copy('queued'), 'recall')).toEqual({ state: 'queued', changeState: 'withdrawn' });
+    expect(requestChange(copy('delivered'), 'recall')).toEqual({
+      state: 'delivered',
+      changeState: 'requested',
+    });
+    expect(requestChange(copy('queued'), 'update')).toEqual({ state: 'queued', changeState: 'requested' });
+    expect(requestChange(copy('completed'), 'replacement')).toEqual({
+      state: 'completed',
+      changeState: 'requested',
+    });
+  });
+
+  it('a copy taken while withdrawn is delivered after all, and the recall becomes a request, flagged', () => {
+    expect(takeFromInbox(copy('queued'))).toEqual({ state: 'delivered', changeState: null });
+    expect(takeFromInbox(copy('queued', 'withdrawn'))).toMatchObject({
+      state: 'delivered',
+      changeState: 'requested',
+      flag: expect.stringContaining('ask again with status 13'),
+    });
+    expect(takeFromInbox(copy('arrived'))).toEqual({ state: 'arrived', changeState: null });
   });
 });

@@ -98,6 +98,35 @@ export function markDelivered(current: CopyStatus): Transition {
   return current.state === 'queued' ? { ...current, state: 'delivered' } : current;
 }
 
+/**
+ * A recipient's system says it took the copy. Taken while a recall had withdrawn it (the notice
+ * crossed the withdrawal): the recipient has the document after all, so the recall becomes a
+ * request to answer, and the sender must ask again with 13.
+ */
+export function takeFromInbox(current: CopyStatus): Transition {
+  const next = markDelivered(current);
+  if (current.changeState !== 'withdrawn') return next;
+  return {
+    ...next,
+    changeState: 'requested',
+    flag: 'taken from the inbox while a recall withdrew it: the recipient has the document; ask again with status 13',
+  };
+}
+
+export type ChangeKind = 'recall' | 'update' | 'replacement';
+
+/**
+ * A recall, update or replacement package reaches a copy of the original. A recall of a copy
+ * still in the inbox withdraws it (the recipient never sees it); otherwise the recipient is asked
+ * and answers 15 (agreed) or 16 (refused).
+ */
+export function requestChange(current: CopyStatus, kind: ChangeKind): Transition {
+  return {
+    ...current,
+    changeState: kind === 'recall' && current.state === 'queued' ? 'withdrawn' : 'requested',
+  };
+}
+
 /** Whether a copy still waits for the recipient's first answer (01), or for its decision (03/02). */
 export function awaitsArrival(state: CopyState): boolean {
   return state === 'queued' || state === 'delivered';

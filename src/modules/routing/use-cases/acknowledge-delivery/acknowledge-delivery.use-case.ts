@@ -7,7 +7,7 @@ import { Clock } from '../../../shared/clock';
 import { isUuid } from '../../../shared/ids';
 import { refusal, type Refusal } from '../../../shared/reasons';
 import { DeliveryRepository } from '../../../delivery/delivery.repository';
-import { markDelivered, type Transition } from '../../../delivery/domain/delivery-lifecycle';
+import { takeFromInbox, type Transition } from '../../../delivery/domain/delivery-lifecycle';
 
 export interface AcknowledgeDeliveryCommand {
   transport: TransportName;
@@ -50,15 +50,7 @@ export class AcknowledgeDelivery {
     const transition = await this.deliveries.recordDelivered({
       packageId: busId,
       recipient,
-      transition: (current) => {
-        const next = markDelivered(current);
-        if (current.changeState !== 'withdrawn') return next;
-        return {
-          ...next,
-          changeState: 'requested',
-          flag: 'taken from the inbox while a recall withdrew it: the recipient has the document; ask again with status 13',
-        };
-      },
+      transition: takeFromInbox,
       traceEvent: {
         packageId: busId,
         recipient,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EdocPackage } from '../../../edoc/domain/edoc-package';
 import type { ReceiptRecipient } from '../../../delivery/domain/bus-receipt';
 import { dueDates, isUrgent, LifecycleSettings } from '../../../delivery/lifecycle-settings';
+import { requestChange } from '../../../delivery/domain/delivery-lifecycle';
 import { Directory } from '../../../registry/directory';
 import type { RecipientResolution, RoutedRecipient } from '../../../registry/domain/recipient-resolution';
 import { Clock } from '../../../shared/clock';
@@ -159,6 +160,7 @@ export class AcceptDocument {
             originalPackageId: original.busId,
             kind: reference.kind,
             recipients: routed.map((r) => r.organId),
+            transition: (current) => requestChange(current, reference.kind),
             onWithdrawn: (withdrawn) => {
               const notices = this.withdrawnNotices(
                 sender,
