@@ -11,7 +11,7 @@ import { loadConfig } from '../adapters/config/bus-config';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
 import { RabbitManagementClient } from '../adapters/amqp/admin/management-client';
-import { AddConsoleUser } from '../modules/console/use-cases/console-auth.use-cases';
+import { AddConsoleUser } from '../modules/console/use-cases/add-console-user.use-case';
 import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
 
 /**

@@ -14,7 +14,7 @@ import { loadConfig } from '../adapters/config/bus-config';
 import { PkiResponder } from '../adapters/pki/pki-responder';
 import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
 import { SigningPool } from '../adapters/workers/signing-pool';
-import { AuditSigner } from '../modules/audit/audit-log.repository';
+import { AuditSigner } from '../modules/audit/audit-log-repository.port';
 import { ExportAuditTrail } from '../modules/audit/use-cases/export-audit-trail.use-case';
 import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';

@@ -1,5 +1,5 @@
 import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
-import type { InspectionResult } from '../../src/modules/edoc/inspection/inspection';
+import type { InspectionResult } from '../../src/modules/edoc/inspection/package-inspection.port';
 import { writeEdocPackage } from '../../src/modules/edoc/writing/write-edoc-package';
 import { writeStatusPackage } from '../../src/modules/edoc/writing/write-status-package';
 import { DEFAULT_XML_LIMITS } from '../../src/modules/xml/prescan';

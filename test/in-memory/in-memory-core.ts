@@ -15,20 +15,20 @@ import {
   PackageInspection,
   type InspectionRequest,
   type InspectionResult,
-} from '../../src/modules/edoc/inspection/inspection';
+} from '../../src/modules/edoc/inspection/package-inspection.port';
 import { Directory } from '../../src/modules/registry/directory';
 import type { Endpoint } from '../../src/modules/registry/domain/endpoint';
 import { AcknowledgeDelivery } from '../../src/modules/routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
-import { AcceptDocument } from '../../src/modules/routing/use-cases/submit-package/accept-document';
-import { AcceptStatus } from '../../src/modules/routing/use-cases/submit-package/accept-status';
-import { RejectPackage } from '../../src/modules/routing/use-cases/submit-package/reject-package';
+import { AcceptDocument } from '../../src/modules/routing/use-cases/submit-package/accept-document.use-case';
+import { AcceptStatus } from '../../src/modules/routing/use-cases/submit-package/accept-status.use-case';
+import { RejectPackage } from '../../src/modules/routing/use-cases/submit-package/reject-package.use-case';
 import type { SubmitPackageCommand } from '../../src/modules/routing/use-cases/submit-package/submit-package.command';
 import { SubmitPackage } from '../../src/modules/routing/use-cases/submit-package/submit-package.use-case';
 import { SubmissionMetrics } from '../../src/modules/routing/submission-metrics.port';
 import { Clock } from '../../src/modules/shared/clock';
 import { Uuid7Generator } from '../../src/modules/shared/ids';
 import type { Refusal } from '../../src/modules/shared/reasons';
-import { AssessSignature } from '../../src/modules/trust/assess-signature';
+import { AssessSignature } from '../../src/modules/trust/assess-signature.use-case';
 import type { CertificateFacts } from '../../src/modules/trust/pki/certificate-facts';
 import { RevocationChecker } from '../../src/modules/trust/revocation/revocation-checker';
 import type { RevocationVerdict } from '../../src/modules/trust/revocation/revocation';

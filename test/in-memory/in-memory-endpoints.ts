@@ -5,7 +5,7 @@ import type {
   BridgeAuth,
   Transport,
 } from '../../src/modules/registry/domain/endpoint';
-import { EndpointRepository, type EndpointChange } from '../../src/modules/registry/endpoint.repository';
+import { EndpointRepository, type EndpointChange } from '../../src/modules/registry/endpoint-repository.port';
 import type { SignaturePolicy } from '../../src/modules/trust/policy/signature-policy';
 
 /** The registry's port kept in a Map: what the use cases see of endpoints, without PostgreSQL. */

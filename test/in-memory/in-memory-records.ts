@@ -22,7 +22,7 @@ import {
   type OverdueCopy,
   type OverdueKind,
   type SentDocument,
-} from '../../src/modules/delivery/delivery.repository';
+} from '../../src/modules/delivery/delivery-repository.port';
 import {
   SubmissionRepository,
   type AcceptedDocumentRecord,
@@ -32,7 +32,7 @@ import {
   type QuarantineRecord,
   type StatusTarget,
   type StoreResult,
-} from '../../src/modules/routing/submission.repository';
+} from '../../src/modules/routing/submission-repository.port';
 import { isSpooled } from '../../src/modules/shared/package-body';
 
 export interface PackageRow {

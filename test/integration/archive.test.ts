@@ -9,7 +9,7 @@ import { waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus, type Inbox } from '../support/test-bus';
 import { consoleLogin } from '../../src/adapters/http/console/client/console-login';
-import { AddConsoleUser } from '../../src/modules/console/use-cases/console-auth.use-cases';
+import { AddConsoleUser } from '../../src/modules/console/use-cases/add-console-user.use-case';
 
 const G22 = '000.00.00.G22'; // Văn phòng Chính phủ
 const G09 = '000.00.00.G09';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../src/adapters/postgres/database';
-import { PgConsoleReadModel } from '../../src/adapters/postgres/pg-console';
+import { PgConsoleReadModel } from '../../src/adapters/postgres/pg-console-read-model.repository';
 import { PgDeliveryRepository } from '../../src/adapters/postgres/pg-delivery.repository';
 import { uuid7 } from '../../src/modules/shared/ids';
 import { testServices, waitFor } from '../support/infrastructure';

@@ -4,7 +4,7 @@ import {
   ChangeEndpointStatus,
   ChangeEndpointStatusCommand,
 } from '../../src/modules/registry/use-cases/change-endpoint-status.use-case';
-import { SubmissionRepository } from '../../src/modules/routing/submission.repository';
+import { SubmissionRepository } from '../../src/modules/routing/submission-repository.port';
 import { uuid7 } from '../../src/modules/shared/ids';
 import { DEAD_LETTER_EXCHANGE, inboxQueue } from '../../src/adapters/amqp/amqp-names';
 import { documentPackage } from '../support/packages';

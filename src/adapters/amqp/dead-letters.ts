@@ -1,7 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { createHash, randomUUID } from 'node:crypto';
 import type { DeadLetter, MessageProperties } from '../../modules/dead-letters/dead-letter';
-import { DeadLetterRepublisher } from '../../modules/dead-letters/dead-letter.repository';
+import { DeadLetterRepublisher } from '../../modules/dead-letters/dead-letter-repository.port';
 import {
   DEAD_LETTER_EXCHANGE,
   INGRESS_QUEUE,

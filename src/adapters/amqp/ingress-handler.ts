@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import type { PackageKind } from '../../modules/edoc/inspection/inspection';
+import type { PackageKind } from '../../modules/edoc/inspection/package-inspection.port';
 import type { AcknowledgeDelivery } from '../../modules/routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
 import type { GetDocumentTrace } from '../../modules/delivery/use-cases/get-document-trace.use-case';
 import type { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';

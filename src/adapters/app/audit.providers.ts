@@ -1,11 +1,11 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { createPrivateKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditLogRepository, AuditSigner } from '../../modules/audit/audit-log.repository';
+import { AuditLogRepository, AuditSigner } from '../../modules/audit/audit-log-repository.port';
 import { ExportAuditTrail } from '../../modules/audit/use-cases/export-audit-trail.use-case';
 import { SealAuditLog, SignAuditCheckpoint } from '../../modules/audit/use-cases/seal-audit-log.use-case';
 import type { BusConfig } from '../config/bus-config';
-import { PgAuditLog } from '../postgres/pg-audit-log';
+import { PgAuditLog } from '../postgres/pg-audit-log.repository';
 
 /** Signs checkpoints with the bus's receipt key (RSA or ECDSA, SHA-256). */
 export class KeyAuditSigner extends AuditSigner {

@@ -10,14 +10,14 @@ import {
 import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReceiptSigner } from '../../modules/delivery/receipt-signer.port';
-import { DeadLetterRepository } from '../../modules/dead-letters/dead-letter.repository';
+import { DeadLetterRepository } from '../../modules/dead-letters/dead-letter-repository.port';
 import {
   ListDeadLetters,
   ShowDeadLetter,
 } from '../../modules/dead-letters/use-cases/list-dead-letters.use-case';
 import { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
 import { RedeliverDeadLetter } from '../../modules/dead-letters/use-cases/redeliver-dead-letter.use-case';
-import { DeliveryRepository } from '../../modules/delivery/delivery.repository';
+import { DeliveryRepository } from '../../modules/delivery/delivery-repository.port';
 import { LifecycleSettings } from '../../modules/delivery/lifecycle-settings';
 import { AcknowledgeDelivery } from '../../modules/routing/use-cases/acknowledge-delivery/acknowledge-delivery.use-case';
 import { FlagOverdueCopies } from '../../modules/delivery/use-cases/flag-overdue-copies.use-case';
@@ -31,7 +31,7 @@ import { LocateArchivedDocument } from '../../modules/retention/use-cases/locate
 import { KillAfterCommitDispatcher } from './fault-injection';
 import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
 import { ChangeBridgeAuthentication } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
-import { AssessSignature, TrustSettings } from '../../modules/trust/assess-signature';
+import { AssessSignature, TrustSettings } from '../../modules/trust/assess-signature.use-case';
 import { derFromPem } from '../../modules/trust/pki/certificate-facts';
 import { RevocationChecker } from '../../modules/trust/revocation/revocation-checker';
 import { ChainValidator } from '../../modules/trust/pki/chain-validator';
@@ -40,14 +40,14 @@ import {
   RevocationFetcher,
   RevocationSettings,
   RevocationStore,
-} from '../../modules/trust/revocation/revocation-ports';
+} from '../../modules/trust/revocation/revocation-sources.port';
 import { CanonicalSigner } from '../../modules/trust/xmldsig/canonical-signer';
 import { HttpRevocationFetcher } from '../pki/http-revocation-fetcher';
-import { PgRevocationStore } from '../postgres/pg-revocation.store';
-import { PackageInspection } from '../../modules/edoc/inspection/inspection';
+import { PgRevocationStore } from '../postgres/pg-revocation.repository';
+import { PackageInspection } from '../../modules/edoc/inspection/package-inspection.port';
 import { BrokerAccessProvisioner } from '../../modules/registry/broker-access.port';
 import { Directory, DIRECTORY_TTL_MS } from '../../modules/registry/directory';
-import { EndpointRepository } from '../../modules/registry/endpoint.repository';
+import { EndpointRepository } from '../../modules/registry/endpoint-repository.port';
 import { AddAlias } from '../../modules/registry/use-cases/add-alias.use-case';
 import { AddEndpoint } from '../../modules/registry/use-cases/add-endpoint.use-case';
 import { ChangeEndpointStatus } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
@@ -58,11 +58,11 @@ import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.u
 import { OutboxDispatcher } from '../../modules/delivery/outbox-dispatcher.port';
 import { SubmissionMetrics } from '../../modules/routing/submission-metrics.port';
 import { SubmissionSettings } from '../../modules/routing/submission-settings';
-import { SubmissionRepository } from '../../modules/routing/submission.repository';
-import { AcceptDocument } from '../../modules/routing/use-cases/submit-package/accept-document';
-import { AcceptStatus } from '../../modules/routing/use-cases/submit-package/accept-status';
+import { SubmissionRepository } from '../../modules/routing/submission-repository.port';
+import { AcceptDocument } from '../../modules/routing/use-cases/submit-package/accept-document.use-case';
+import { AcceptStatus } from '../../modules/routing/use-cases/submit-package/accept-status.use-case';
 import { ReceiptIssuer } from '../../modules/delivery/receipt-issuer';
-import { RejectPackage } from '../../modules/routing/use-cases/submit-package/reject-package';
+import { RejectPackage } from '../../modules/routing/use-cases/submit-package/reject-package.use-case';
 import { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import { Clock, SystemClock } from '../../modules/shared/clock';
 import { IdGenerator, Uuid7Generator } from '../../modules/shared/ids';
@@ -72,7 +72,7 @@ import { HttpEndpoint } from '../http/bus-listener';
 import { BusMetrics } from '../http/metrics';
 import { MetricsController } from './metrics.controller';
 import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
-import { PgOutboxStore } from '../postgres/pg-outbox.store';
+import { PgOutboxStore } from '../postgres/pg-outbox.repository';
 import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { PgSubmissionRepository } from '../postgres/pg-submission.repository';
 import { OUTBOX_LEASE_SECONDS } from '../postgres/tokens';
@@ -84,7 +84,7 @@ import { bridgeProviders } from './bridge.providers';
 import { AuditSealer, auditProviders } from './audit.providers';
 import { consoleProviders } from './console.providers';
 import { ConsoleController } from '../http/console/console.controller';
-import { PgPullInbox } from '../postgres/pg-pull-inbox';
+import { PgPullInbox } from '../postgres/pg-pull-inbox.repository';
 import { AxisController } from '../http/axis/axis.controller';
 import { RestController } from '../http/rest/rest.controller';
 import { openDatabase } from './database.provider';

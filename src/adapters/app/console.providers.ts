@@ -6,29 +6,27 @@ import {
   ConfiguredCertificates,
   ConsoleReadModel,
   type ConfiguredCertificate,
-} from '../../modules/console/console-read-model';
+} from '../../modules/console/console-read-model.port';
 import {
   ConsoleSessionRepository,
   ConsoleUserRepository,
   PasswordHasher,
-} from '../../modules/console/console.ports';
-import {
-  AddConsoleUser,
-  GetConsoleSession,
-  LogIn,
-  LogOut,
-} from '../../modules/console/use-cases/console-auth.use-cases';
-import {
-  GetConsoleOverview,
-  GetDocumentTimeline,
-  ListConsoleEndpoints,
-  SearchDeliveries,
-} from '../../modules/console/use-cases/console-views.use-cases';
+} from '../../modules/console/console-users.port';
+import { AddConsoleUser } from '../../modules/console/use-cases/add-console-user.use-case';
+import { LogIn } from '../../modules/console/use-cases/log-in.use-case';
+import { GetConsoleSession } from '../../modules/console/use-cases/get-console-session.use-case';
+import { LogOut } from '../../modules/console/use-cases/log-out.use-case';
+import { GetConsoleOverview } from '../../modules/console/use-cases/get-console-overview.use-case';
+import { ListConsoleEndpoints } from '../../modules/console/use-cases/list-console-endpoints.use-case';
+import { SearchDeliveries } from '../../modules/console/use-cases/search-deliveries.use-case';
+import { GetDocumentTimeline } from '../../modules/console/use-cases/get-document-timeline.use-case';
 import { ExportAuditAsUser } from '../../modules/console/use-cases/export-audit-as-user.use-case';
 import { certificateFacts, derFromPem } from '../../modules/trust/pki/certificate-facts';
 import type { BusConfig } from '../config/bus-config';
 import { ScryptPasswordHasher } from '../http/console/scrypt-hasher';
-import { PgConsoleReadModel, PgConsoleSessions, PgConsoleUsers } from '../postgres/pg-console';
+import { PgConsoleUsers } from '../postgres/pg-console-users.repository';
+import { PgConsoleSessions } from '../postgres/pg-console-sessions.repository';
+import { PgConsoleReadModel } from '../postgres/pg-console-read-model.repository';
 
 /** The trust anchors, issuing CAs and the bus's own certificate, read once from the configuration. */
 function configuredCertificates(config: BusConfig): ConfiguredCertificate[] {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Logger } from '@nestjs/common';
-import { DeliveryRepository } from '../../modules/delivery/delivery.repository';
+import { DeliveryRepository } from '../../modules/delivery/delivery-repository.port';
 import { AmqpRuntime } from './amqp-runtime';
 import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { BusMetrics } from '../http/metrics';

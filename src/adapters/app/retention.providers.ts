@@ -5,7 +5,7 @@ import { ArchivedDocuments } from '../../modules/retention/archived-documents.po
 import { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import { ExportArchivedDocument } from '../../modules/retention/use-cases/export-archived-document.use-case';
 import { PurgeExpiredArchives } from '../../modules/retention/use-cases/purge-expired-archives.use-case';
-import { PgArchivedDocuments } from '../postgres/pg-archived-documents';
+import { PgArchivedDocuments } from '../postgres/pg-archived-documents.repository';
 import { MonthPartitions } from '../../modules/retention/month-partitions.port';
 import { MonthRecords } from '../../modules/retention/month-records.port';
 import { RetentionSettings } from '../../modules/retention/retention-settings';
@@ -17,8 +17,8 @@ import {
 } from '../../modules/retention/use-cases/restore-archived-month.use-case';
 import type { BusConfig } from '../config/bus-config';
 import { FsArchiveStore } from '../files/fs-archive-store';
-import { PgMonthPartitions } from '../postgres/pg-month-partitions';
-import { PgMonthRecords } from '../postgres/pg-month-records';
+import { PgMonthPartitions } from '../postgres/pg-month-partitions.repository';
+import { PgMonthRecords } from '../postgres/pg-month-records.repository';
 import { KillBeforeRetireMonthRecords, KillMidWriteArchiveStore } from './fault-injection';
 import { MonthCalendar } from './month-calendar';
 

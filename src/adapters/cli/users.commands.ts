@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AddConsoleUser } from '../../modules/console/use-cases/console-auth.use-cases';
+import { AddConsoleUser } from '../../modules/console/use-cases/add-console-user.use-case';
 import { InvalidCommandError } from '../../modules/shared/command';
 import { withBus } from './run';
 

@@ -1,4 +1,4 @@
-import { RevocationFetcher } from '../../modules/trust/revocation/revocation-ports';
+import { RevocationFetcher } from '../../modules/trust/revocation/revocation-sources.port';
 
 const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import type { DeliveredNotice } from '../../modules/delivery/delivery.repository';
+import type { DeliveredNotice } from '../../modules/delivery/delivery-repository.port';
 import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
 import type { Sql } from './sql';
 import { describeCopy, Params } from './write-fragments';

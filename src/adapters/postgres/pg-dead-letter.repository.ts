@@ -10,7 +10,7 @@ import type {
 import {
   DeadLetterRepository,
   type DeadLetterFilter,
-} from '../../modules/dead-letters/dead-letter.repository';
+} from '../../modules/dead-letters/dead-letter-repository.port';
 import { Sql } from './sql';
 
 interface LetterRow {

@@ -1,4 +1,4 @@
-import type { DeliveryLine, DeliverySearch } from '../../modules/console/console-read-model';
+import type { DeliveryLine, DeliverySearch } from '../../modules/console/console-read-model.port';
 import { uuid7Floor, uuid7Time } from '../../modules/shared/ids';
 import type { Sql } from './sql';
 

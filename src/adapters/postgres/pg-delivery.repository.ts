@@ -7,7 +7,7 @@ import {
   type OverdueCopy,
   type OverdueKind,
   type SentDocument,
-} from '../../modules/delivery/delivery.repository';
+} from '../../modules/delivery/delivery-repository.port';
 import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
 import type { CopyTrace, DocumentTrace, TraceStep } from '../../modules/delivery/domain/document-trace';
 import type { Notices, StoredOutbox } from '../../modules/delivery/delivery-records';

@@ -9,7 +9,7 @@ import type {
 } from '../../modules/registry/domain/endpoint';
 import type { OrganCategory } from '../../modules/registry/domain/organ-code';
 import type { SignaturePolicy } from '../../modules/trust/policy/signature-policy';
-import { EndpointRepository, type EndpointChange } from '../../modules/registry/endpoint.repository';
+import { EndpointRepository, type EndpointChange } from '../../modules/registry/endpoint-repository.port';
 import { EndpointChangeEntity, EndpointEntity, OrganAliasEntity } from './entities';
 
 @Injectable()

@@ -11,7 +11,7 @@ import {
   type QuarantineRecord,
   type StatusTarget,
   type StoreResult,
-} from '../../modules/routing/submission.repository';
+} from '../../modules/routing/submission-repository.port';
 import {
   type OutboxRecord,
   type ReceiptRecord,
@@ -66,7 +66,11 @@ export class PgSubmissionRepository extends SubmissionRepository {
       const change = r.change;
       // The copies are read under a lock and their new change state decided by the domain
       // (requestChange: a recall withdraws a copy still in its inbox), then written as decided.
-      const copies = await sql.rows<{ recipient: string; state: CopyState; change_state: ChangeState | null }>(
+      const copies = await sql.rows<{
+        recipient: string;
+        state: CopyState;
+        change_state: ChangeState | null;
+      }>(
         `SELECT recipient, state, change_state FROM delivery
           WHERE package_id = $1 AND recipient = ANY($2::text[]) ORDER BY recipient FOR UPDATE`,
         [change.originalPackageId, change.recipients],

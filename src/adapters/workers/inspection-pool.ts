@@ -4,7 +4,7 @@ import {
   PackageInspection,
   type InspectionRequest,
   type InspectionResult,
-} from '../../modules/edoc/inspection/inspection';
+} from '../../modules/edoc/inspection/package-inspection.port';
 import { isShared } from '../../modules/shared/bytes';
 import { isSpooled } from '../../modules/shared/package-body';
 import type { TrustMaterial } from '../../modules/trust/pki/trust-store';

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { workerData } from 'node:worker_threads';
 import { EdxmlInspector } from '../../modules/edoc/inspection/edxml-inspector';
-import type { InspectionRequest, InspectionResult } from '../../modules/edoc/inspection/inspection';
+import type {
+  InspectionRequest,
+  InspectionResult,
+} from '../../modules/edoc/inspection/package-inspection.port';
 import type { TrustMaterial } from '../../modules/trust/pki/trust-store';
 import { FileRanges } from '../spool/file-ranges';
 

@@ -6,7 +6,7 @@ import {
   type DirectoryView,
   type RecipientResolution,
 } from './domain/recipient-resolution';
-import { EndpointRepository } from './endpoint.repository';
+import { EndpointRepository } from './endpoint-repository.port';
 
 /** How long a snapshot of the directory is used before it is reloaded from the database. */
 export const DIRECTORY_TTL_MS = Symbol('DIRECTORY_TTL_MS');

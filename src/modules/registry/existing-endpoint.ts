@@ -1,7 +1,7 @@
 import { DomainRuleError } from '../shared/errors';
 import type { Endpoint } from './domain/endpoint';
 import { canonicalOrganCode } from './domain/organ-code';
-import type { EndpointRepository } from './endpoint.repository';
+import type { EndpointRepository } from './endpoint-repository.port';
 
 /** The endpoint an operator's command names, by any written form of its code; refused if none. */
 export async function existingEndpoint(repository: EndpointRepository, code: string): Promise<Endpoint> {

@@ -1,5 +1,5 @@
-import type { PullItem } from '../../../modules/bridge/pull-inbox.repository';
-import type { SentDocument } from '../../../modules/delivery/delivery.repository';
+import type { PullItem } from '../../../modules/bridge/pull-inbox-repository.port';
+import type { SentDocument } from '../../../modules/delivery/delivery-repository.port';
 import type { Endpoint } from '../../../modules/registry/domain/endpoint';
 import { qcvn102ToQd20 } from '../../../modules/registry/domain/organ-code';
 import { describeRefusal } from '../../../modules/shared/reasons';

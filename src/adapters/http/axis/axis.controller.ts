@@ -23,7 +23,7 @@ import {
   type SubmitFromBridgeCommand,
 } from '../../../modules/bridge/use-cases/submit-from-bridge.use-case';
 import { AuthenticateAxisCall } from '../../../modules/bridge/use-cases/authenticate-axis-call.use-case';
-import { pullTypesNamed } from '../../../modules/bridge/pull-inbox.repository';
+import { pullTypesNamed } from '../../../modules/bridge/pull-inbox-repository.port';
 import { ListEndpoints } from '../../../modules/registry/use-cases/list-endpoints.use-case';
 import { BUS_CONFIG, type BusConfig } from '../../config/bus-config';
 import { readUpload } from '../multipart-upload';

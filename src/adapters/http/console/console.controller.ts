@@ -2,18 +2,13 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/c
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { may, type ConsoleAction, type ConsoleSession } from '../../../modules/console/domain/console-user';
-import {
-  GetConsoleSession,
-  LogIn,
-  LogOut,
-  type LogInRefusal,
-} from '../../../modules/console/use-cases/console-auth.use-cases';
-import {
-  GetConsoleOverview,
-  GetDocumentTimeline,
-  ListConsoleEndpoints,
-  SearchDeliveries,
-} from '../../../modules/console/use-cases/console-views.use-cases';
+import { LogIn, type LogInRefusal } from '../../../modules/console/use-cases/log-in.use-case';
+import { GetConsoleSession } from '../../../modules/console/use-cases/get-console-session.use-case';
+import { LogOut } from '../../../modules/console/use-cases/log-out.use-case';
+import { GetConsoleOverview } from '../../../modules/console/use-cases/get-console-overview.use-case';
+import { ListConsoleEndpoints } from '../../../modules/console/use-cases/list-console-endpoints.use-case';
+import { SearchDeliveries } from '../../../modules/console/use-cases/search-deliveries.use-case';
+import { GetDocumentTimeline } from '../../../modules/console/use-cases/get-document-timeline.use-case';
 import { ExportAuditAsUser } from '../../../modules/console/use-cases/export-audit-as-user.use-case';
 import { ListDeadLetters } from '../../../modules/dead-letters/use-cases/list-dead-letters.use-case';
 import { RedeliverDeadLetter } from '../../../modules/dead-letters/use-cases/redeliver-dead-letter.use-case';

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { PasswordHasher } from '../../../modules/console/console.ports';
+import { PasswordHasher } from '../../../modules/console/console-users.port';
 
 /** scrypt (memory-hard): N=2^15, r=8, p=1 — 32 MiB and tens of milliseconds per guess. */
 const PARAMS = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };

@@ -11,7 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { PULL_MESSAGE_TYPES, type PullMessageType } from '../../../modules/bridge/pull-inbox.repository';
+import { PULL_MESSAGE_TYPES, type PullMessageType } from '../../../modules/bridge/pull-inbox-repository.port';
 import { AuthenticateBearer } from '../../../modules/bridge/use-cases/authenticate-bearer.use-case';
 import { clientCertificates } from '../client-certificates';
 import { FetchPullItem } from '../../../modules/bridge/use-cases/fetch-pull-item.use-case';

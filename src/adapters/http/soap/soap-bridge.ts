@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../../../modules/shared/resources';
 import * as soap from 'soap';
-import { pullTypesNamed } from '../../../modules/bridge/pull-inbox.repository';
+import { pullTypesNamed } from '../../../modules/bridge/pull-inbox-repository.port';
 import { AuthenticatePassword } from '../../../modules/bridge/use-cases/authenticate-password.use-case';
 import { FetchPullItem } from '../../../modules/bridge/use-cases/fetch-pull-item.use-case';
 import { ListPullItems } from '../../../modules/bridge/use-cases/list-pull-items.use-case';

@@ -1,5 +1,5 @@
 import { Clock } from '../../shared/clock';
-import { AuditLogRepository, AuditSigner, type AuditEntryFilter } from '../audit-log.repository';
+import { AuditLogRepository, AuditSigner, type AuditEntryFilter } from '../audit-log-repository.port';
 import { GENESIS_HASH, seal, type AuditEntry, type AuditEvent } from '../domain/audit-chain';
 import type { ChainLink, SignedCheckpoint } from '../domain/audit-verification';
 import { ExportAuditTrail, type AuditExportSink } from './export-audit-trail.use-case';

@@ -3,7 +3,7 @@ import { canonicalOrganCode } from '../../registry/domain/organ-code';
 import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
 import { DomainRuleError } from '../../shared/errors';
-import { AuditLogRepository } from '../audit-log.repository';
+import { AuditLogRepository } from '../audit-log-repository.port';
 import type { AuditEntry } from '../domain/audit-chain';
 import type { AuditExportManifest, ChainLink, SignedCheckpoint } from '../domain/audit-verification';
 import { SealAuditLog, SignAuditCheckpoint } from './seal-audit-log.use-case';

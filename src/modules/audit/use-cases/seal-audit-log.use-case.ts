@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogRepository, AuditSigner } from '../audit-log.repository';
+import { AuditLogRepository, AuditSigner } from '../audit-log-repository.port';
 import { checkpointMessage, seal } from '../domain/audit-chain';
 import type { SignedCheckpoint } from '../domain/audit-verification';
 import { Clock } from '../../shared/clock';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PullInboxRepository, type PullMessageType } from '../pull-inbox.repository';
+import { PullInboxRepository, type PullMessageType } from '../pull-inbox-repository.port';
 
 /** How many items wait in a bridge endpoint's inbox (the axis SDK's countReceiveEdoc / countReceiveStatus). */
 @Injectable()

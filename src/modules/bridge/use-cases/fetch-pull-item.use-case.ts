@@ -5,7 +5,7 @@ import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
 import { BridgeRefusals } from '../bridge-calls.port';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
-import { PullInboxRepository, type PullItemContent } from '../pull-inbox.repository';
+import { PullInboxRepository, type PullItemContent } from '../pull-inbox-repository.port';
 
 export type FetchPullItemResult = ({ ok: true } & PullItemContent) | ({ ok: false } & BridgeRefusal);
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
 import { BridgeSettings } from '../bridge-settings';
-import { PullInboxRepository, type PullItem, type PullMessageType } from '../pull-inbox.repository';
+import { PullInboxRepository, type PullItem, type PullMessageType } from '../pull-inbox-repository.port';
 
 export interface ListPullItemsQuery {
   endpoint: string;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryRepository, type SentDocument } from '../../delivery/delivery.repository';
+import { DeliveryRepository, type SentDocument } from '../../delivery/delivery-repository.port';
 import { isUuid } from '../../shared/ids';
 
 /** A bridge endpoint's sent documents with each recipient's state, newest first. */

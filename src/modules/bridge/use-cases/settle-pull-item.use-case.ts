@@ -5,7 +5,7 @@ import { isUuid } from '../../shared/ids';
 import { BridgeRefusals } from '../bridge-calls.port';
 import { BridgeSettings } from '../bridge-settings';
 import type { BridgeRefusal } from '../domain/bridge-refusal';
-import { PullInboxRepository, type SettleOutcome, type SettleResult } from '../pull-inbox.repository';
+import { PullInboxRepository, type SettleOutcome, type SettleResult } from '../pull-inbox-repository.port';
 
 /**
  * The endpoint's answer for one item (axis `updateStatus`): `done` removes it from the listing,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { PackageKind } from '../../edoc/inspection/inspection';
+import type { PackageKind } from '../../edoc/inspection/package-inspection.port';
 import { canonicalOrganCode } from '../../registry/domain/organ-code';
 import type { SubmissionOutcome } from '../../routing/domain/submission-outcome';
 import type { TransportName } from '../../delivery/delivery-records';

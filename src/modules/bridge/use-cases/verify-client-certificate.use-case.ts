@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
-import { AssessSignature } from '../../trust/assess-signature';
+import { AssessSignature } from '../../trust/assess-signature.use-case';
 import { ChainValidator } from '../../trust/pki/chain-validator';
 
 export type ClientCertificateVerdict = { ok: true; organId: string } | { ok: false; reason: string };

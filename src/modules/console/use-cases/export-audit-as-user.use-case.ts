@@ -6,7 +6,7 @@ import {
 } from '../../audit/use-cases/export-audit-trail.use-case';
 import type { AuditExportManifest } from '../../audit/domain/audit-verification';
 import { Clock } from '../../shared/clock';
-import { ConsoleUserRepository } from '../console.ports';
+import { ConsoleUserRepository } from '../console-users.port';
 
 /** An export from the console: recorded (who, which period and filter) before it is handed out. */
 @Injectable()

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
-import { ConfiguredCertificates, ConsoleReadModel, type OperationalFigures } from '../console-read-model';
+import {
+  ConfiguredCertificates,
+  ConsoleReadModel,
+  type OperationalFigures,
+} from '../console-read-model.port';
 
 export interface OperationalHealth extends Omit<OperationalFigures, 'signers'> {
   /** Every certificate whose expiry would stop traffic: signers in use, trust anchors, CAs, the bus's own. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DeadLetterDetail, DeadLetterSummary } from '../dead-letter';
-import { DeadLetterRepository, type DeadLetterFilter } from '../dead-letter.repository';
+import { DeadLetterRepository, type DeadLetterFilter } from '../dead-letter-repository.port';
 
 @Injectable()
 export class ListDeadLetters {

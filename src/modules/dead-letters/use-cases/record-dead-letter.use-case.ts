@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DeadLetter } from '../dead-letter';
-import { DeadLetterRepository } from '../dead-letter.repository';
+import { DeadLetterRepository } from '../dead-letter-repository.port';
 
 /** Keeps a message that reached the dead-letter queue; the same death recorded twice is one row. */
 @Injectable()

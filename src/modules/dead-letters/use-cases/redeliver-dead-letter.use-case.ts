@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../shared/clock';
 import { isUuid } from '../../shared/ids';
-import { DeadLetterRepository, DeadLetterRepublisher } from '../dead-letter.repository';
+import { DeadLetterRepository, DeadLetterRepublisher } from '../dead-letter-repository.port';
 
 export interface RedeliverDeadLetterCommand {
   id: string;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OutboxDispatcher } from '../outbox-dispatcher.port';
 import type { Notices } from '../delivery-records';
 import { Clock } from '../../shared/clock';
-import { DeliveryRepository, type OverdueCopy } from '../delivery.repository';
+import { DeliveryRepository, type OverdueCopy } from '../delivery-repository.port';
 import { isUrgent } from '../lifecycle-settings';
 import { ReceiptIssuer } from '../receipt-issuer';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../../shared/ids';
-import { DeliveryRepository } from '../delivery.repository';
+import { DeliveryRepository } from '../delivery-repository.port';
 import type { DocumentTrace } from '../domain/document-trace';
 
 export interface GetDocumentTraceQuery {

@@ -22,7 +22,7 @@ import type {
   InspectionResult,
   PackageKind,
   RefusedInspection,
-} from './inspection';
+} from './package-inspection.port';
 
 /** Opens a spooled package for ranged reads; closed when its inspection ends. */
 export type OpenSpooled = (spooled: SpooledPackage) => ByteRanges & { close(): void };

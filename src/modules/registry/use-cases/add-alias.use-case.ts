@@ -6,7 +6,7 @@ import { DomainRuleError } from '../../shared/errors';
 import { Directory } from '../directory';
 import type { OrganAlias } from '../domain/endpoint';
 import { canonicalOrganCode } from '../domain/organ-code';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 
 export class AddAliasCommand {
   @IsString() @IsNotEmpty() closedCode!: string;

@@ -6,7 +6,7 @@ import { DomainRuleError } from '../../shared/errors';
 import { Directory } from '../directory';
 import type { Endpoint, Transport } from '../domain/endpoint';
 import { canonicalOrganCode, categoryOf, isQcvn102Code, qcvn102ToQd20 } from '../domain/organ-code';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 
 export class AddEndpointCommand {
   @IsString() @IsNotEmpty() @MaxLength(64) code!: string;

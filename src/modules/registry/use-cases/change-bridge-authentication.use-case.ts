@@ -4,7 +4,7 @@ import { Clock } from '../../shared/clock';
 import { createCommand } from '../../shared/command';
 import { Directory } from '../directory';
 import { BRIDGE_AUTH_MODES, type BridgeAuth, type Endpoint } from '../domain/endpoint';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 import { existingEndpoint } from '../existing-endpoint';
 
 export class ChangeBridgeAuthenticationCommand {

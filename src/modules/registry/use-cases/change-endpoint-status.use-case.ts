@@ -5,7 +5,7 @@ import { createCommand } from '../../shared/command';
 import { DomainRuleError } from '../../shared/errors';
 import { Directory } from '../directory';
 import type { Endpoint, EndpointStatus } from '../domain/endpoint';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 import { existingEndpoint } from '../existing-endpoint';
 
 export type StatusAction = 'lock' | 'unlock' | 'close';

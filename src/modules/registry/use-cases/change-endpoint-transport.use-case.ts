@@ -6,7 +6,7 @@ import { BridgeCredentials } from '../bridge-credentials.port';
 import { BrokerAccessProvisioner } from '../broker-access.port';
 import { Directory } from '../directory';
 import type { Endpoint, Transport } from '../domain/endpoint';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 import { existingEndpoint } from '../existing-endpoint';
 
 export class ChangeEndpointTransportCommand {

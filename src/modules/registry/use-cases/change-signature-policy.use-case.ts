@@ -5,7 +5,7 @@ import { createCommand } from '../../shared/command';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../../trust/policy/signature-policy';
 import { Directory } from '../directory';
 import type { Endpoint } from '../domain/endpoint';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 import { existingEndpoint } from '../existing-endpoint';
 
 export class ChangeSignaturePolicyCommand {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Endpoint, OrganAlias } from '../domain/endpoint';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 
 export interface EndpointListing {
   endpoints: Endpoint[];

@@ -4,7 +4,7 @@ import { DomainRuleError } from '../../shared/errors';
 import { BridgeCredentials, type IssuedBridgeCredentials } from '../bridge-credentials.port';
 import { BrokerAccessProvisioner, type BrokerCredentials } from '../broker-access.port';
 import { canonicalOrganCode } from '../domain/organ-code';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 import { certificateFacts, derFromPem } from '../../trust/pki/certificate-facts';
 
 export type ProvisionedCredentials =

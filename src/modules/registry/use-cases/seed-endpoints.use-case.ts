@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Directory } from '../directory';
 import type { Endpoint } from '../domain/endpoint';
 import { categoryOf, qcvn102ToQd20 } from '../domain/organ-code';
-import { EndpointRepository } from '../endpoint.repository';
+import { EndpointRepository } from '../endpoint-repository.port';
 import { SEED_ALIASES_2025 } from '../seed/aliases-2025';
 import { SEED_ENDPOINTS_2019 } from '../seed/endpoints-2019';
 

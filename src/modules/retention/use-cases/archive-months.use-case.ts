@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditSigner } from '../../audit/audit-log.repository';
+import { AuditSigner } from '../../audit/audit-log-repository.port';
 import { ExportAuditTrail } from '../../audit/use-cases/export-audit-trail.use-case';
 import { Clock } from '../../shared/clock';
 import { DomainRuleError } from '../../shared/errors';

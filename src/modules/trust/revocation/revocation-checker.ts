@@ -4,7 +4,7 @@ import type { CertificateFacts } from '../pki/certificate-facts';
 import { readCrl } from './crl';
 import { ocspRequest, readOcspResponse } from './ocsp';
 import { useOf, type RevocationEvidence, type RevocationVerdict } from './revocation';
-import { RevocationFetcher, RevocationSettings, RevocationStore } from './revocation-ports';
+import { RevocationFetcher, RevocationSettings, RevocationStore } from './revocation-sources.port';
 
 interface CrlCacheEntry {
   body: Uint8Array;

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import type { TransportName } from '../../../delivery/delivery-records';
-import { RejectPackage } from '../submit-package/reject-package';
+import { RejectPackage } from '../submit-package/reject-package.use-case';
 import { Clock } from '../../../shared/clock';
 import { isUuid } from '../../../shared/ids';
 import { refusal, type Refusal } from '../../../shared/reasons';
-import { DeliveryRepository } from '../../../delivery/delivery.repository';
+import { DeliveryRepository } from '../../../delivery/delivery-repository.port';
 import { takeFromInbox, type Transition } from '../../../delivery/domain/delivery-lifecycle';
 
 export interface AcknowledgeDeliveryCommand {

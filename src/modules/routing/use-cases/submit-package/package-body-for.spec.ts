@@ -1,5 +1,5 @@
-import type { SubmissionRepository } from '../../submission.repository';
-import { packageBodyFor } from './accept-document';
+import type { SubmissionRepository } from '../../submission-repository.port';
+import { packageBodyFor } from './accept-document.use-case';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 describe('the package body handed to the relay', () => {

@@ -1,4 +1,4 @@
-import type { PackageKind } from '../../../edoc/inspection/inspection';
+import type { PackageKind } from '../../../edoc/inspection/package-inspection.port';
 import type { PackageBody } from '../../../shared/package-body';
 import type { TransportName } from '../../../delivery/delivery-records';
 

@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { PackageInspection } from '../../../edoc/inspection/inspection';
+import { PackageInspection } from '../../../edoc/inspection/package-inspection.port';
 import { Directory } from '../../../registry/directory';
 import { canonicalOrganCode } from '../../../registry/domain/organ-code';
 import { isSpooled } from '../../../shared/package-body';
 import { refusal } from '../../../shared/reasons';
-import { AssessSignature } from '../../../trust/assess-signature';
+import { AssessSignature } from '../../../trust/assess-signature.use-case';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { SubmissionMetrics } from '../../submission-metrics.port';
 import { SubmissionSettings } from '../../submission-settings';
-import { SubmissionRepository } from '../../submission.repository';
-import { AcceptDocument } from './accept-document';
-import { AcceptStatus } from './accept-status';
-import { RejectPackage, type RejectionFacts } from './reject-package';
+import { SubmissionRepository } from '../../submission-repository.port';
+import { AcceptDocument } from './accept-document.use-case';
+import { AcceptStatus } from './accept-status.use-case';
+import { RejectPackage, type RejectionFacts } from './reject-package.use-case';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 /**

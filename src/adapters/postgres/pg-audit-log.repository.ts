@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { AuditLogRepository, type AuditEntryFilter } from '../../modules/audit/audit-log.repository';
+import { AuditLogRepository, type AuditEntryFilter } from '../../modules/audit/audit-log-repository.port';
 import { GENESIS_HASH, type AuditEntry, type AuditEvent } from '../../modules/audit/domain/audit-chain';
 import type { ChainLink, SignedCheckpoint } from '../../modules/audit/domain/audit-verification';
 import { Sql } from './sql';

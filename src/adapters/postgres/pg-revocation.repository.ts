@@ -4,7 +4,7 @@ import type { RevocationEvidence } from '../../modules/trust/revocation/revocati
 import {
   RevocationStore,
   type RevocationSourceOutcome,
-} from '../../modules/trust/revocation/revocation-ports';
+} from '../../modules/trust/revocation/revocation-sources.port';
 import { Sql } from './sql';
 
 @Injectable()

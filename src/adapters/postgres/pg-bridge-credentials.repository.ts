@@ -5,11 +5,6 @@ import {
   BridgeCredentials,
   type IssuedBridgeCredentials,
 } from '../../modules/registry/bridge-credentials.port';
-import {
-  BridgeRefusals,
-  ReplayGuard,
-  type BridgeRefusalRecord,
-} from '../../modules/bridge/bridge-calls.port';
 import type { SecretBox } from './secret-box';
 import { Sql } from './sql';
 
@@ -69,52 +64,5 @@ export class PgBridgeCredentials extends BridgeCredentials {
       [tokenHash(token)],
     );
     return row?.organ_id ?? null;
-  }
-}
-
-export class PgReplayGuard extends ReplayGuard {
-  private readonly sql: Sql;
-
-  constructor(db: DataSource) {
-    super();
-    this.sql = new Sql(db);
-  }
-
-  async firstSeen(organId: string, signature: string, at: Date): Promise<boolean> {
-    const rows = await this.sql.rows<{ organ_id: string }>(
-      `INSERT INTO bridge_request (organ_id, signature, seen_at) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING organ_id`,
-      [organId, signature, at],
-    );
-    return rows.length === 1;
-  }
-
-  async forgetBefore(before: Date): Promise<void> {
-    await this.sql.exec(`DELETE FROM bridge_request WHERE seen_at < $1`, [before]);
-  }
-}
-
-export class PgBridgeRefusals extends BridgeRefusals {
-  private readonly sql: Sql;
-
-  constructor(db: DataSource) {
-    super();
-    this.sql = new Sql(db);
-  }
-
-  async record(r: BridgeRefusalRecord): Promise<void> {
-    await this.sql.exec(
-      `INSERT INTO bridge_refusal (at, transport, operation, claimed, code, reason, remote)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        r.at,
-        r.transport,
-        r.operation,
-        r.claimed?.slice(0, 200) ?? null,
-        r.code,
-        r.reason.slice(0, 1000),
-        r.remote,
-      ],
-    );
   }
 }

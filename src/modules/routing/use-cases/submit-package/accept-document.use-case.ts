@@ -12,7 +12,7 @@ import type { SignatureRecord } from '../../../trust/signature-record';
 import { changeReference } from '../../domain/business-reference';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher, type PendingMessage } from '../../../delivery/outbox-dispatcher.port';
-import { SubmissionRepository, type ChangeRequest } from '../../submission.repository';
+import { SubmissionRepository, type ChangeRequest } from '../../submission-repository.port';
 import {
   type Lane,
   type Notices,
@@ -21,7 +21,7 @@ import {
   type TraceEventRecord,
 } from '../../../delivery/delivery-records';
 import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
-import { RejectPackage, type RejectionFacts } from './reject-package';
+import { RejectPackage, type RejectionFacts } from './reject-package.use-case';
 import type { SubmitPackageCommand } from './submit-package.command';
 import { isSpooled } from '../../../shared/package-body';
 

@@ -9,7 +9,7 @@ import {
   type PullMessageType,
   type SettleOutcome,
   type SettleResult,
-} from '../../modules/bridge/pull-inbox.repository';
+} from '../../modules/bridge/pull-inbox-repository.port';
 import type { PendingMessage } from '../../modules/delivery/outbox-dispatcher.port';
 import type { Lane } from '../../modules/delivery/delivery-records';
 import { copyOutValue } from './copy-package-content';

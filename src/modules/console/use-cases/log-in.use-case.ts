@@ -1,49 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { SESSION_HOURS, sessionIdHash } from '../domain/console-session';
+import { randomBytes } from 'node:crypto';
 import { Clock } from '../../shared/clock';
-import { DomainRuleError } from '../../shared/errors';
-import { ConsoleSessionRepository, ConsoleUserRepository, PasswordHasher } from '../console.ports';
-import {
-  CONSOLE_ROLES,
-  LOCKOUT_AFTER,
-  LOCKOUT_MINUTES,
-  type ConsoleRole,
-  type ConsoleSession,
-} from '../domain/console-user';
+import { ConsoleSessionRepository, ConsoleUserRepository, PasswordHasher } from '../console-users.port';
+import { LOCKOUT_AFTER, LOCKOUT_MINUTES, type ConsoleSession } from '../domain/console-user';
 
-const SESSION_HOURS = 8;
 const DUMMY_HASH_PASSWORD = 'never-a-password';
-
-export function sessionIdHash(sessionId: string): string {
-  return createHash('sha256').update(sessionId).digest('hex');
-}
-
-/** `edoc-bus users add`: creates a console user or resets its password and role. */
-@Injectable()
-export class AddConsoleUser {
-  constructor(
-    private readonly users: ConsoleUserRepository,
-    private readonly hasher: PasswordHasher,
-    private readonly clock: Clock,
-  ) {}
-
-  async execute(command: { username: string; password: string; role: string }): Promise<void> {
-    if (!/^[a-z0-9._@-]{3,64}$/i.test(command.username))
-      throw new DomainRuleError('user-name', 'a user name is 3–64 letters, digits or . _ @ -');
-    if (!CONSOLE_ROLES.includes(command.role as ConsoleRole))
-      throw new DomainRuleError('user-role', `the role is one of ${CONSOLE_ROLES.join(', ')}`);
-    if (command.password.length < 12)
-      throw new DomainRuleError('user-password', 'a console password has at least 12 characters');
-    await this.users.save(
-      {
-        username: command.username,
-        passwordHash: await this.hasher.hash(command.password),
-        role: command.role as ConsoleRole,
-      },
-      this.clock.now(),
-    );
-  }
-}
 
 export type LogInRefusal = 'bad-credentials' | 'locked' | 'form-refused';
 
@@ -115,27 +77,5 @@ export class LogIn {
     };
     await this.sessions.create(sessionIdHash(sessionId), { ...session, createdAt: now });
     return { ok: true, sessionId, session };
-  }
-}
-
-@Injectable()
-export class GetConsoleSession {
-  constructor(
-    private readonly sessions: ConsoleSessionRepository,
-    private readonly clock: Clock,
-  ) {}
-
-  async execute(sessionId: string | undefined): Promise<ConsoleSession | null> {
-    if (!sessionId || sessionId.length > 100) return null;
-    return this.sessions.find(sessionIdHash(sessionId), this.clock.now());
-  }
-}
-
-@Injectable()
-export class LogOut {
-  constructor(private readonly sessions: ConsoleSessionRepository) {}
-
-  async execute(sessionId: string): Promise<void> {
-    await this.sessions.delete(sessionIdHash(sessionId));
   }
 }

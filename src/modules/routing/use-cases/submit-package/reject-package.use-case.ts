@@ -5,7 +5,7 @@ import { describeRefusal, type Refusal } from '../../../shared/reasons';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher } from '../../../delivery/outbox-dispatcher.port';
 import { SubmissionSettings } from '../../submission-settings';
-import { SubmissionRepository } from '../../submission.repository';
+import { SubmissionRepository } from '../../submission-repository.port';
 import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
 import type { SubmitPackageCommand } from './submit-package.command';
 

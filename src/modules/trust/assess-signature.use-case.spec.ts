@@ -1,4 +1,4 @@
-import { AssessSignature, type SignatureAssessmentInput } from './assess-signature';
+import { AssessSignature, type SignatureAssessmentInput } from './assess-signature.use-case';
 import type { CertificateFacts } from './pki/certificate-facts';
 import type { ValidatedChain } from './pki/chain-validator';
 import type { RevocationChecker } from './revocation/revocation-checker';

@@ -8,11 +8,11 @@ import { refusal } from '../../../shared/reasons';
 import type { SignatureRecord } from '../../../trust/signature-record';
 import type { SubmissionOutcome } from '../../domain/submission-outcome';
 import { OutboxDispatcher } from '../../../delivery/outbox-dispatcher.port';
-import { SubmissionRepository, type StatusTarget } from '../../submission.repository';
+import { SubmissionRepository, type StatusTarget } from '../../submission-repository.port';
 import { type Notices } from '../../../delivery/delivery-records';
-import { packageBodyFor, withBodies } from './accept-document';
+import { packageBodyFor, withBodies } from './accept-document.use-case';
 import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
-import { RejectPackage } from './reject-package';
+import { RejectPackage } from './reject-package.use-case';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 interface Inspected {
