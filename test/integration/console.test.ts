@@ -89,6 +89,14 @@ describe('the operator console in a browser', () => {
     await page.waitForURL(/\/console\/overview/);
     await page.waitForSelector('#dead-letters');
     expect(await page.textContent('#dead-letters')).toBe('1');
+    // Problems first: the dead letter and G22's expiring certificate head the page, highlighted;
+    // the endpoints with nothing held up are one line.
+    expect(await page.getAttribute('#attention', 'class')).toBe('attention');
+    expect(await page.textContent('#attention-dead-letters')).toBe('1');
+    expect(await page.locator('#attention-certificates li').allTextContents()).toContainEqual(
+      expect.stringContaining(G22),
+    );
+    expect(await page.textContent('#quiet-endpoints')).toMatch(/^\d+ điểm kết nối khác/);
     expect(await page.locator('#documents-per-hour rect').count()).toBe(24);
     expect(await page.locator('#documents-per-hour title').allTextContents()).toContainEqual(
       expect.stringMatching(/— 1$/),

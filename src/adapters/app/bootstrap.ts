@@ -10,7 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { BusListener, HttpEndpoint, httpsOptions, strictTransportSecurity } from '../http/bus-listener';
 import { ConfigError, type BusConfig } from '../config/bus-config';
-import { mountSoapBridge } from '../http/soap/soap-bridge';
+import { SoapBridge } from '../http/soap/soap-bridge';
 import { BusModule } from './bus.module';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -41,7 +41,7 @@ export async function startBus(config: BusConfig, logger = busLogger(config)): P
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
   app.use(strictTransportSecurity);
   try {
-    await mountSoapBridge(app, config);
+    await app.get(SoapBridge).mount(app);
     app.get(HttpEndpoint).listener = await BusListener.listen(app, config.port, config.tls);
   } catch (error) {
     // A bus that cannot start (broker or database unreachable) lets go of what it had opened —

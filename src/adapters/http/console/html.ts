@@ -53,6 +53,15 @@ const WORDS = {
   waiting: { vi: 'Đang chờ', en: 'Waiting' },
   oldest: { vi: 'Lâu nhất (giây)', en: 'Oldest (s)' },
   overdue: { vi: 'Quá hạn', en: 'Overdue' },
+  attention: { vi: 'Cần chú ý', en: 'Needs attention' },
+  nothingNeedsAttention: { vi: 'Không có gì cần chú ý.', en: 'Nothing needs attention.' },
+  quietEndpoints: {
+    vi: 'điểm kết nối khác đang hoạt động bình thường (không tồn đọng, không quá hạn).',
+    en: 'other endpoints are quiet (nothing held up, nothing overdue).',
+  },
+  endpointsBehind: { vi: 'Điểm kết nối tồn đọng hoặc quá hạn', en: 'Endpoints behind or overdue' },
+  overdueCopies: { vi: 'bản quá hạn', en: 'copies overdue' },
+  failingSources: { vi: 'Nguồn kiểm tra thu hồi đang lỗi', en: 'Failing revocation sources' },
   auditHead: { vi: 'Số bản ghi kiểm toán', en: 'Audit entries' },
   transport: { vi: 'Kết nối', en: 'Transport' },
   name: { vi: 'Tên', en: 'Name' },
@@ -128,7 +137,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b}header{background
 header a,header nav a{color:#fff}nav{display:inline-block;margin-left:16px}.who{margin-left:16px;opacity:.85}
 main{padding:16px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.inline{display:inline}.bar{background:#8b1a1a;height:12px;display:inline-block}
-.error{color:#a00}.zone{color:#666;font-size:12px}button[disabled]{opacity:.5;cursor:not-allowed}.ok{color:#060}form.search input,form.search select{margin-right:6px}
+.error{color:#a00}.attention{background:#fff4e5;border-left:4px solid #a00;padding:4px 12px;margin-bottom:12px}.calm{border-left:4px solid #060;padding:4px 12px;margin-bottom:12px}.zone{color:#666;font-size:12px}button[disabled]{opacity:.5;cursor:not-allowed}.ok{color:#060}form.search input,form.search select{margin-right:6px}
 </style></head><body><header><strong>${t(lang, 'title')}</strong>${nav}</header><main><h1>${esc(title)}</h1>${body}${zoneNote ? `<p class="zone">${t(lang, 'timesIn')} ${esc(zoneNote)}</p>` : ''}</main></body></html>`;
 }
 

@@ -1,5 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
 import type { Application, NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,7 +16,7 @@ import { RecordUnreadableCall } from '../../../modules/bridge/use-cases/record-u
 import { ListEndpoints } from '../../../modules/registry/use-cases/list-endpoints.use-case';
 import { describeRefusal } from '../../../modules/shared/reasons';
 import { escapeAttribute, escapeText } from '../../../modules/edoc/writing/xml-writer';
-import type { BusConfig } from '../../config/bus-config';
+import { BUS_CONFIG, type BusConfig } from '../../config/bus-config';
 import { announcedLength, receivePackage } from '../read-body';
 import { clientCertificates } from '../client-certificates';
 import { UploadSpool } from '../../spool/upload-spool';
@@ -84,18 +83,40 @@ function text(value: unknown): string | null {
  * other bridges, authenticated by WS-Security UsernameToken. A size limit sits in front of the XML
  * parser, and compressed bodies are refused (no zip bombs).
  */
-export async function mountSoapBridge(app: INestApplication, config: BusConfig): Promise<void> {
+@Injectable()
+export class SoapBridge {
+  constructor(
+    @Inject(BUS_CONFIG) private readonly config: BusConfig,
+    readonly authenticate: AuthenticatePassword,
+    readonly submit: SubmitFromBridge,
+    readonly listItems: ListPullItems,
+    readonly fetchItem: FetchPullItem,
+    readonly settleItem: SettlePullItem,
+    readonly listSent: ListSentDocuments,
+    readonly listEndpoints: ListEndpoints,
+    readonly recordUnreadable: RecordUnreadableCall,
+    readonly spool: UploadSpool,
+  ) {}
+
+  /** node-soap serves on the HTTP server itself: mounted on the Nest app's Express instance. */
+  mount(app: INestApplication): Promise<void> {
+    return mountSoap(app, this.config, this);
+  }
+}
+
+async function mountSoap(app: INestApplication, config: BusConfig, bridge: SoapBridge): Promise<void> {
   const logger = new Logger('soap');
-  const get = <T>(type: new (...args: never[]) => T): T => app.get<T>(type);
-  const authenticate = get(AuthenticatePassword);
-  const submit = get(SubmitFromBridge);
-  const listItems = get(ListPullItems);
-  const fetchItem = get(FetchPullItem);
-  const settleItem = get(SettlePullItem);
-  const listSent = get(ListSentDocuments);
-  const listEndpoints = get(ListEndpoints);
-  const recordUnreadable = get(RecordUnreadableCall);
-  const spool = get(UploadSpool);
+  const {
+    authenticate,
+    submit,
+    listItems,
+    fetchItem,
+    settleItem,
+    listSent,
+    listEndpoints,
+    recordUnreadable,
+    spool,
+  } = bridge;
   const unreadable = (reason: string, remote: string | null) =>
     recordUnreadable
       .execute({ transport: TRANSPORT, reason, remote })

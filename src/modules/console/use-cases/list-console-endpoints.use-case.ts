@@ -3,6 +3,9 @@ import { ConsoleReadModel, type EndpointActivity } from '../console-read-model.p
 import { EndpointRepository } from '../../registry/endpoint-repository.port';
 import type { Endpoint } from '../../registry/domain/endpoint';
 
+/** An endpoint with what it has been doing lately. */
+export type ConsoleEndpoint = Endpoint & Omit<EndpointActivity, 'organId'>;
+
 /** The endpoints page: each endpoint with what it has been doing lately. */
 @Injectable()
 export class ListConsoleEndpoints {
@@ -11,7 +14,7 @@ export class ListConsoleEndpoints {
     private readonly read: ConsoleReadModel,
   ) {}
 
-  async execute(): Promise<Array<Endpoint & Omit<EndpointActivity, 'organId'>>> {
+  async execute(): Promise<ConsoleEndpoint[]> {
     const [endpoints, activity] = await Promise.all([this.endpoints.findAll(), this.read.endpointActivity()]);
     const byOrgan = new Map(activity.map((a) => [a.organId, a]));
     return endpoints.map((e) => ({

@@ -1,0 +1,44 @@
+import type { Provider } from '@nestjs/common';
+import { BrokerAccessProvisioner } from '../../modules/registry/broker-access.port';
+import { Directory, DIRECTORY_TTL_MS } from '../../modules/registry/directory';
+import { EndpointRepository } from '../../modules/registry/endpoint-repository.port';
+import { AddAlias } from '../../modules/registry/use-cases/add-alias.use-case';
+import { AddEndpoint } from '../../modules/registry/use-cases/add-endpoint.use-case';
+import { ChangeBridgeAuthentication } from '../../modules/registry/use-cases/change-bridge-authentication.use-case';
+import { ChangeEndpointStatus } from '../../modules/registry/use-cases/change-endpoint-status.use-case';
+import { ChangeEndpointTransport } from '../../modules/registry/use-cases/change-endpoint-transport.use-case';
+import { ChangeSignaturePolicy } from '../../modules/registry/use-cases/change-signature-policy.use-case';
+import { ListEndpoints } from '../../modules/registry/use-cases/list-endpoints.use-case';
+import { ProvisionEndpoints } from '../../modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../../modules/registry/use-cases/seed-endpoints.use-case';
+import { vhostOf } from '../amqp/admin/management-client';
+import { RabbitBrokerAccess } from '../amqp/admin/rabbit-broker-access';
+import type { BusConfig } from '../config/bus-config';
+import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
+import { AmqpRuntime } from './amqp-runtime';
+
+/** modules/registry: endpoints, aliases and their changes; broker users through the management API. */
+export function registryProviders(config: BusConfig): Provider[] {
+  return [
+    { provide: DIRECTORY_TTL_MS, useValue: config.directoryTtlMs },
+    { provide: EndpointRepository, useClass: PgEndpointRepository },
+    {
+      provide: BrokerAccessProvisioner,
+      useFactory: (amqp: AmqpRuntime) =>
+        new RabbitBrokerAccess(amqp.management, vhostOf(config.amqpUrl), amqp.identities.users, (organId) =>
+          amqp.declareInbox(organId),
+        ),
+      inject: [AmqpRuntime],
+    },
+    Directory,
+    SeedEndpoints,
+    AddEndpoint,
+    ChangeEndpointStatus,
+    ChangeEndpointTransport,
+    ListEndpoints,
+    AddAlias,
+    ProvisionEndpoints,
+    ChangeSignaturePolicy,
+    ChangeBridgeAuthentication,
+  ];
+}
