@@ -8,6 +8,8 @@
  *   code only through the composition roots (app, and cli, whose commands build their own
  *   contexts), plus the three kits every adapter may use and that import only each other:
  *   config (validated once), spool (uploads on disk) and workers (thread pools).
+ * - tools/ (the bench, the chaos harness) may use src; src never imports tools/, and the
+ *   production build (tsconfig.build.json) leaves tools/ out.
  * - no cycles between files.
  */
 const MODULE_LAYERS = [
@@ -87,6 +89,13 @@ module.exports = {
       severity: 'error',
       from: {},
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'no-tools-in-production',
+      severity: 'error',
+      comment: 'The bench and the chaos harness (tools/) drive the product; the product never needs them.',
+      from: { path: '^src' },
+      to: { path: '^tools/' },
     },
     {
       name: 'no-test-code-in-production',

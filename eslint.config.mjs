@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench-output/**', 'certs/**'] },
+  { ignores: ['dist/**', 'dist-tools/**', 'node_modules/**', 'coverage/**', 'bench-output/**', 'certs/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/adapters/cli/**/*.ts', 'src/bench/**/*.ts', 'test/**/*.ts'],
+    files: ['src/adapters/cli/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { EdocBusClient } from '../adapters/amqp/sdk';
+import { EdocBusClient } from '../../src/adapters/amqp/sdk';
 import { inRun, type RecipientReport, type RecipientTask } from './bench-protocol';
 import { ResourceSampler } from './resources';
 

@@ -2,15 +2,16 @@ import 'reflect-metadata';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Client } from 'pg';
-import { PrimaryFinder } from '../adapters/postgres/primary-finder';
-import { formatTable } from '../adapters/cli/table';
-import { loadConfig } from '../adapters/config/bus-config';
+import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
+import { formatTable } from '../../src/adapters/cli/table';
+import { loadConfig } from '../../src/adapters/config/bus-config';
 import { tmpdir } from 'node:os';
 import { BrokerCluster } from './broker-cluster';
 import { BusBench, type BusProcesses, type RunResult } from './bus-run';
+import { PROJECT_ROOT } from './project-root';
 
 /**
  * `npm run test:chaos`: documents flow between 20 endpoints through two bus processes while the
@@ -24,7 +25,7 @@ import { BusBench, type BusProcesses, type RunResult } from './bus-run';
  * was lost, every package, copy and receipt is stored, and an export of the audit chain verifies.
  * Loopback only; bounded in documents and time. Exits non-zero on any failure.
  */
-const root = resolve(__dirname, '..', '..');
+const root = PROJECT_ROOT;
 const outDir = join(root, 'bench-output', 'chaos');
 
 type Scenario = 'crash' | 'broker' | 'database' | 'node' | 'three-buses' | 'failover';

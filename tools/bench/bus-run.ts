@@ -3,14 +3,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { openBusContext, busLogger } from '../adapters/app/bootstrap';
-import { endpointAmqpUrl } from '../adapters/cli/credentials';
-import { amqpNodesOf, databaseNodesOf, DEFAULT_PKI_DIR, type BusConfig } from '../adapters/config/bus-config';
-import { PrimaryFinder } from '../adapters/postgres/primary-finder';
-import { PkiResponder } from '../adapters/pki/pki-responder';
-import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
-import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
+import { openBusContext, busLogger } from '../../src/adapters/app/bootstrap';
+import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
+import {
+  amqpNodesOf,
+  databaseNodesOf,
+  DEFAULT_PKI_DIR,
+  type BusConfig,
+} from '../../src/adapters/config/bus-config';
+import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
+import { PkiResponder } from '../../src/adapters/pki/pki-responder';
+import { privateKeyPem, TestPki } from '../../src/adapters/pki/test-pki';
+import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
 import {
   recipientsOf,
   type CopyArrival,

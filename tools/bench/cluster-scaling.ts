@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTable } from '../adapters/cli/table';
-import type { BusConfig } from '../adapters/config/bus-config';
-import { PrimaryFinder } from '../adapters/postgres/primary-finder';
+import { formatTable } from '../../src/adapters/cli/table';
+import type { BusConfig } from '../../src/adapters/config/bus-config';
+import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
 import { BrokerCluster } from './broker-cluster';
 import { BusBench, type BusRunSpec, type RunResult } from './bus-run';
 

@@ -7,9 +7,9 @@ import {
   databaseNodesOf,
   databaseUrlSetting,
   type BusConfig,
-} from '../adapters/config/bus-config';
-import { PrimaryFinder } from '../adapters/postgres/primary-finder';
-import { RabbitManagementClient } from '../adapters/amqp/admin/management-client';
+} from '../../src/adapters/config/bus-config';
+import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
+import { RabbitManagementClient } from '../../src/adapters/amqp/admin/management-client';
 
 /** Broker users of the bench's endpoints: never those of a live bus on the same broker. */
 export const BENCH_BROKER_USER_PREFIX = 'edoc-bench.';

@@ -5,16 +5,17 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
-import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { InspectionPool } from '../adapters/workers/inspection-pool';
-import { sampleDocument } from '../adapters/cli/sample-documents';
-import { EdxmlInspector } from '../modules/edoc/inspection/edxml-inspector';
-import { loadLibxml2, safeParseOptions } from '../modules/xml/libxml2';
-import { DEFAULT_XML_LIMITS } from '../modules/xml/prescan';
-import { ChainValidator } from '../modules/trust/pki/chain-validator';
-import { TrustStore } from '../modules/trust/pki/trust-store';
-import { XmlSignatureVerifier } from '../modules/trust/xmldsig/xml-signature-verifier';
-import { XmlSigner } from '../modules/trust/xmldsig/xml-signer';
+import { privateKeyPem, TestPki } from '../../src/adapters/pki/test-pki';
+import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
+import { sampleDocument } from '../../src/adapters/cli/sample-documents';
+import { EdxmlInspector } from '../../src/modules/edoc/inspection/edxml-inspector';
+import { loadLibxml2, safeParseOptions } from '../../src/modules/xml/libxml2';
+import { DEFAULT_XML_LIMITS } from '../../src/modules/xml/prescan';
+import { ChainValidator } from '../../src/modules/trust/pki/chain-validator';
+import { TrustStore } from '../../src/modules/trust/pki/trust-store';
+import { XmlSignatureVerifier } from '../../src/modules/trust/xmldsig/xml-signature-verifier';
+import { XmlSigner } from '../../src/modules/trust/xmldsig/xml-signer';
+import { PROJECT_ROOT } from './project-root';
 
 export interface RateFigure {
   name: string;
@@ -157,7 +158,7 @@ export async function verificationBench(
     for (let r = 0; r < runs; r++) {
       const out = spawnSync(
         '/usr/bin/python3',
-        [join(__dirname, '..', '..', 'scripts', 'bench', 'xmlsec-verify.py'), corpusDir, String(seconds)],
+        [join(PROJECT_ROOT, 'scripts', 'bench', 'xmlsec-verify.py'), corpusDir, String(seconds)],
         {
           encoding: 'utf8',
         },

@@ -1,25 +1,26 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as soap from 'soap';
-import { EdocBusClient } from '../adapters/amqp/sdk';
-import { busLogger, openBusContext } from '../adapters/app/bootstrap';
-import { endpointAmqpUrl } from '../adapters/cli/credentials';
-import { sampleDocument } from '../adapters/cli/sample-documents';
-import { formatTable } from '../adapters/cli/table';
-import { loadConfig } from '../adapters/config/bus-config';
-import { PkiResponder } from '../adapters/pki/pki-responder';
-import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { AxisClient } from '../adapters/http/axis/client/axis-client';
-import { SigningPool } from '../adapters/workers/signing-pool';
-import type { IssuedBridgeCredentials } from '../modules/registry/bridge-credentials.port';
+import { EdocBusClient } from '../../src/adapters/amqp/sdk';
+import { busLogger, openBusContext } from '../../src/adapters/app/bootstrap';
+import { endpointAmqpUrl } from '../../src/adapters/cli/credentials';
+import { sampleDocument } from '../../src/adapters/cli/sample-documents';
+import { formatTable } from '../../src/adapters/cli/table';
+import { loadConfig } from '../../src/adapters/config/bus-config';
+import { PkiResponder } from '../../src/adapters/pki/pki-responder';
+import { privateKeyPem, TestPki } from '../../src/adapters/pki/test-pki';
+import { AxisClient } from '../../src/adapters/http/axis/client/axis-client';
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
+import type { IssuedBridgeCredentials } from '../../src/modules/registry/bridge-credentials.port';
 import {
   ChangeEndpointTransport,
   ChangeEndpointTransportCommand,
-} from '../modules/registry/use-cases/change-endpoint-transport.use-case';
-import { ProvisionEndpoints } from '../modules/registry/use-cases/provision-endpoints.use-case';
-import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
+} from '../../src/modules/registry/use-cases/change-endpoint-transport.use-case';
+import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
+import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
 import { envOf, freshEnvironment, waitForReady } from './environment';
+import { PROJECT_ROOT } from './project-root';
 
 /**
  * `npm run bench:bridges`: the bus process's memory while a ~48 MB signed package (the size cap
@@ -27,7 +28,7 @@ import { envOf, freshEnvironment, waitForReady } from './environment';
  * from /proc during each operation; the table gives the resident size before and the peak during
  * (medians of `--rounds`, default 3, after a first large package that grows the process once).
  */
-const root = resolve(__dirname, '..', '..');
+const root = PROJECT_ROOT;
 const outDir = join(root, 'bench-output');
 const MB = 1024 * 1024;
 const G22 = '000.00.00.G22';

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { formatTable } from '../adapters/cli/table';
-import { loadConfig } from '../adapters/config/bus-config';
+import { formatTable } from '../../src/adapters/cli/table';
+import { loadConfig } from '../../src/adapters/config/bus-config';
 import type { RecipientMix } from './bench-protocol';
 import { BusBench, WARM_UP_MS, type BusRunSpec, type RunResult } from './bus-run';
 import { barChartSvg, svgToPng } from './chart';
@@ -12,6 +12,7 @@ import { clusterScaling } from './cluster-scaling';
 import { summarizeProfiles } from './profile-summary';
 import { runRaw } from './raw-baseline';
 import { verificationBench, type RateFigure } from './verification';
+import { PROJECT_ROOT } from './project-root';
 
 /**
  * `npm run bench`: the whole bus measured from the outside, against a bare RabbitMQ forwarder
@@ -27,7 +28,7 @@ import { verificationBench, type RateFigure } from './verification';
  * Every run checks that each document reached each recipient exactly once and that every receipt
  * came back; the benchmark fails loudly otherwise.
  */
-const root = resolve(__dirname, '..', '..');
+const root = PROJECT_ROOT;
 const outDir = join(root, 'bench-output');
 
 interface Options {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { RabbitManagementClient } from '../adapters/amqp/admin/management-client';
+import { RabbitManagementClient } from '../../src/adapters/amqp/admin/management-client';
 
 /**
  * A three-node RabbitMQ cluster on this machine, through scripts/cluster/rabbitmq-cluster.sh (the

@@ -3,16 +3,16 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { consoleLogin } from '../adapters/http/console/client/console-login';
+import { consoleLogin } from '../../src/adapters/http/console/client/console-login';
 import { DataSource } from 'typeorm';
-import { busLogger, startBus } from '../adapters/app/bootstrap';
-import { formatTable } from '../adapters/cli/table';
-import { loadConfig } from '../adapters/config/bus-config';
-import { PkiResponder } from '../adapters/pki/pki-responder';
-import { privateKeyPem, TestPki } from '../adapters/pki/test-pki';
-import { RabbitManagementClient } from '../adapters/amqp/admin/management-client';
-import { AddConsoleUser } from '../modules/console/use-cases/add-console-user.use-case';
-import { SeedEndpoints } from '../modules/registry/use-cases/seed-endpoints.use-case';
+import { busLogger, startBus } from '../../src/adapters/app/bootstrap';
+import { formatTable } from '../../src/adapters/cli/table';
+import { loadConfig } from '../../src/adapters/config/bus-config';
+import { PkiResponder } from '../../src/adapters/pki/pki-responder';
+import { privateKeyPem, TestPki } from '../../src/adapters/pki/test-pki';
+import { RabbitManagementClient } from '../../src/adapters/amqp/admin/management-client';
+import { AddConsoleUser } from '../../src/modules/console/use-cases/add-console-user.use-case';
+import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
 
 /**
  * `npm run bench:console [-- --deliveries N]`: console page times on a database seeded with N

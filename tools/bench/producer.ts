@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { EdocBusClient } from '../adapters/amqp/sdk';
-import { sampleDocument } from '../adapters/cli/sample-documents';
-import { SigningPool } from '../adapters/workers/signing-pool';
+import { EdocBusClient } from '../../src/adapters/amqp/sdk';
+import { sampleDocument } from '../../src/adapters/cli/sample-documents';
+import { SigningPool } from '../../src/adapters/workers/signing-pool';
 import { inRun, recipientsOf, type ProducerReport, type ProducerTask } from './bench-protocol';
 import { ResourceSampler } from './resources';
 
