@@ -39,6 +39,13 @@ import {
   InMemoryRecords,
   InMemorySubmissionRepository,
 } from './in-memory-records';
+import type { CopyRow } from './in-memory-records';
+import type { OutboxRecord, TraceEventRecord } from '../../src/modules/delivery/delivery-records';
+import type { DeliveryRepository } from '../../src/modules/delivery/delivery-repository.port';
+import type {
+  QuarantineRecord,
+  SubmissionRepository,
+} from '../../src/modules/routing/submission-repository.port';
 
 /** "Now" as the test says. */
 export class TestClock extends Clock {
@@ -145,15 +152,38 @@ export class ScriptedInspection extends PackageInspection {
   }
 }
 
-/** The core with every port in memory, wired as the bus's Nest module wires it. */
-export function inMemoryCore(endpoints: Endpoint[]) {
+/** What a test reads of the records a use case left, whatever keeps them. */
+export interface RecordsView {
+  copy(
+    busId: string,
+    recipient: string,
+  ): Promise<Pick<CopyRow, 'state' | 'changeState' | 'overdue' | 'lastStatusCode'> | undefined>;
+  /** Outbox rows of this kind (all when none is given), in the order they were written. */
+  messages(type?: OutboxRecord['messageType']): Promise<OutboxRecord[]>;
+  /** The last trace event written. */
+  lastTrace(): Promise<Pick<TraceEventRecord, 'event' | 'stateBefore' | 'stateAfter' | 'flag'> | undefined>;
+  /** Every trace event's name, in the order written. */
+  traceEvents(): Promise<string[]>;
+  quarantine(): Promise<
+    Array<Pick<QuarantineRecord, 'reasonCode' | 'authenticatedSender' | 'claimedSender'>>
+  >;
+  receiptCount(): Promise<number>;
+}
+
+/**
+ * The core use cases wired to the given repositories as the bus's Nest module wires them, with
+ * scripted inspection and revocation, a settable clock and a recording outbox.
+ */
+export function wireCore(ports: {
+  submissions: SubmissionRepository;
+  deliveries: DeliveryRepository;
+  endpoints: Endpoint[];
+}) {
   const clock = new TestClock();
   const ids = new Uuid7Generator();
-  const records = new InMemoryRecords();
-  const registry = new InMemoryEndpointRepository(endpoints);
+  const registry = new InMemoryEndpointRepository(ports.endpoints);
   const directory = new Directory(registry, clock, 0);
-  const submissions = new InMemorySubmissionRepository(records);
-  const deliveries = new InMemoryDeliveryRepository(records);
+  const { submissions, deliveries } = ports;
   const outbox = new RecordingOutbox();
   const receipts = new ReceiptIssuer(ids, clock, new UnsignedReceipts());
   const settings = { xmlLimits: DEFAULT_XML_LIMITS, quarantineMaxStoredBytes: 64 * 1024 };
@@ -191,7 +221,6 @@ export function inMemoryCore(endpoints: Endpoint[]) {
   });
   return {
     clock,
-    records,
     registry,
     directory,
     outbox,
@@ -203,6 +232,27 @@ export function inMemoryCore(endpoints: Endpoint[]) {
     flagOverdue: new FlagOverdueCopies(deliveries, receipts, outbox, clock),
     trace: new GetDocumentTrace(deliveries),
   };
+}
+
+export type WiredCore = ReturnType<typeof wireCore> & { view: RecordsView };
+
+/** The core with every port in memory. */
+export function inMemoryCore(endpoints: Endpoint[]) {
+  const records = new InMemoryRecords();
+  const core = wireCore({
+    submissions: new InMemorySubmissionRepository(records),
+    deliveries: new InMemoryDeliveryRepository(records),
+    endpoints,
+  });
+  const view: RecordsView = {
+    copy: async (busId, recipient) => records.copy(busId, recipient),
+    messages: async (type) => records.messages(type),
+    lastTrace: async () => records.trace.at(-1),
+    traceEvents: async () => records.trace.map((e) => e.event),
+    quarantine: async () => records.quarantine,
+    receiptCount: async () => records.receipts.length,
+  };
+  return { ...core, records, view };
 }
 
 function organOf(model: EdocPackage | StatusPackage): string {
