@@ -9,8 +9,7 @@ import type {
 import {
   awaitsArrival,
   awaitsDecision,
-  type ChangeState,
-  type CopyState,
+  describeCopy,
   type CopyStatus,
   type Transition,
 } from '../../src/modules/delivery/domain/delivery-lifecycle';
@@ -121,7 +120,12 @@ export class InMemoryRecords {
     if (changed) copy.stateAt = at;
     if (t.state !== 'queued') copy.deliveredAt ??= at;
     if (statusCode) copy.lastStatusCode = statusCode;
-    this.trace.push({ ...event, stateBefore: describe(before), stateAfter: describe(t), flag: t.flag });
+    this.trace.push({
+      ...event,
+      stateBefore: describeCopy(before),
+      stateAfter: describeCopy(t),
+      flag: t.flag,
+    });
   }
 
   existing(busId: string): ExistingPackage {
@@ -454,8 +458,4 @@ function overdueKind(c: CopyRow, now: Date): OverdueKind | null {
 
 function copyKey(packageId: string, recipient: string): string {
   return `${packageId}|${recipient}`;
-}
-
-function describe(s: { state: CopyState; changeState: ChangeState | null }): string {
-  return s.changeState ? `${s.state}/${s.changeState}` : s.state;
 }

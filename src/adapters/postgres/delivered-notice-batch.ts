@@ -1,7 +1,8 @@
 import type { DeliveredNotice } from '../../modules/delivery/delivery-repository.port';
 import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
 import type { Sql } from './sql';
-import { describeCopy, Params } from './write-fragments';
+import { describeCopy } from '../../modules/delivery/domain/delivery-lifecycle';
+import { Params } from './write-fragments';
 
 /** Notices gathered in one turn of the event loop are written together, up to this many. */
 const MAX_BATCH = 256;

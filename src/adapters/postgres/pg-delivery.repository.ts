@@ -14,7 +14,8 @@ import type { Notices, StoredOutbox } from '../../modules/delivery/delivery-reco
 import { DeliveredNoticeBatch } from './delivered-notice-batch';
 import { Sql } from './sql';
 import { OUTBOX_LEASE_SECONDS } from './tokens';
-import { describeCopy, insertNotices, Params, traceCte } from './write-fragments';
+import { describeCopy } from '../../modules/delivery/domain/delivery-lifecycle';
+import { insertNotices, Params, traceCte } from './write-fragments';
 
 /** States in which a copy still owes its sender an answer (01, then 03/02). */
 const AWAITING_ARRIVAL = `('queued', 'delivered')`;

@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ChangeState, CopyState, CopyStatus } from '../../modules/delivery/domain/delivery-lifecycle';
+import {
+  describeCopy,
+  type ChangeState,
+  type CopyState,
+  type CopyStatus,
+} from '../../modules/delivery/domain/delivery-lifecycle';
 import { bufferView } from '../../modules/shared/bytes';
 import {
   SubmissionRepository,
@@ -23,7 +28,6 @@ import { bodyBytes } from '../spool/file-ranges';
 import { copyPackageContent, isCopied, readPackageContent } from './copy-package-content';
 import { Sql } from './sql';
 import {
-  describeCopy,
   insertNotices,
   matchOutbox,
   outboxCte,

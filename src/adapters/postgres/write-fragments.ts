@@ -1,4 +1,3 @@
-import type { CopyStatus, Transition } from '../../modules/delivery/domain/delivery-lifecycle';
 import type {
   Notices,
   OutboxRecord,
@@ -98,9 +97,4 @@ export async function insertNotices(sql: Sql, leaseSeconds: number, n: Notices):
     p.values,
   );
   return matchOutbox(n.outbox, result?.outbox ?? []);
-}
-
-/** A copy's state as the trace shows it: `delivered`, `arrived/requested`… */
-export function describeCopy(s: CopyStatus | Transition): string {
-  return s.changeState ? `${s.state}/${s.changeState}` : s.state;
 }

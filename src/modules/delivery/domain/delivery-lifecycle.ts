@@ -93,6 +93,11 @@ function skippedSteps(from: CopyState, target: CopyState): string | null {
   return missing.length > 0 ? missing.join(' and ') : null;
 }
 
+/** A copy's state as the trace shows it: `delivered`, `arrived/requested`… */
+export function describeCopy(s: CopyStatus): string {
+  return s.changeState ? `${s.state}/${s.changeState}` : s.state;
+}
+
 /** The copy was taken from the inbox (bridge fetch, or the SDK's transport acknowledgement). */
 export function markDelivered(current: CopyStatus): Transition {
   return current.state === 'queued' ? { ...current, state: 'delivered' } : current;

@@ -1,8 +1,6 @@
 import type { ChangeKind } from '../../delivery/domain/delivery-lifecycle';
 import type { EdocPackage } from '../../edoc/domain/edoc-package';
 
-export type { ChangeKind };
-
 const KINDS: Record<number, ChangeKind> = { 1: 'recall', 2: 'update', 3: 'replacement' };
 
 /**
