@@ -27,7 +27,17 @@ import {
   type RecipientTask,
 } from './bench-protocol';
 import { benchTls, envOf, freshEnvironment, getText, waitForReady, type BenchTls } from './environment';
-import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
+import {
+  brokerCounters,
+  countsBetween,
+  groupCpuSeconds,
+  machineTicks,
+  pidsNamed,
+  procStat,
+  threadCpuSeconds,
+  threadsCpuSeconds,
+  type BrokerMessageCounts,
+} from './resources';
 
 export interface ProcessFigure {
   name: string;
@@ -58,6 +68,18 @@ export interface RunResult {
   verified: boolean;
   problems: string[];
   processes: ProcessFigure[];
+  /**
+   * The bus's CPU seconds split by thread: its main thread (event loop: AMQP, PostgreSQL, routing,
+   * receipts) and the rest (the inspection and signing workers, libuv's pool, V8's helpers).
+   */
+  busThreads?: {
+    main: number;
+    others: number;
+    /** The first bus process's other threads that used CPU, busiest first (seconds). */
+    busiest: number[];
+  };
+  /** What the broker handled during the run (its global counters), when it could be asked. */
+  broker?: BrokerMessageCounts;
   machineBusy: number;
   stages?: Record<string, number>;
   /**
@@ -72,6 +94,12 @@ export interface RunResult {
   /** Bus RSS samples (MB) every few seconds, for the soak's flatness check. */
   rssSeries?: number[];
 }
+
+/**
+ * The bus build a run starts: this checkout's `dist/`, or `BENCH_BUS_BUILD` (another checkout's
+ * `dist/`), so that two versions of the bus can be measured A/B by the same harness in one hour.
+ */
+const busBuild = (root: string) => process.env.BENCH_BUS_BUILD ?? join(root, 'dist');
 
 /** What the chaos suite may do to the bus processes of a run. */
 export interface BusProcesses {
@@ -309,6 +337,9 @@ export class BusBench {
       out: join(this.outDir, `producer-${runNo}.json`),
     };
     const cpuBefore = buses.map((b) => procStat(b.pid!)?.cpuSeconds ?? 0);
+    const mainBefore = buses.map((b) => threadCpuSeconds(b.pid!, b.pid!) ?? 0);
+    const threadsBefore = threadsCpuSeconds(buses[0]!.pid!);
+    const brokerBefore = this.tls ? null : brokerCounters();
     const rabbitPids = pidsNamed(/^beam\.smp$/);
     const pgPids = pidsNamed(/^postgres$/);
     const rabbitBefore = groupCpuSeconds(rabbitPids);
@@ -346,6 +377,15 @@ export class BusBench {
     clearInterval(watch);
     if (soak) clearInterval(soak);
     const busCpu = buses.map((b, k) => (procStat(b.pid!)?.cpuSeconds ?? 0) - cpuBefore[k]!);
+    const busMain = buses.map((b, k) => (threadCpuSeconds(b.pid!, b.pid!) ?? 0) - mainBefore[k]!);
+    const busiest = [...threadsCpuSeconds(buses[0]!.pid!)]
+      .filter(([tid]) => tid !== buses[0]!.pid)
+      .map(([tid, cpu]) => cpu - (threadsBefore.get(tid) ?? 0))
+      .filter((cpu) => cpu >= 0.01)
+      .sort((a, b) => b - a);
+    // The counters are the local broker's: a run on other nodes (a cluster) leaves them still.
+    const counted = countsBetween(brokerBefore, this.tls ? null : brokerCounters());
+    const broker = counted && counted.received >= spec.documents ? counted : undefined;
     const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
     const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
     const machineAfter = machineTicks();
@@ -387,6 +427,12 @@ export class BusBench {
         { name: 'rabbitmq (beam.smp)', cpuSeconds: rabbitCpu, peakRssMb: NaN },
         { name: 'postgres (all backends)', cpuSeconds: pgCpu, peakRssMb: NaN },
       ],
+      busThreads: {
+        main: busMain.reduce((a, b) => a + b, 0),
+        others: busCpu.reduce((a, b) => a + b, 0) - busMain.reduce((a, b) => a + b, 0),
+        busiest,
+      },
+      broker,
       machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
       stages,
       stageTails,
@@ -434,8 +480,10 @@ export class BusBench {
     const profile = process.env.BENCH_CPU_PROFILE
       ? ['--cpu-prof', `--cpu-prof-dir=${join(this.outDir, 'profiles')}`]
       : [];
+    // Node/V8 flags for the bus processes only (A/B of runtime settings), e.g. --single-threaded-gc.
+    profile.push(...(process.env.BENCH_BUS_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []));
     return this.track(
-      spawn(process.execPath, [...profile, join(this.root, 'dist/adapters/cli/main.js'), 'serve'], {
+      spawn(process.execPath, [...profile, join(busBuild(this.root), 'adapters/cli/main.js'), 'serve'], {
         env: {
           ...process.env,
           ...envOf({ ...this.config, port }, this.tls),

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, latest, percentiles, WARM_UP_MS, type RunResult } from './bus-run';
 import { declareRawQueues, type RawReport, type RawTask } from './raw-forwarder';
-import { groupCpuSeconds, machineTicks, pidsNamed, procStat } from './resources';
+import {
+  brokerCounters,
+  countsBetween,
+  groupCpuSeconds,
+  machineTicks,
+  pidsNamed,
+  procStat,
+} from './resources';
 
 export interface RawRunSpec {
   documents: number;
@@ -30,6 +37,7 @@ export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Pro
   await Promise.all([sink, forwarder].map((c) => new Promise<void>((r) => c.once('message', () => r()))));
   const rabbitPids = pidsNamed(/^beam\.smp$/);
   const rabbitBefore = groupCpuSeconds(rabbitPids);
+  const brokerBefore = brokerCounters();
   const machineBefore = machineTicks();
   let forwarderPeak = 0;
   const watch = setInterval(
@@ -40,6 +48,7 @@ export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Pro
   await Promise.all([producer, forwarder, sink].map(exited));
   clearInterval(watch);
   const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
+  const broker = countsBetween(brokerBefore, brokerCounters());
   const machineAfter = machineTicks();
   const read = (role: string) => JSON.parse(readFileSync(`${task.out}.${role}.json`, 'utf8')) as RawReport;
   const [produced, forwarded, sunk] = [read('producer'), read('forwarder'), read('sink')];
@@ -77,6 +86,7 @@ export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Pro
       { name: 'sink', cpuSeconds: sunk.cpuSeconds, peakRssMb: sunk.peakRssBytes / 1e6 },
       { name: 'rabbitmq (beam.smp)', cpuSeconds: rabbitCpu, peakRssMb: NaN },
     ],
+    broker,
     machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
   };
 }

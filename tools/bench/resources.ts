@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** CPU time and peak resident memory of the current process, sampled for the benchmark report. */
@@ -23,7 +24,7 @@ export class ResourceSampler {
 }
 
 /** CPU seconds and RSS of another process, from /proc (Linux). */
-export function procStat(pid: number): { cpuSeconds: number; rssBytes: number } | null {
+export function procStat(pid: number | string): { cpuSeconds: number; rssBytes: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -62,4 +63,70 @@ export function machineTicks(): { busy: number; total: number } {
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
   const total = values.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
+}
+
+/** CPU seconds of one thread of a process (the main thread's id is the process id). */
+export function threadCpuSeconds(pid: number, tid: number): number | null {
+  return procStat(`${pid}/task/${tid}`)?.cpuSeconds ?? null;
+}
+
+/** Messages the broker handled, from its global counters (every protocol and queue type summed). */
+export interface BrokerMessageCounts {
+  /** Published to the broker (basic.publish received). */
+  received: number;
+  /** Publishes the broker confirmed to a confirm-mode publisher. */
+  confirmed: number;
+  /** Handed to consumers. */
+  delivered: number;
+  /** Acknowledged by consumers. */
+  acknowledged: number;
+}
+
+const COUNTER_KEYS: Record<keyof BrokerMessageCounts, string> = {
+  received: 'messages_received_total',
+  confirmed: 'messages_confirmed_total',
+  delivered: 'messages_delivered_total',
+  acknowledged: 'messages_acknowledged_total',
+};
+
+/**
+ * The local broker's global message counters (`rabbit_global_counters`, RabbitMQ ≥ 3.9), read with
+ * `rabbitmqctl eval`; `null` when the broker cannot be asked (another node, no rabbitmqctl).
+ */
+export function brokerCounters(node?: string): BrokerMessageCounts | null {
+  const args = [...(node ? ['-n', node] : []), 'eval', 'rabbit_global_counters:overview().'];
+  const r = spawnSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 15_000 });
+  if (r.status !== 0 || !r.stdout) return null;
+  const sum = (key: string) =>
+    [...r.stdout.matchAll(new RegExp(`\\b${key} => (\\d+)`, 'g'))].reduce((s, m) => s + Number(m[1]), 0);
+  return Object.fromEntries(
+    Object.entries(COUNTER_KEYS).map(([name, key]) => [name, sum(key)]),
+  ) as unknown as BrokerMessageCounts;
+}
+
+export function countsBetween(
+  before: BrokerMessageCounts | null,
+  after: BrokerMessageCounts | null,
+): BrokerMessageCounts | undefined {
+  if (!before || !after) return undefined;
+  return {
+    received: after.received - before.received,
+    confirmed: after.confirmed - before.confirmed,
+    delivered: after.delivered - before.delivered,
+    acknowledged: after.acknowledged - before.acknowledged,
+  };
+}
+
+/** CPU seconds of each thread of a process, by thread id. */
+export function threadsCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const cpu = threadCpuSeconds(pid, Number(tid));
+      if (cpu !== null) threads.set(Number(tid), cpu);
+    }
+  } catch {
+    // the process ended
+  }
+  return threads;
 }
