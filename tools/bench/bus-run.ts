@@ -117,6 +117,11 @@ export interface BusRunSpec {
   window: number;
   rate: number;
   busProcesses: number;
+  /**
+   * Documents carried by the same bus processes before the measured run, its figures set aside:
+   * a serving bus has long compiled its hot code, a process started for a 15-second run has not.
+   */
+  warmUpDocuments?: number;
 }
 
 /** The bus's environment for a whole benchmark: a fresh database and vhost, a test PKI, 95 endpoints. */
@@ -279,20 +284,6 @@ export class BusBench {
     disturb?: (buses: BusProcesses, done: () => boolean) => Promise<void>,
     beforeStop?: () => Promise<void>,
   ): Promise<RunResult> {
-    const runNo = ++this.runs;
-    const organs = this.endpoints.map((e) => e.organId);
-    const senderIds = new Set(this.senders.map((s) => s.organId));
-    // The plan is deterministic: count the copies each side must see before starting.
-    let toSenders = 0;
-    let toOthers = 0;
-    for (let i = 0; i < spec.documents; i++) {
-      const sender = this.senders[i % this.senders.length]!.organId;
-      for (const r of recipientsOf(i, spec.mix, sender, organs)) {
-        if (senderIds.has(r)) toSenders++;
-        else toOthers++;
-      }
-    }
-
     const buses = Array.from({ length: spec.busProcesses }, (_, k) => this.startBus(this.config.port + k));
     const control: BusProcesses = {
       count: buses.length,
@@ -306,6 +297,62 @@ export class BusBench {
       },
     };
     await Promise.all(buses.map((_, k) => waitForReady(this.config.port + k, this.tls)));
+    let baseline: StageHistograms | null = null;
+    if (spec.warmUpDocuments) {
+      const warm = await this.carry(
+        buses,
+        control,
+        {
+          ...spec,
+          documents: spec.warmUpDocuments,
+          rate: 0,
+          urgentLast: false,
+          packageBytes: Math.min(spec.packageBytes, 20_480),
+          window: Math.min(spec.window, 64),
+        },
+        0,
+        undefined,
+        null,
+      );
+      if (!warm.verified) throw new Error(`the warm-up run failed: ${warm.problems.join('; ')}`);
+      // As autovacuum leaves a serving database: statistics for the tables the warm-up filled
+      // (this machine's PostgreSQL runs with autovacuum off; see statisticsWarning).
+      await this.analyzeDatabase();
+      baseline = await stageHistograms(this.config.port, this.tls);
+    }
+    const result = await this.carry(buses, control, spec, soakSampleMs, disturb, baseline);
+    await beforeStop?.();
+    for (const b of buses) b.kill('SIGTERM');
+    await Promise.all(buses.map(exited));
+    return result;
+  }
+
+  /**
+   * Carries one load through running bus processes: recipients, then the producer; waits until
+   * every copy taken is recorded as delivered; measures what each process spent meanwhile.
+   * `baseline`: the bus's stage histograms before this load (after a warm-up), or null.
+   */
+  private async carry(
+    buses: ChildProcess[],
+    control: BusProcesses,
+    spec: BusRunSpec,
+    soakSampleMs: number,
+    disturb: ((buses: BusProcesses, done: () => boolean) => Promise<void>) | undefined,
+    baseline: StageHistograms | null,
+  ): Promise<RunResult> {
+    const runNo = ++this.runs;
+    const organs = this.endpoints.map((e) => e.organId);
+    const senderIds = new Set(this.senders.map((s) => s.organId));
+    // The plan is deterministic: count the copies each side must see before starting.
+    let toSenders = 0;
+    let toOthers = 0;
+    for (let i = 0; i < spec.documents; i++) {
+      const sender = this.senders[i % this.senders.length]!.organId;
+      for (const r of recipientsOf(i, spec.mix, sender, organs)) {
+        if (senderIds.has(r)) toSenders++;
+        else toOthers++;
+      }
+    }
 
     // Consecutive ranges per run: document numbers never repeat within a benchmark.
     const firstNumber = this.nextNumber;
@@ -392,12 +439,9 @@ export class BusBench {
     clearTimeout(warmUp);
     const histograms = await stageHistograms(this.config.port, this.tls);
     const stages = Object.fromEntries(
-      Object.entries(stageFigures(histograms, null)).map(([stage, f]) => [stage, f.mean]),
+      Object.entries(stageFigures(histograms, baseline)).map(([stage, f]) => [stage, f.mean]),
     );
-    const stageTails = spec.rate > 0 ? stageFigures(histograms, afterWarmUp) : undefined;
-    await beforeStop?.();
-    for (const b of buses) b.kill('SIGTERM');
-    await Promise.all(buses.map(exited));
+    const stageTails = spec.rate > 0 ? stageFigures(histograms, afterWarmUp ?? baseline) : undefined;
     if (producerProcess.exitCode !== 0 || recipientProcess.exitCode !== 0)
       throw new Error(
         `producer or recipients failed (exit ${producerProcess.exitCode}, ${recipientProcess.exitCode})`,
@@ -447,6 +491,15 @@ export class BusBench {
    * left thousands of notices to the next run (which then looked slower, and its database busier,
    * than the first). Returns how many copies are still unrecorded after a minute without progress.
    */
+  private async analyzeDatabase(): Promise<void> {
+    const pg = await new PrimaryFinder(databaseNodesOf(this.config)).connectPrimary();
+    try {
+      await pg.query('ANALYZE');
+    } finally {
+      await pg.end().catch(() => undefined);
+    }
+  }
+
   private async untilDeliveriesRecorded(): Promise<number> {
     let pg: Client | null = null;
     let waiting = -1;

@@ -45,6 +45,7 @@ interface Options {
   soakMinutes?: string;
   tls: boolean;
   cluster?: boolean;
+  warmUp: string;
 }
 
 const program = new Command('bench')
@@ -57,6 +58,11 @@ const program = new Command('bench')
   )
   .option('--size <bytes>', 'package size', '20480')
   .option('--window <n>', 'unconfirmed sends in flight (closed loop)', '64')
+  .option(
+    '--warm-up <n>',
+    'documents each bus process carries, unmeasured, before each run of the comparison, then ANALYZE (default: a cold process)',
+    '0',
+  )
   .option('--senders <n>', 'sending endpoints', '10')
   .option(
     '--backlog <n>',
@@ -126,7 +132,9 @@ async function compare(opts: Options): Promise<boolean> {
     return result;
   };
   try {
-    console.log(`\nraw forwarder and bus, ${runs} closed-loop runs each (${documents} documents)…`);
+    console.log(
+      `\nraw forwarder and bus, ${runs} closed-loop runs each (${documents} documents${Number(opts.warmUp) > 0 ? `; each bus process carries ${opts.warmUp} first, not measured` : ''})…`,
+    );
     const rawRuns: RunResult[] = [];
     const busRuns: RunResult[] = [];
     const shapedRuns: RunResult[] = [];
@@ -138,6 +146,7 @@ async function compare(opts: Options): Promise<boolean> {
       window: Number(opts.window),
       rate: 0,
       busProcesses: 1,
+      warmUpDocuments: Number(opts.warmUp),
     };
     // Interleaved, so a burst of load from elsewhere on the machine hits both alike.
     for (let r = 0; r < runs; r++) {

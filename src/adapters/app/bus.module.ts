@@ -105,7 +105,8 @@ export class BusModule {
   static forRoot(config: BusConfig, options: BusModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: BUS_CONFIG, useValue: config },
-      { provide: DataSource, useFactory: () => openDatabase(config) },
+      // Only a serving bus tells about the server's settings: the CLI's stdout may be JSON.
+      { provide: DataSource, useFactory: () => openDatabase(config, { checkSettings: options.ingress }) },
       { provide: Clock, useClass: SystemClock },
       { provide: IdGenerator, useClass: Uuid7Generator },
       BusMetrics,
