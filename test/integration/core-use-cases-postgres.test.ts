@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../src/adapters/postgres/database';
 import { PgDeliveryRepository } from '../../src/adapters/postgres/pg-delivery.repository';
 import { PgSubmissionRepository } from '../../src/adapters/postgres/pg-submission.repository';
 import type { OutboxRecord, TraceEventRecord } from '../../src/modules/delivery/delivery-records';
@@ -10,6 +9,7 @@ import type { ChangeState, CopyState } from '../../src/modules/delivery/domain/d
 import { copyLifecycleContract } from '../in-memory/copy-lifecycle.contract';
 import { wireCore, type RecordsView, type WiredCore } from '../in-memory/in-memory-core';
 import { ENDPOINTS } from '../in-memory/packages';
+import { migrateDatabase } from '../support/migrations';
 import { testServices } from '../support/infrastructure';
 import type { ReasonCode } from '../../src/modules/shared/reasons';
 import { routingRulesContract } from '../in-memory/routing-rules.contract';
@@ -32,19 +32,7 @@ function urlOf(database: string): string {
 beforeAll(async () => {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${template}`);
-  const db = new DataSource({
-    type: 'postgres',
-    url: urlOf(template),
-    migrations: MIGRATIONS,
-    migrationsTableName: 'schema_migrations',
-    migrationsTransactionMode: 'each',
-  });
-  await db.initialize();
-  try {
-    await db.runMigrations();
-  } finally {
-    await db.destroy();
-  }
+  await migrateDatabase(urlOf(template));
 }, 120_000);
 
 afterAll(async () => {

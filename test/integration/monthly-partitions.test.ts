@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../../src/adapters/postgres/database';
 import { PgConsoleReadModel } from '../../src/adapters/postgres/pg-console-read-model.repository';
 import { PgDeliveryRepository } from '../../src/adapters/postgres/pg-delivery.repository';
 import { uuid7 } from '../../src/modules/shared/ids';
+import { migrateDatabase } from '../support/migrations';
 import { testServices, waitFor } from '../support/infrastructure';
 import { documentPackage } from '../support/packages';
 import { TestBus } from '../support/test-bus';
@@ -25,22 +26,6 @@ function monthSuffix(offset: number): string {
 function midMonth(offset: number): Date {
   const now = new Date();
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 15, 12));
-}
-
-async function migrate(url: string, upTo: number): Promise<void> {
-  const db = new DataSource({
-    type: 'postgres',
-    url,
-    migrations: MIGRATIONS.slice(0, upTo),
-    migrationsTableName: 'schema_migrations',
-    migrationsTransactionMode: 'each',
-  });
-  await db.initialize();
-  try {
-    await db.runMigrations();
-  } finally {
-    await db.destroy();
-  }
 }
 
 /** The relations a plan reads (its scans' relation names). */
@@ -65,7 +50,7 @@ describe('monthly partitions', () => {
     const url = server.toString();
     const db = new Client({ connectionString: url });
     try {
-      await migrate(url, MONTHLY);
+      await migrateDatabase(url, MONTHLY);
       await db.connect();
       const old = uuid7(midMonth(-2).getTime());
       const recent = uuid7(midMonth(-1).getTime());
@@ -111,7 +96,7 @@ describe('monthly partitions', () => {
         (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_pending`)).rows[0]!.n;
       const auditedBefore = await audited();
 
-      await migrate(url, MIGRATIONS.length);
+      await migrateDatabase(url, MIGRATIONS.length);
 
       const where = async (table: string, column = 'id') =>
         (

@@ -28,10 +28,9 @@ import {
 } from './bench-protocol';
 import { benchTls, envOf, freshEnvironment, getText, waitForReady, type BenchTls } from './environment';
 import {
-  brokerCounters,
-  countsBetween,
   groupCpuSeconds,
   machineTicks,
+  measureBroker,
   pidsNamed,
   procStat,
   threadCpuSeconds,
@@ -386,10 +385,9 @@ export class BusBench {
     const cpuBefore = buses.map((b) => procStat(b.pid!)?.cpuSeconds ?? 0);
     const mainBefore = buses.map((b) => threadCpuSeconds(b.pid!, b.pid!) ?? 0);
     const threadsBefore = threadsCpuSeconds(buses[0]!.pid!);
-    const brokerBefore = this.tls ? null : brokerCounters();
-    const rabbitPids = pidsNamed(/^beam\.smp$/);
+    // The counters are the local node's: over TLS the bench runs its own broker.
+    const brokerRun = measureBroker(!this.tls);
     const pgPids = pidsNamed(/^postgres$/);
-    const rabbitBefore = groupCpuSeconds(rabbitPids);
     const pgBefore = groupCpuSeconds(pgPids);
     const machineBefore = machineTicks();
     const peaks = buses.map(() => 0);
@@ -430,10 +428,9 @@ export class BusBench {
       .map(([tid, cpu]) => cpu - (threadsBefore.get(tid) ?? 0))
       .filter((cpu) => cpu >= 0.01)
       .sort((a, b) => b - a);
-    // The counters are the local broker's: a run on other nodes (a cluster) leaves them still.
-    const counted = countsBetween(brokerBefore, this.tls ? null : brokerCounters());
-    const broker = counted && counted.received >= spec.documents ? counted : undefined;
-    const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
+    const { cpuSeconds: rabbitCpu, messages } = brokerRun();
+    // A run on other nodes (a cluster) leaves the local node's counters still.
+    const broker = messages && messages.received >= spec.documents ? messages : undefined;
     const pgCpu = groupCpuSeconds(pgPids) - pgBefore;
     const machineAfter = machineTicks();
     clearTimeout(warmUp);

@@ -3,14 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, latest, percentiles, WARM_UP_MS, type RunResult } from './bus-run';
 import { declareRawQueues, type RawReport, type RawTask } from './raw-forwarder';
-import {
-  brokerCounters,
-  countsBetween,
-  groupCpuSeconds,
-  machineTicks,
-  pidsNamed,
-  procStat,
-} from './resources';
+import { machineTicks, measureBroker, procStat } from './resources';
 
 export interface RawRunSpec {
   documents: number;
@@ -35,9 +28,7 @@ export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Pro
   const sink = spawnRole('sink');
   const forwarder = spawnRole('forwarder');
   await Promise.all([sink, forwarder].map((c) => new Promise<void>((r) => c.once('message', () => r()))));
-  const rabbitPids = pidsNamed(/^beam\.smp$/);
-  const rabbitBefore = groupCpuSeconds(rabbitPids);
-  const brokerBefore = brokerCounters();
+  const brokerRun = measureBroker(true);
   const machineBefore = machineTicks();
   let forwarderPeak = 0;
   const watch = setInterval(
@@ -47,8 +38,7 @@ export async function runRaw(url: string, outDir: string, spec: RawRunSpec): Pro
   const producer = spawnRole('producer');
   await Promise.all([producer, forwarder, sink].map(exited));
   clearInterval(watch);
-  const rabbitCpu = groupCpuSeconds(rabbitPids) - rabbitBefore;
-  const broker = countsBetween(brokerBefore, brokerCounters());
+  const { cpuSeconds: rabbitCpu, messages: broker } = brokerRun();
   const machineAfter = machineTicks();
   const read = (role: string) => JSON.parse(readFileSync(`${task.out}.${role}.json`, 'utf8')) as RawReport;
   const [produced, forwarded, sunk] = [read('producer'), read('forwarder'), read('sink')];

@@ -93,7 +93,7 @@ const COUNTER_KEYS: Record<keyof BrokerMessageCounts, string> = {
  * The local broker's global message counters (`rabbit_global_counters`, RabbitMQ ≥ 3.9), read with
  * `rabbitmqctl eval`; `null` when the broker cannot be asked (another node, no rabbitmqctl).
  */
-export function brokerCounters(node?: string): BrokerMessageCounts | null {
+function brokerCounters(node?: string): BrokerMessageCounts | null {
   const args = [...(node ? ['-n', node] : []), 'eval', 'rabbit_global_counters:overview().'];
   const r = spawnSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 15_000 });
   if (r.status !== 0 || !r.stdout) return null;
@@ -104,16 +104,31 @@ export function brokerCounters(node?: string): BrokerMessageCounts | null {
   ) as unknown as BrokerMessageCounts;
 }
 
-export function countsBetween(
-  before: BrokerMessageCounts | null,
-  after: BrokerMessageCounts | null,
-): BrokerMessageCounts | undefined {
-  if (!before || !after) return undefined;
-  return {
-    received: after.received - before.received,
-    confirmed: after.confirmed - before.confirmed,
-    delivered: after.delivered - before.delivered,
-    acknowledged: after.acknowledged - before.acknowledged,
+function countsBetween(before: BrokerMessageCounts, after: BrokerMessageCounts): BrokerMessageCounts {
+  const keys = Object.keys(COUNTER_KEYS) as Array<keyof BrokerMessageCounts>;
+  return Object.fromEntries(keys.map((k) => [k, after[k] - before[k]])) as unknown as BrokerMessageCounts;
+}
+
+/**
+ * Starts measuring the local broker around a run; the returned function ends it. CPU is every
+ * beam.smp process's; the message counters only with `counters` (the broker a run uses must be
+ * the local node for them to mean anything).
+ */
+export function measureBroker(counters: boolean): () => {
+  cpuSeconds: number;
+  messages?: BrokerMessageCounts;
+} {
+  // Asking for the counters costs the broker a little CPU: outside the CPU window at both ends.
+  const countsBefore = counters ? brokerCounters() : null;
+  const pids = pidsNamed(/^beam\.smp$/);
+  const cpuBefore = groupCpuSeconds(pids);
+  return () => {
+    const cpuSeconds = groupCpuSeconds(pids) - cpuBefore;
+    const countsAfter = countsBefore ? brokerCounters() : null;
+    return {
+      cpuSeconds,
+      messages: countsBefore && countsAfter ? countsBetween(countsBefore, countsAfter) : undefined,
+    };
   };
 }
 

@@ -578,9 +578,14 @@ function printPerDocument(
   };
   const messages = (key: 'received' | 'delivered' | 'acknowledged' | 'confirmed') => (r: RunResult) =>
     r.broker ? r.broker[key] / r.documents : undefined;
-  const brokerOps = (r: RunResult) =>
-    r.broker ? r.broker.received + r.broker.delivered + r.broker.acknowledged : undefined;
   const rabbit = (r: RunResult) => processCpu(r, 'rabbitmq (beam.smp)');
+  /** RabbitMQ's CPU µs per publish, delivery or ack of the run. */
+  const rabbitPerOperation = (r: RunResult) =>
+    r.broker
+      ? (rabbit(r) * 1000 * r.documents) / (r.broker.received + r.broker.delivered + r.broker.acknowledged)
+      : undefined;
+  const mainThread = (r: RunResult) => (r.busThreads ? (r.busThreads.main * 1000) / r.documents : undefined);
+  const middleBus = runs.bus[Math.floor(runs.bus.length / 2)];
   const docsPerSecond = systems.map((rs) => median(rs.map((r) => r.docsPerSecond)));
   console.log(`\nper document, the same run (medians of ${runs.bus.length}; ${machine()})\n`);
   console.log(
@@ -597,9 +602,7 @@ function printPerDocument(
         row('  acknowledged by consumers', messages('acknowledged')),
         row('  confirmed to publishers', messages('confirmed')),
         row('CPU ms: bus or forwarder, all threads', (r) => processCpu(r, 'bus', 'forwarder')),
-        row('  bus main thread', (r) =>
-          r.busThreads ? (r.busThreads.main * 1000) / r.documents : undefined,
-        ),
+        row('  bus main thread', mainThread),
         row('  bus workers and other threads', (r) =>
           r.busThreads ? (r.busThreads.others * 1000) / r.documents : undefined,
         ),
@@ -607,21 +610,14 @@ function printPerDocument(
           '  bus threads other than main, busiest first',
           '',
           '',
-          runs.bus[Math.floor(runs.bus.length / 2)]?.busThreads?.busiest
+          middleBus?.busThreads?.busiest
             .slice(0, 6)
-            .map((s) => ((s * 1000) / runs.bus[Math.floor(runs.bus.length / 2)]!.documents).toFixed(2))
+            .map((seconds) => ((seconds * 1000) / middleBus.documents).toFixed(2))
             .join(' / ') ?? '-',
           '',
         ],
         row('CPU ms: RabbitMQ', rabbit),
-        row(
-          '  RabbitMQ µs per operation (publish, delivery, ack)',
-          (r) => {
-            const ops = brokerOps(r);
-            return ops ? (rabbit(r) * 1000 * r.documents) / ops : undefined;
-          },
-          1,
-        ),
+        row('  RabbitMQ µs per operation (publish, delivery, ack)', rabbitPerOperation, 1),
         row('CPU ms: PostgreSQL', (r) => processCpu(r, 'postgres (all backends)')),
         row('CPU ms: load generators (producer, recipients)', (r) =>
           processCpu(r, 'producer', 'recipients', 'sink'),
@@ -636,11 +632,9 @@ function printPerDocument(
   );
   // The broker's cost per operation falls as its rate rises (fuller batches), so the closed-loop
   // figures above compare a broker at 6× the bus's rate: here both run at the same rate.
-  const rabbitAt = (r: RunResult) => processCpu(r, 'rabbitmq (beam.smp)');
-  const opsOf = (r: RunResult) =>
-    r.broker ? r.broker.received + r.broker.delivered + r.broker.acknowledged : NaN;
+  const fixed = (v: number | undefined, digits = 2) => (v === undefined ? '-' : v.toFixed(digits));
   console.log(
-    `at that rate, CPU ms per document: RabbitMQ ${rabbitAt(busHalf).toFixed(2)} for the bus, ${rabbitAt(shapedHalf).toFixed(2)} for the bus-shaped forwarder (${(rabbitAt(busHalf) / rabbitAt(shapedHalf)).toFixed(2)}×, target ≤ 1.3×; µs per operation ${((rabbitAt(busHalf) * 1000 * busHalf.documents) / opsOf(busHalf)).toFixed(1)} and ${((rabbitAt(shapedHalf) * 1000 * shapedHalf.documents) / opsOf(shapedHalf)).toFixed(1)}); the bus ${processCpu(busHalf, 'bus').toFixed(2)} (main thread ${busHalf.busThreads ? ((busHalf.busThreads.main * 1000) / busHalf.documents).toFixed(2) : '-'}), the forwarder ${processCpu(shapedHalf, 'forwarder').toFixed(2)}`,
+    `at that rate, CPU ms per document: RabbitMQ ${fixed(rabbit(busHalf))} for the bus, ${fixed(rabbit(shapedHalf))} for the bus-shaped forwarder (${fixed(rabbit(busHalf) / rabbit(shapedHalf))}×, target ≤ 1.3×; µs per operation ${fixed(rabbitPerOperation(busHalf), 1)} and ${fixed(rabbitPerOperation(shapedHalf), 1)}); the bus ${fixed(processCpu(busHalf, 'bus'))} (main thread ${fixed(mainThread(busHalf))}), the forwarder ${fixed(processCpu(shapedHalf, 'forwarder'))}`,
   );
 }
 
