@@ -8,7 +8,7 @@
  *   code only through the composition roots (app, and cli, whose commands build their own
  *   contexts), plus the three kits every adapter may use and that import only each other:
  *   config (validated once), spool (uploads on disk) and workers (thread pools).
- * - tools/ (the bench, the chaos harness) may use src; src never imports tools/, and the
+ * - tools/ (the bench, the chaos harness, the test PKI) may use src; src never imports tools/, and the
  *   production build (tsconfig.build.json) leaves tools/ out.
  * - no cycles between files.
  */
@@ -93,7 +93,8 @@ module.exports = {
     {
       name: 'no-tools-in-production',
       severity: 'error',
-      comment: 'The bench and the chaos harness (tools/) drive the product; the product never needs them.',
+      comment:
+        'The bench, the chaos harness and the test PKI (tools/) drive the product; the product never needs them.',
       from: { path: '^src' },
       to: { path: '^tools/' },
     },

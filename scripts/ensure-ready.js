@@ -93,10 +93,20 @@ async function ensureService(name, url, defaultPort, startCommand, howTo) {
   process.exit(1);
 }
 
+/** The test PKI generator is a development tool outside src/ (tools/pki): built on demand. */
+function ensureTools() {
+  const kit = path.join(root, 'dist-tools', 'tools', 'pki', 'development-kit.js');
+  const newest = Math.max(newestMtime(path.join(root, 'src')), newestMtime(path.join(root, 'tools')));
+  if (fs.existsSync(kit) && fs.statSync(kit).mtimeMs >= newest) return;
+  log('building the development tools (tsc -p tsconfig.tools.json)…');
+  execSync('npx tsc -p tsconfig.tools.json', { cwd: root, stdio: 'inherit' });
+}
+
 /** A bus that checks signatures needs trust anchors: generate the test PKI on first run in development. */
 function ensureTestPki() {
   if (process.env.TRUST_ANCHORS) return;
   if (fs.existsSync(path.join(root, 'certs', 'generated', 'pki.json'))) {
+    if (!fs.existsSync(path.join(root, 'certs', 'generated', 'server.crt'))) ensureTools();
     if (!fs.existsSync(path.join(root, 'certs', 'generated', 'server.crt')))
       execSync(`"${process.execPath}" dist/adapters/cli/main.js pki server-cert`, {
         cwd: root,
@@ -104,6 +114,7 @@ function ensureTestPki() {
       });
     return;
   }
+  ensureTools();
   log('generating the test PKI (certs/generated)…');
   execSync(`"${process.execPath}" dist/adapters/cli/main.js pki init`, { cwd: root, stdio: 'inherit' });
 }

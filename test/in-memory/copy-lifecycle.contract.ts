@@ -171,6 +171,20 @@ export function copyLifecycleContract(
       expect((await core.view.messages('withdrawal')).map((m) => m.destination)).toEqual([MOJ]);
     });
 
+    it("a recall reaching a bridge endpoint's queued copy withdraws its pull item; nothing else is sent to it", async () => {
+      const recall = document(MOF, [HANOI], { businessDocType: 1, original: documentId });
+      const outcome = await core.submit.execute(core.command(MOF, core.inspection.package(recall)));
+      expect(outcome).toMatchObject({ outcome: 'accepted' });
+      expect((await copyOf(HANOI)).changeState).toBe('withdrawn');
+      expect(await core.view.pullInbox(HANOI)).toEqual([
+        { messageType: 'edoc', messageId: busId, state: 'withdrawn' },
+      ]);
+      expect(await core.view.messages('withdrawal')).toEqual([]);
+      expect((await core.view.messages('receipt')).at(-1)?.headers['x-edoc-receipt-outcome']).toBe(
+        'withdrawn',
+      );
+    });
+
     it('an update asks the recipients even before they took the copy', async () => {
       const update = document(MOF, [MOJ], { businessDocType: 2, original: documentId });
       await core.submit.execute(core.command(MOF, core.inspection.package(update)));

@@ -5,6 +5,7 @@ import {
   DEFAULT_DECISION_SECONDS,
 } from '../../src/modules/delivery/lifecycle-settings';
 import { OutboxDispatcher, type PendingMessage } from '../../src/modules/delivery/outbox-dispatcher.port';
+import { DeliveryChannels } from '../../src/modules/delivery/delivery-channels';
 import { ReceiptIssuer } from '../../src/modules/delivery/receipt-issuer';
 import { ReceiptSigner } from '../../src/modules/delivery/receipt-signer.port';
 import { FlagOverdueCopies } from '../../src/modules/delivery/use-cases/flag-overdue-copies.use-case';
@@ -158,8 +159,13 @@ export interface RecordsView {
     busId: string,
     recipient: string,
   ): Promise<Pick<CopyRow, 'state' | 'changeState' | 'overdue' | 'lastStatusCode'> | undefined>;
-  /** Outbox rows of this kind (all when none is given), in the order they were written. */
+  /**
+   * Messages of this kind (all when none is given) in the order they were written: the outbox's
+   * (broker channel), then the pull inboxes' items (each with its channel).
+   */
   messages(type?: OutboxRecord['messageType']): Promise<OutboxRecord[]>;
+  /** A polling endpoint's pull inbox: its items' kinds, ids and states, in order. */
+  pullInbox(endpoint: string): Promise<Array<{ messageType: string; messageId: string; state: string }>>;
   /** The last trace event written. */
   lastTrace(): Promise<Pick<TraceEventRecord, 'event' | 'stateBefore' | 'stateAfter' | 'flag'> | undefined>;
   /** Every trace event's name, in the order written. */
@@ -183,6 +189,7 @@ export function wireCore(ports: {
   const ids = new Uuid7Generator();
   const registry = new InMemoryEndpointRepository(ports.endpoints);
   const directory = new Directory(registry, clock, 0);
+  const channels = new DeliveryChannels(directory);
   const { submissions, deliveries } = ports;
   const outbox = new RecordingOutbox();
   const receipts = new ReceiptIssuer(ids, clock, new UnsignedReceipts());
@@ -198,8 +205,8 @@ export function wireCore(ports: {
     inspection,
     directory,
     submissions,
-    new AcceptDocument(directory, submissions, outbox, receipts, reject, ids, clock, lifecycle),
-    new AcceptStatus(submissions, outbox, receipts, reject, ids, clock),
+    new AcceptDocument(directory, submissions, outbox, receipts, reject, ids, clock, lifecycle, channels),
+    new AcceptStatus(submissions, outbox, receipts, reject, ids, clock, channels),
     reject,
     settings,
     new NoMetrics(),
@@ -229,7 +236,7 @@ export function wireCore(ports: {
     command,
     submit,
     acknowledgeDelivery: new AcknowledgeDelivery(deliveries, reject, clock),
-    flagOverdue: new FlagOverdueCopies(deliveries, receipts, outbox, clock),
+    flagOverdue: new FlagOverdueCopies(deliveries, receipts, outbox, clock, channels),
     trace: new GetDocumentTrace(deliveries),
   };
 }
@@ -247,6 +254,10 @@ export function inMemoryCore(endpoints: Endpoint[]) {
   const view: RecordsView = {
     copy: async (busId, recipient) => records.copy(busId, recipient),
     messages: async (type) => records.messages(type),
+    pullInbox: async (endpoint) =>
+      records.pullInbox
+        .filter((i) => i.record.destination === endpoint)
+        .map((i) => ({ messageType: i.record.messageType, messageId: i.record.messageId, state: i.state })),
     lastTrace: async () => records.trace.at(-1),
     traceEvents: async () => records.trace.map((e) => e.event),
     quarantine: async () => records.quarantine,

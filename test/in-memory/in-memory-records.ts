@@ -72,12 +72,20 @@ export interface CopyRow extends CopyStatus {
  * what the write found. The ports below (SubmissionRepository, DeliveryRepository) share it, as
  * the real ones share the database; tests read it to see what a use case left behind.
  */
+export interface PullItemRow {
+  record: OutboxRecord;
+  state: 'pending' | 'withdrawn';
+}
+
 export class InMemoryRecords {
   readonly packages = new Map<string, PackageRow>();
   readonly copies = new Map<string, CopyRow>();
   readonly trace: TraceEventRecord[] = [];
   readonly receipts: ReceiptRecord[] = [];
+  /** The broker channel's messages, waiting to be published. */
   readonly outbox: StoredOutbox[] = [];
+  /** The pull channel's messages: items of the polling endpoints' inboxes. */
+  readonly pullInbox: PullItemRow[] = [];
   readonly quarantine: QuarantineRecord[] = [];
   /** Idempotency keys: a document by (sender, DocumentId, business type), a status by (sender, digest). */
   private readonly keys = new Map<string, string>();
@@ -87,9 +95,11 @@ export class InMemoryRecords {
     return this.copies.get(copyKey(packageId, recipient));
   }
 
-  /** Outbox rows carrying this kind of message, in the order they were written. */
+  /** Messages of this kind (all when none is given): the outbox's in the order they were written, then the pull inboxes'. */
   messages(type?: OutboxRecord['messageType']): OutboxRecord[] {
-    return this.outbox.map((o) => o.record).filter((r) => !type || r.messageType === type);
+    return [...this.outbox.map((o) => o.record), ...this.pullInbox.map((i) => i.record)].filter(
+      (r) => !type || r.messageType === type,
+    );
   }
 
   claimKey(key: string, busId: string): string | null {
@@ -99,8 +109,26 @@ export class InMemoryRecords {
     return null;
   }
 
+  /** Broker mail becomes outbox rows (returned, for the fast path); pull mail goes into the pull inboxes. */
   insertOutbox(records: OutboxRecord[]): StoredOutbox[] {
-    const stored = records.map((record) => ({ id: String(++this.outboxSeq), record }));
+    for (const record of records.filter((r) => r.channel === 'pull')) {
+      if (record.messageType === 'withdrawal') {
+        for (const item of this.pullInbox) {
+          const r = item.record;
+          if (r.destination === record.destination && r.messageType === 'edoc' && item.state === 'pending')
+            if (r.packageId === record.headers['x-edoc-bus-id']) item.state = 'withdrawn';
+        }
+      } else if (
+        !this.pullInbox.some(
+          (i) => i.record.destination === record.destination && i.record.messageId === record.messageId,
+        )
+      ) {
+        this.pullInbox.push({ record, state: 'pending' });
+      }
+    }
+    const stored = records
+      .filter((r) => r.channel === 'broker')
+      .map((record) => ({ id: String(++this.outboxSeq), record }));
     this.outbox.push(...stored);
     return stored;
   }
@@ -204,6 +232,10 @@ export class InMemorySubmissionRepository extends SubmissionRepository {
       (o) => o.record.packageId === r.busId && withdrawn.includes(o.record.destination),
     );
     for (const o of dropped) rec.outbox.splice(rec.outbox.indexOf(o), 1);
+    const droppedItems = rec.pullInbox.filter(
+      (i) => i.record.packageId === r.busId && withdrawn.includes(i.record.destination),
+    );
+    for (const i of droppedItems) rec.pullInbox.splice(rec.pullInbox.indexOf(i), 1);
     for (const recipient of withdrawn) rec.copies.delete(copyKey(r.busId, recipient));
     outbox = outbox.filter((o) => !dropped.includes(o));
     return {

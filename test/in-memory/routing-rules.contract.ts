@@ -42,9 +42,26 @@ export function routingRulesContract(
         ]),
       ).toEqual([[MOF, 'accepted']]);
       expect(await core.view.traceEvents()).toEqual(['accepted', 'queued', 'queued']);
-      // Dispatched only after the store call, with bodies: the fast path needs no read-back.
-      expect(core.outbox.dispatched).toHaveLength(3);
-      expect(core.outbox.dispatched.every((m) => m.body)).toBe(true);
+      // The channel is decided at commit: the bridge endpoint's copy is in its pull inbox already;
+      // the broker's copy and receipt are dispatched only after the store call, with bodies (the
+      // fast path needs no read-back).
+      expect(await core.view.pullInbox(HANOI)).toEqual([
+        { messageType: 'edoc', messageId: outcome.busId, state: 'pending' },
+      ]);
+      expect(core.outbox.dispatched.map((m) => [m.record.destination, m.record.messageType])).toEqual([
+        [MOJ, 'edoc'],
+        [MOF, 'receipt'],
+      ]);
+      expect(core.outbox.dispatched.every((m) => m.body && m.record.channel === 'broker')).toBe(true);
+    });
+
+    it('puts the receipt of a bridge endpoint in its pull inbox, not on the broker', async () => {
+      const outcome = await send(HANOI, core.inspection.package(document(HANOI, [MOJ])));
+      expect(outcome).toMatchObject({ outcome: 'accepted' });
+      expect((await core.view.pullInbox(HANOI)).map((i) => [i.messageType, i.state])).toEqual([
+        ['receipt', 'pending'],
+      ]);
+      expect(core.outbox.dispatched.map((m) => m.record.destination)).toEqual([MOJ]);
     });
 
     it('sends an urgent document (priority ≥ 1) and its receipt in the urgent lane', async () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,22 @@ describe('the edoc-bus command', () => {
     expect(rotated.status).toBe(0);
     expect(await axis.call('getAgenciesList')).toMatchObject({ ErrorCode: '15' }); // the old secret no longer works
   });
+
+  it('generates a test PKI with the development kit from tools/ (not part of the production build)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'edoc-pki-'));
+    const r = await run(['pki', 'init', '--out', out, '--server-name', 'bus.test'], {}, 120_000);
+    expect(r).toMatchObject({ status: 0 });
+    expect(r.stdout).toMatch(/test PKI written to/);
+    const server = new X509Certificate(readFileSync(join(out, 'server.crt')));
+    expect(server.subjectAltName).toMatch(/DNS:bus\.test/);
+    const signer = new X509Certificate(readFileSync(join(out, 'endpoints', '000.00.00.G22.crt')));
+    const caState = new X509Certificate(readFileSync(join(out, 'ca-state.crt')));
+    const root = new X509Certificate(readFileSync(join(out, 'root-ca.crt')));
+    expect(signer.verify(caState.publicKey) && caState.verify(root.publicKey)).toBe(true);
+    expect(readFileSync(join(out, 'trust-anchors.pem'), 'utf8')).toContain(root.toString().trim());
+    const again = await run(['pki', 'init', '--out', out], {});
+    expect(again.stdout).toMatch(/already exists/);
+  }, 150_000);
 
   it('names the missing service and how to start it', async () => {
     const r = await run(['endpoints', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/edoc' });

@@ -152,6 +152,7 @@ describe('registry changes, redeliveries and crash recovery on a running bus', (
       },
       outbox: [H41, G12].map((destination) => ({
         destination,
+        channel: 'broker' as const,
         messageType: 'edoc' as const,
         messageId: busId,
         packageId: busId,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
 import { TLS12_CIPHERS } from '../../src/adapters/http/bus-listener';
-import { privateKeyPem } from '../../src/adapters/pki/test-pki';
+import { privateKeyPem } from '../../tools/pki/test-pki';
 import { AxisClient } from '../../src/adapters/http/axis/client/axis-client';
 import { TestBus } from '../support/test-bus';
 import { TestTrust } from '../support/test-trust';

@@ -10,7 +10,7 @@ import { TestBus, type Inbox } from '../support/test-bus';
 import { TestTrust } from '../support/test-trust';
 import { xmlsecSign, xmlsecVerify } from '../support/xmlsec';
 import { storedZip } from '../support/zip';
-import { signedPdf } from '../../src/adapters/pki/test-pdf-signer';
+import { signedPdf } from '../../tools/pki/test-pdf-signer';
 
 const G22 = '000.00.00.G22';
 const H41 = '000.00.00.H41';

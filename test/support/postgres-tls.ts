@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { privateKeyPem } from '../../src/adapters/pki/test-pki';
+import { privateKeyPem } from '../../tools/pki/test-pki';
 import { testServices, waitFor } from './infrastructure';
 import type { TestTrust } from './test-trust';
 

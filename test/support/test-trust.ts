@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PkiResponder } from '../../src/adapters/pki/pki-responder';
-import { privateKeyPem, TestPki, type BadCase, type Issued } from '../../src/adapters/pki/test-pki';
+import { PkiResponder } from '../../tools/pki/pki-responder';
+import { privateKeyPem, TestPki, type BadCase, type Issued } from '../../tools/pki/test-pki';
 import type { SigningCredentials } from '../../src/adapters/workers/signing-pool';
 import type { BusConfig, TlsSettings } from '../../src/adapters/config/bus-config';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { privateKeyPem } from '../../src/adapters/pki/test-pki';
+import { privateKeyPem } from '../../tools/pki/test-pki';
 import type { TestTrust } from './test-trust';
 
 const SCRIPT = resolve(__dirname, '../../scripts/rabbitmq-node.sh');

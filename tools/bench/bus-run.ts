@@ -12,8 +12,8 @@ import {
   type BusConfig,
 } from '../../src/adapters/config/bus-config';
 import { PrimaryFinder } from '../../src/adapters/postgres/primary-finder';
-import { PkiResponder } from '../../src/adapters/pki/pki-responder';
-import { privateKeyPem, TestPki } from '../../src/adapters/pki/test-pki';
+import { PkiResponder } from '../pki/pki-responder';
+import { privateKeyPem, TestPki } from '../pki/test-pki';
 import { ProvisionEndpoints } from '../../src/modules/registry/use-cases/provision-endpoints.use-case';
 import { SeedEndpoints } from '../../src/modules/registry/use-cases/seed-endpoints.use-case';
 import {

@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
-import { privateKeyPem, TestPki } from '../../src/adapters/pki/test-pki';
+import { privateKeyPem, TestPki } from '../pki/test-pki';
 import { InspectionPool } from '../../src/adapters/workers/inspection-pool';
 import { sampleDocument } from '../../src/adapters/cli/sample-documents';
 import { EdxmlInspector } from '../../src/modules/edoc/inspection/edxml-inspector';

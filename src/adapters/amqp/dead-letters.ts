@@ -113,6 +113,7 @@ export function deadLetterFromMessage(
       id: randomUUID(),
       fingerprint: `bus:${ownId}`,
       queue: text(headers[DEAD_HEADERS.queue]) ?? 'unknown',
+      channel: 'broker',
       reason: text(headers[DEAD_HEADERS.reason]) ?? 'unknown',
       messageId,
       messageType,
@@ -131,6 +132,7 @@ export function deadLetterFromMessage(
       .update(JSON.stringify([death.queue, death.reason, death.count, death.time, messageId, bodyHash]))
       .digest('hex')}`,
     queue: death.queue,
+    channel: 'broker',
     reason: deathReason(death, deliveryLimitOf(death.queue)),
     messageId,
     messageType,

@@ -18,16 +18,8 @@ export interface RelaySettings extends TopologyLimits {
   observePublish?: (seconds: number) => void;
 }
 
-/**
- * Where messages for endpoints that poll (bridges) go instead of the broker: their pull inbox,
- * written in the same transaction that deletes the outbox row.
- */
-export interface PullInboxSink {
-  isPullEndpoint(organId: string): Promise<boolean>;
-  accept(messages: PendingMessage[], at: Date): Promise<void>;
-  /** Endpoints that read a broker inbox: declared at start so the first burst does not wait. */
-  brokerEndpoints?(): Promise<string[]>;
-}
+/** Endpoints that read a broker inbox: declared at start so that the first burst does not wait. */
+export type BrokerEndpoints = () => Promise<string[]>;
 
 /** A message that is not worth an outbox row: the reply to a question the asker repeats if it is lost. */
 export interface TransientMessage {
@@ -41,7 +33,8 @@ export interface TransientMessage {
 }
 
 /**
- * Moves committed outbox rows into recipients' inboxes. Fast path: the submission hands over
+ * Publishes committed outbox rows to the recipients' broker inboxes (copies for endpoints that
+ * poll were written into their pull inboxes by the transaction itself). Fast path: the submission hands over
  * its rows right after the commit and they are published at once. Safety net: a sweep takes any
  * row whose lease has passed (a publish failed, or a bus process died between commit and
  * confirm) and publishes it again. A row is deleted only after the broker confirms, so a copy can
@@ -72,7 +65,7 @@ export class OutboxRelay extends OutboxDispatcher {
     private readonly publisher: ConfirmPublisher,
     private readonly store: OutboxStore,
     private readonly settings: RelaySettings,
-    private readonly pull: PullInboxSink | null = null,
+    private readonly brokerEndpoints: BrokerEndpoints | null = null,
   ) {
     super();
     this.breakers = new CircuitBreakers(settings.breaker.failures, settings.breaker.pauseSeconds * 1000);
@@ -88,7 +81,7 @@ export class OutboxRelay extends OutboxDispatcher {
    * start-up (after a restart or a crash) is not held behind one declaration per endpoint.
    */
   async prewarm(): Promise<void> {
-    const organs = (await this.pull?.brokerEndpoints?.().catch(() => [])) ?? [];
+    const organs = (await this.brokerEndpoints?.().catch(() => [])) ?? [];
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
@@ -144,7 +137,6 @@ export class OutboxRelay extends OutboxDispatcher {
   /** `handedOverAt`: set on the fast path, where the time to the broker's confirm is a metric. */
   private async publishOne(m: PendingMessage, handedOverAt: number | null = null): Promise<void> {
     const destination = m.record.destination;
-    if (this.pull && (await this.isPull(destination))) return this.handToPullInbox(m);
     const paused = this.breakers.pausedFor(destination);
     if (paused > 0) {
       this.deferred++;
@@ -190,30 +182,6 @@ export class OutboxRelay extends OutboxDispatcher {
       await this.store
         .reschedule(m.id, Math.max(delay, Math.ceil(this.breakers.pausedFor(destination) / 1000)), message)
         .catch(() => undefined);
-    }
-  }
-
-  private async isPull(destination: string): Promise<boolean> {
-    try {
-      return await this.pull!.isPullEndpoint(destination);
-    } catch (error) {
-      // Registry unreadable: treat as AMQP; that path fails or succeeds on its own.
-      this.logger.warn(`cannot tell how ${destination} connects: ${String(error)}`);
-      return false;
-    }
-  }
-
-  private async handToPullInbox(m: PendingMessage): Promise<void> {
-    try {
-      await this.pull!.accept([m], new Date());
-      this.published++;
-    } catch (error) {
-      this.failed++;
-      const delay = backoffSeconds((m.attempts ?? 0) + 1);
-      this.logger.warn(
-        `pull inbox of ${m.record.destination} not written (${String(error)}); retry in ${delay} s`,
-      );
-      await this.store.reschedule(m.id, delay, String(error)).catch(() => undefined);
     }
   }
 

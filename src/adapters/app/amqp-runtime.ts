@@ -20,7 +20,7 @@ import {
   type BrokerIdentities,
 } from '../amqp/dead-letters';
 import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
-import { OutboxRelay, type PullInboxSink } from '../amqp/outbox-relay';
+import { OutboxRelay, type BrokerEndpoints } from '../amqp/outbox-relay';
 import { QueueConsumer } from '../amqp/queue-consumer';
 import { declareBusTopology, declareInbox } from '../amqp/topology';
 import type { OutboxStore } from '../../modules/delivery/outbox-store.port';
@@ -68,7 +68,7 @@ export class AmqpRuntime {
     private readonly config: BusConfig,
     store: OutboxStore,
     private readonly roles: AmqpRoles,
-    pullInboxes: PullInboxSink | null = null,
+    brokerEndpoints: BrokerEndpoints | null = null,
     observePublish?: (seconds: number) => void,
   ) {
     this.publisherConnection = new AmqpConnection(
@@ -96,7 +96,7 @@ export class AmqpRuntime {
         breaker: config.breaker,
         observePublish,
       },
-      pullInboxes,
+      brokerEndpoints,
     );
     this.management = new RabbitManagementClient(config.managementUrl);
     this.busUser = busUserOf(config.amqpUrl);

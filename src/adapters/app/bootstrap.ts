@@ -22,6 +22,22 @@ export function busLogger(config: BusConfig, json = process.stdout.isTTY !== tru
   });
 }
 
+/**
+ * The logger of the CLI's admin commands: everything on stderr, because their stdout is their
+ * answer (`--json` output, a receipt) and a warning there would break whoever reads it.
+ */
+export class AdminLogger extends ConsoleLogger {
+  protected override printMessages(
+    messages: unknown[],
+    context?: string,
+    logLevel?: LogLevel,
+    _stream?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+  ): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack);
+  }
+}
+
 /** The serving bus: HTTP (health, metrics, bridges, console) and the ingress consumer. */
 export async function startBus(config: BusConfig, logger = busLogger(config)): Promise<INestApplication> {
   requireTrust(config);

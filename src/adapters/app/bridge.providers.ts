@@ -22,7 +22,7 @@ import type { BusConfig } from '../config/bus-config';
 import { PgBridgeCredentials } from '../postgres/pg-bridge-credentials.repository';
 import { PgReplayGuard } from '../postgres/pg-replay-guard.repository';
 import { PgBridgeRefusals } from '../postgres/pg-bridge-refusals.repository';
-import { PgPullInbox, PULL_QUEUE_PREFIX } from '../postgres/pg-pull-inbox.repository';
+import { PgPullInbox } from '../postgres/pg-pull-inbox.repository';
 import { SecretBox } from '../postgres/secret-box';
 import { UploadSpool } from '../spool/upload-spool';
 import { AmqpRuntime } from './amqp-runtime';
@@ -37,9 +37,7 @@ class RoutingRepublisher extends DeadLetterRepublisher {
   }
 
   republish(letter: DeadLetter): Promise<void> {
-    return letter.queue.startsWith(PULL_QUEUE_PREFIX)
-      ? this.pull.restore(letter)
-      : this.amqp.republish(letter);
+    return letter.channel === 'pull' ? this.pull.restore(letter) : this.amqp.republish(letter);
   }
 }
 

@@ -16,7 +16,6 @@ import { MonthCalendar } from './month-calendar';
 import { retentionProviders } from './retention.providers';
 import { LocateArchivedDocument } from '../../modules/retention/use-cases/locate-archived-document.use-case';
 import { PackageInspection } from '../../modules/edoc/inspection/package-inspection.port';
-import { Directory } from '../../modules/registry/directory';
 import { EndpointRepository } from '../../modules/registry/endpoint-repository.port';
 import { SubmitPackage } from '../../modules/routing/use-cases/submit-package/submit-package.use-case';
 import { Clock, SystemClock } from '../../modules/shared/clock';
@@ -34,7 +33,6 @@ import { AuditSealer, auditProviders } from './audit.providers';
 import { consoleProviders } from './console.providers';
 import { CONSOLE_CONTROLLERS, CONSOLE_HTTP_PROVIDERS } from '../http/console/console-routes';
 import { SoapBridge } from '../http/soap/soap-bridge';
-import { PgPullInbox } from '../postgres/pg-pull-inbox.repository';
 import { AxisController } from '../http/axis/axis.controller';
 import { RestController } from '../http/rest/rest.controller';
 import { openDatabase } from './database.provider';
@@ -112,28 +110,18 @@ export class BusModule {
       BusMetrics,
       {
         provide: AmqpRuntime,
-        useFactory: (
-          store: OutboxStore,
-          directory: Directory,
-          pull: PgPullInbox,
-          endpoints: EndpointRepository,
-          metrics: BusMetrics,
-        ) =>
+        useFactory: (store: OutboxStore, endpoints: EndpointRepository, metrics: BusMetrics) =>
           new AmqpRuntime(
             config,
             store,
             { ingress: options.ingress },
-            {
-              isPullEndpoint: async (organId) => (await directory.endpoint(organId))?.transport === 'bridge',
-              accept: (messages, at) => pull.accept(messages, at),
-              brokerEndpoints: async () =>
-                (await endpoints.findAll())
-                  .filter((e) => e.transport === 'amqp' && e.status !== 'closed')
-                  .map((e) => e.organId),
-            },
+            async () =>
+              (await endpoints.findAll())
+                .filter((e) => e.transport === 'amqp' && e.status !== 'closed')
+                .map((e) => e.organId),
             (seconds) => metrics.observeStage('publish', seconds),
           ),
-        inject: [OutboxStore, Directory, PgPullInbox, EndpointRepository, BusMetrics],
+        inject: [OutboxStore, EndpointRepository, BusMetrics],
       },
       // One list per domain module: the ports it uses bound to their adapters, and its use cases.
       ...registryProviders(config),

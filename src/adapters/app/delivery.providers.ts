@@ -5,6 +5,7 @@ import { LifecycleSettings } from '../../modules/delivery/lifecycle-settings';
 import { OutboxDispatcher } from '../../modules/delivery/outbox-dispatcher.port';
 import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { ReceiptIssuer } from '../../modules/delivery/receipt-issuer';
+import { DeliveryChannels } from '../../modules/delivery/delivery-channels';
 import { ReceiptSigner } from '../../modules/delivery/receipt-signer.port';
 import { FlagOverdueCopies } from '../../modules/delivery/use-cases/flag-overdue-copies.use-case';
 import { GetDocumentTrace } from '../../modules/delivery/use-cases/get-document-trace.use-case';
@@ -52,6 +53,7 @@ export function deliveryProviders(config: BusConfig, options: BusModuleOptions):
       inject: [FlagOverdueCopies, BusMetrics],
     },
     ReceiptIssuer,
+    DeliveryChannels,
     GetDocumentTrace,
     FlagOverdueCopies,
   ];

@@ -15,6 +15,8 @@ import { vhostOf } from '../amqp/admin/management-client';
 import { RabbitBrokerAccess } from '../amqp/admin/rabbit-broker-access';
 import type { BusConfig } from '../config/bus-config';
 import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
+import { PgQueuedMail } from '../postgres/pg-queued-mail.repository';
+import { QueuedMail } from '../../modules/registry/queued-mail.port';
 import { AmqpRuntime } from './amqp-runtime';
 
 /** modules/registry: endpoints, aliases and their changes; broker users through the management API. */
@@ -22,6 +24,7 @@ export function registryProviders(config: BusConfig): Provider[] {
   return [
     { provide: DIRECTORY_TTL_MS, useValue: config.directoryTtlMs },
     { provide: EndpointRepository, useClass: PgEndpointRepository },
+    { provide: QueuedMail, useClass: PgQueuedMail },
     {
       provide: BrokerAccessProvisioner,
       useFactory: (amqp: AmqpRuntime) =>

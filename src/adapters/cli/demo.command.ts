@@ -11,9 +11,7 @@ import { BusMetrics } from '../http/metrics';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PKI_DIR } from '../config/bus-config';
-import type { PkiResponder } from '../pki/pki-responder';
-import { signedPdf } from '../pki/test-pdf-signer';
-import { TestPki } from '../pki/test-pki';
+import { developmentKit, type PkiResponderHandle } from './development-kit';
 import { SigningPool, type SigningCredentials } from '../workers/signing-pool';
 import { DEFAULT_PKI_URL, ensureServerCertificate, initPki, servePki } from './pki.commands';
 import { loadConfig, type BusConfig } from '../config/bus-config';
@@ -188,7 +186,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       active,
       byOrgan,
       stats,
-      new SignedPdfs(pkiDir),
+      developmentKit().signedPdfs(pkiDir),
     );
     await sendHostile(active, byOrgan, stats);
     const deadline = Date.now() + Number(opts.timeout) * 1000;
@@ -230,27 +228,6 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   }
 }
 
-/** One PAdES-signed PDF per sender, made on first use: the legal signature a real document carries. */
-class SignedPdfs {
-  private pki: Promise<TestPki | null> | null = null;
-  private readonly made = new Map<string, Promise<Buffer | null>>();
-
-  constructor(private readonly dir: string) {}
-
-  for(organId: string): Promise<Buffer | null> {
-    let pdf = this.made.get(organId);
-    if (!pdf) {
-      this.pki ??= existsSync(join(this.dir, 'pki.json')) ? TestPki.read(this.dir) : Promise.resolve(null);
-      pdf = this.pki.then((pki) => {
-        const signer = pki?.endpoints.get(organId);
-        return signer ? signedPdf(signer, `Công văn của ${organId}`) : null;
-      });
-      this.made.set(organId, pdf);
-    }
-    return pdf;
-  }
-}
-
 /** Each simulated DMS signs with its endpoint's key from the test PKI. */
 function endpointSigning(pkiDir: string, organId: string): SigningCredentials | undefined {
   const key = join(pkiDir, 'endpoints', `${organId}.key`);
@@ -262,7 +239,7 @@ function endpointSigning(pkiDir: string, organId: string): SigningCredentials | 
 }
 
 /** The test PKI's OCSP/CRL responder, unless one already listens there (`edoc-bus pki serve`). */
-async function startResponder(pkiDir: string): Promise<PkiResponder | null> {
+async function startResponder(pkiDir: string): Promise<PkiResponderHandle | null> {
   if (!existsSync(join(pkiDir, 'pki.json'))) return null;
   try {
     return await servePki(pkiDir, Number(new URL(DEFAULT_PKI_URL).port));
@@ -355,7 +332,7 @@ async function sendTraffic(
   endpoints: Endpoint[],
   clients: Map<string, EdocBusClient>,
   stats: DemoStats,
-  pdfs: SignedPdfs,
+  signedPdfFor: (organId: string) => Promise<Buffer | null>,
 ): Promise<void> {
   let next = 0;
   // Document numbers unique to this run: a DocumentId reused with other content is (rightly) refused.
@@ -369,7 +346,7 @@ async function sendTraffic(
       if (due > Date.now()) await sleep(due - Date.now());
       const sender = endpoints[Math.floor(Math.random() * endpoints.length)]!;
       const to = pickRecipients(endpoints, sender, i);
-      const pdf = await pdfs.for(sender.organId);
+      const pdf = await signedPdfFor(sender.organId);
       const { documentId, xml } = sampleDocument({
         from: sender,
         to,

@@ -186,8 +186,12 @@ export function registerEndpointCommands(program: Command): void {
             actor: operator(),
           }),
         );
+        const moved =
+          e.movedMessages > 0
+            ? `; ${e.movedMessages} waiting message(s) moved to its ${e.transport === 'bridge' ? 'pull' : 'broker'} inbox`
+            : '';
         console.log(
-          `${e.organId} now connects over ${e.transport}; run: edoc-bus endpoints provision ${e.organId}`,
+          `${e.organId} now connects over ${e.transport}${moved}; run: edoc-bus endpoints provision ${e.organId}`,
         );
       }),
     );

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SEED_ENDPOINTS_2019 } from '../../modules/registry/seed/endpoints-2019';
 import { DEFAULT_PKI_DIR } from '../config/bus-config';
-import { PkiResponder } from '../pki/pki-responder';
-import { privateKeyPem, TestPki } from '../pki/test-pki';
+import { developmentKit, type PkiResponderHandle } from './development-kit';
 
 export const DEFAULT_PKI_URL = 'http://127.0.0.1:8889';
 
@@ -75,40 +73,23 @@ export function registerPkiCommands(program: Command): void {
 }
 
 /** Generates the test PKI for the 95 endpoints (and `extraOrgans`) and writes it; returns the file count. */
-export async function initPki(
+export function initPki(
   dir: string,
   baseUrl: string,
   extraOrgans: string[] = [],
   serverNames: string[] = [],
-): Promise<number> {
-  const pki = await TestPki.create(baseUrl);
-  await pki.issueServer(serverNames);
-  const organs = [
-    ...SEED_ENDPOINTS_2019.map((e) => [e.organId, e.name] as const),
-    ...extraOrgans.map((o) => [o, o] as const),
-  ];
-  for (let i = 0; i < organs.length; i += 16) {
-    await Promise.all(organs.slice(i, i + 16).map(([organId, name]) => pki.issueEndpoint(organId, name)));
-  }
-  await pki.issueBadCases();
-  return (await pki.write(dir)).length;
+) {
+  return developmentKit().initPki(dir, baseUrl, extraOrgans, serverNames);
 }
 
 /**
  * Gives a test PKI written before the bus had a TLS certificate its `server.crt` and `server.key`
  * (nothing else is touched); returns whether it had to.
  */
-export async function ensureServerCertificate(dir: string, names: string[] = []): Promise<boolean> {
-  if (existsSync(join(dir, 'server.crt')) || !existsSync(join(dir, 'pki.json'))) return false;
-  const pki = await TestPki.read(dir);
-  await pki.issueServer(names);
-  writeFileSync(join(dir, 'server.crt'), pki.serverChainPem());
-  writeFileSync(join(dir, 'server.key'), await privateKeyPem(pki.server!.keys.privateKey), { mode: 0o600 });
-  return true;
+export function ensureServerCertificate(dir: string, names: string[] = []): Promise<boolean> {
+  return developmentKit().ensureServerCertificate(dir, names);
 }
 
-export async function servePki(dir: string, port: number, validitySeconds = 3600): Promise<PkiResponder> {
-  const responder = new PkiResponder(await TestPki.read(dir), validitySeconds);
-  await responder.listen(port);
-  return responder;
+export function servePki(dir: string, port: number, validitySeconds = 3600): Promise<PkiResponderHandle> {
+  return developmentKit().servePki(dir, port, validitySeconds);
 }

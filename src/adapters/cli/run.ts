@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { InvalidCommandError } from '../../modules/shared/command';
 import { DomainRuleError, InfrastructureUnavailableError } from '../../modules/shared/errors';
 import { ConfigError, loadConfig, type BusConfig } from '../config/bus-config';
-import { busLogger, openBusContext } from '../app/bootstrap';
+import { AdminLogger, openBusContext } from '../app/bootstrap';
 
 /** Opens the bus (database, broker) for one admin command, runs it, closes everything. */
 export async function withBus(
@@ -11,7 +11,7 @@ export async function withBus(
   const config = loadConfig();
   const app = await openBusContext(
     { ...config, logLevel: 'warn' },
-    busLogger({ ...config, logLevel: 'warn' }, false),
+    new AdminLogger(config.instanceName, { json: false, logLevels: ['fatal', 'error', 'warn'] }),
   );
   try {
     await fn(app, config);

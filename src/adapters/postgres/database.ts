@@ -19,6 +19,7 @@ import { RegisterSenderIndex1733400000000 } from './migrations/1733400000000-reg
 import { ArchiveByMonth1733500000000 } from './migrations/1733500000000-archive-by-month';
 import { DeliveryLogById1733600000000 } from './migrations/1733600000000-delivery-log-by-id';
 import { RegisterChanges1733700000000 } from './migrations/1733700000000-register-changes';
+import { MailChannelAtCommit1733800000000 } from './migrations/1733800000000-mail-channel-at-commit';
 
 export const MIGRATIONS = [
   InitialSchema1732300000000,
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   ArchiveByMonth1733500000000,
   DeliveryLogById1733600000000,
   RegisterChanges1733700000000,
+  MailChannelAtCommit1733800000000,
 ];
 export const ENTITIES = [EndpointEntity, OrganAliasEntity, EndpointChangeEntity];
 

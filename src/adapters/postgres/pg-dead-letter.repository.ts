@@ -17,6 +17,7 @@ interface LetterRow {
   id: string;
   fingerprint: string;
   queue: string;
+  channel: DeadLetter['channel'];
   reason: string;
   message_id: string | null;
   message_type: string | null;
@@ -38,8 +39,8 @@ export class PgDeadLetterRepository extends DeadLetterRepository {
 
   async record(l: DeadLetter): Promise<boolean> {
     const rows = await this.sql.rows<{ id: string }>(
-      `INSERT INTO dead_letter (id, fingerprint, queue, reason, message_id, message_type, user_id, headers, body, dead_at, properties)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb)
+      `INSERT INTO dead_letter (id, fingerprint, queue, reason, message_id, message_type, user_id, headers, body, dead_at, properties, channel)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12)
        ON CONFLICT (fingerprint) DO NOTHING RETURNING id`,
       [
         l.id,
@@ -53,6 +54,7 @@ export class PgDeadLetterRepository extends DeadLetterRepository {
         Buffer.from(l.body),
         l.deadAt,
         JSON.stringify(l.properties),
+        l.channel,
       ],
     );
     return rows.length > 0;
@@ -105,6 +107,7 @@ export class PgDeadLetterRepository extends DeadLetterRepository {
       id: row.id,
       fingerprint: row.fingerprint,
       queue: row.queue,
+      channel: row.channel,
       reason: row.reason,
       messageId: row.message_id,
       messageType: row.message_type,

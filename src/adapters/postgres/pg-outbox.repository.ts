@@ -64,6 +64,9 @@ export class PgOutboxStore implements OutboxStore {
       id: String(row.id),
       record: {
         destination: row.destination,
+        // The outbox holds the broker channel's messages only: pull inbox items are written by
+        // the transaction that decides them.
+        channel: 'broker',
         messageType: row.message_type,
         messageId: row.message_id,
         lane: row.lane,

@@ -10,13 +10,12 @@ import {
   type SettleOutcome,
   type SettleResult,
 } from '../../modules/bridge/pull-inbox-repository.port';
-import type { PendingMessage } from '../../modules/delivery/outbox-dispatcher.port';
 import type { Lane } from '../../modules/delivery/delivery-records';
 import { copyOutValue } from './copy-package-content';
 import { Sql } from './sql';
 
-/** Dead letters of a pull inbox are named after it, like the AMQP inboxes' queues. */
-export const PULL_QUEUE_PREFIX = 'pull.';
+/** Dead letters of a pull inbox are named after it, like the AMQP inboxes' queues (for operators). */
+const PULL_QUEUE_PREFIX = 'pull.';
 const PULL_ITEM_HEADER = 'x-edoc-pull-item';
 
 interface ItemRow {
@@ -54,8 +53,8 @@ function toItem(r: ItemRow): PullItem {
 }
 
 /**
- * The inboxes of endpoints that poll. Filled by the outbox relay (instead of publishing to the
- * broker), read and settled by the bridges.
+ * The inboxes of endpoints that poll. Filled by the transactions that decide their mail (see
+ * write-fragments' mailCtes), read and settled by the bridges.
  */
 export class PgPullInbox extends PullInboxRepository {
   private readonly sql: Sql;
@@ -164,8 +163,8 @@ export class PgPullInbox extends PullInboxRepository {
         at,
       ]);
       await sql.exec(
-        `INSERT INTO dead_letter (id, fingerprint, queue, reason, message_id, message_type, user_id, headers, body, dead_at)
-         SELECT $2, $3, $4, $5, p.message_id, p.message_type, NULL,
+        `INSERT INTO dead_letter (id, fingerprint, queue, channel, reason, message_id, message_type, user_id, headers, body, dead_at)
+         SELECT $2, $3, $4, 'pull', $5, p.message_id, p.message_type, NULL,
                 p.headers || jsonb_build_object('${PULL_ITEM_HEADER}', p.id::text), ${BODY_OF}, $6
            FROM pull_item p WHERE p.id = $1`,
         [
@@ -178,45 +177,6 @@ export class PgPullInbox extends PullInboxRepository {
         ],
       );
       return { found: true, state: 'dead', failCount, deadLettered: true };
-    });
-  }
-
-  /**
-   * Takes outbox rows bound for polling endpoints: each becomes an item of that endpoint's inbox
-   * (or, for a withdrawal, hides the recalled copy), and the outbox row goes, in one transaction.
-   */
-  async accept(messages: PendingMessage[], at: Date): Promise<void> {
-    if (messages.length === 0) return;
-    await this.db.transaction(async (m) => {
-      const sql = new Sql(m);
-      for (const msg of messages) {
-        const r = msg.record;
-        if (r.messageType === 'withdrawal') {
-          await sql.exec(
-            `UPDATE pull_item SET state = 'withdrawn', settled_at = $3
-              WHERE endpoint = $1 AND package_id = $2::uuid AND message_type = 'edoc' AND state = 'pending'`,
-            [r.destination, r.headers['x-edoc-bus-id'], at],
-          );
-        } else if (r.messageType === 'edoc' || r.messageType === 'status' || r.messageType === 'receipt') {
-          await sql.exec(
-            `INSERT INTO pull_item (endpoint, message_type, message_id, package_id, receipt_id, body, headers, lane, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (endpoint, message_id) DO NOTHING`,
-            [
-              r.destination,
-              r.messageType,
-              r.messageId,
-              r.packageId ?? null,
-              r.receiptId ?? null,
-              r.packageId || r.receiptId || typeof msg.body === 'function' ? null : Buffer.from(msg.body),
-              JSON.stringify(r.headers),
-              r.lane ?? 'normal',
-              at,
-            ],
-          );
-        }
-        // Trace replies answer AMQP requests only: nothing to keep for a polling endpoint.
-      }
-      await sql.exec(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [messages.map((msg) => msg.id)]);
     });
   }
 

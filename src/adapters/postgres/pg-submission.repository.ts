@@ -30,7 +30,7 @@ import { Sql } from './sql';
 import {
   insertNotices,
   matchOutbox,
-  outboxCte,
+  mailCtes,
   Params,
   receiptCte,
   RESULT,
@@ -102,6 +102,10 @@ export class PgSubmissionRepository extends SubmissionRepository {
         (o) => o.record.packageId === r.busId && withdrawn.includes(o.record.destination),
       );
       await sql.rows(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [dropped.map((o) => o.id)]);
+      await sql.rows(
+        `DELETE FROM pull_item WHERE package_id = $1 AND endpoint = ANY($2::text[]) AND message_type = 'edoc'`,
+        [r.busId, withdrawn],
+      );
       await sql.rows(`DELETE FROM delivery WHERE package_id = $1 AND recipient = ANY($2::text[])`, [
         r.busId,
         withdrawn,
@@ -161,7 +165,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
                   delivered_at = coalesce(delivered_at, CASE WHEN ${p.add(t.state)} NOT IN ('queued') THEN ${acceptedAt}::timestamptz END),
                   last_status_code = ${code}
             WHERE package_id = ${p.add(r.delivery.packageId)} AND recipient = ${p.add(r.delivery.recipient)} AND EXISTS (SELECT 1 FROM p)
-         ), ${traceCte(p, [trace])}, ${receiptCte(p, r.receipt)}, ${outboxCte(p, this.leaseSeconds, r.outbox)}
+         ), ${traceCte(p, [trace])}, ${receiptCte(p, r.receipt)}, ${mailCtes(p, this.leaseSeconds, r.outbox)}
          ${RESULT}`,
         p.values,
       );
@@ -220,7 +224,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
            )}, ${p.add(JSON.stringify(x.details))}::jsonb, decode(${p.add(x.sha256)}, 'hex'), ${p.add(x.size)},
                  ${p.add(bufferView(storedBody))}, ${p.add(x.bodyTruncated)})
          RETURNING id
-       ), p AS (SELECT 1 FROM q), ${receiptCte(p, receipt)}, ${outboxCte(p, this.leaseSeconds, outbox)}
+       ), p AS (SELECT 1 FROM q), ${receiptCte(p, receipt)}, ${mailCtes(p, this.leaseSeconds, outbox)}
        SELECT coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`,
       p.values,
     );
@@ -338,7 +342,7 @@ export class PgSubmissionRepository extends SubmissionRepository {
            FROM p, unnest(${p.add(r.deliveries.map((d) => d.recipient))}::text[], ${p.add(r.deliveries.map((d) => d.addressedTo))}::text[],
                           ${p.add(r.deliveries.map((d) => d.arrivalDueAt))}::timestamptz[], ${p.add(r.deliveries.map((d) => d.decisionDueAt))}::timestamptz[])
                 AS t(recipient, addressed_to, arrival, decision)
-       ), ${traceCte(p, r.traceEvents)}, ${receiptCte(p, r.receipt)}, ${outboxCte(p, this.leaseSeconds, r.outbox)}
+       ), ${traceCte(p, r.traceEvents)}, ${receiptCte(p, r.receipt)}, ${mailCtes(p, this.leaseSeconds, r.outbox)}
        ${RESULT}`,
       p.values,
     );

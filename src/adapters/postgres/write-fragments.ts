@@ -60,8 +60,32 @@ export function receiptCte(p: Params, r: ReceiptRecord | null): string {
 export const RESULT = `SELECT (SELECT count(*) FROM p)::int AS inserted,
        coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`;
 
-/** Outbox rows are written leased to this process, which publishes them right after the commit. */
-export function outboxCte(p: Params, leaseSeconds: number, rows: OutboxRecord[]): string {
+/**
+ * A decision's mail, each message by its channel: broker-channel messages become outbox rows,
+ * leased to this process, which publishes them right after the commit; pull-channel messages
+ * become items of the destination's pull inbox (a withdrawal hides the recalled copy's item), so
+ * a copy for a polling endpoint is in its inbox when the transaction commits.
+ */
+export function mailCtes(p: Params, leaseSeconds: number, rows: OutboxRecord[]): string {
+  const pull = rows.filter((r) => r.channel === 'pull');
+  return [
+    outboxCte(
+      p,
+      leaseSeconds,
+      rows.filter((r) => r.channel === 'broker'),
+    ),
+    pullItemsCte(
+      p,
+      pull.filter((r) => r.messageType !== 'withdrawal'),
+    ),
+    pullWithdrawalsCte(
+      p,
+      pull.filter((r) => r.messageType === 'withdrawal'),
+    ),
+  ].join(', ');
+}
+
+function outboxCte(p: Params, leaseSeconds: number, rows: OutboxRecord[]): string {
   return `outbox_rows AS (
     INSERT INTO outbox (destination, message_type, message_id, lane, package_id, receipt_id, body, headers, available_at)
     SELECT t.destination, t.message_type, t.message_id, t.lane, t.package_id, t.receipt_id, t.body, t.headers,
@@ -76,6 +100,37 @@ export function outboxCte(p: Params, leaseSeconds: number, rows: OutboxRecord[])
   )`;
 }
 
+/** The body of a pull item is the stored package or receipt it names, or carried inline. */
+function pullItemsCte(p: Params, rows: OutboxRecord[]): string {
+  if (rows.length === 0) return `pull_rows AS (SELECT NULL::bigint AS id WHERE false)`;
+  const inline = (r: OutboxRecord) => (r.packageId || r.receiptId || !r.body ? null : Buffer.from(r.body));
+  return `pull_rows AS (
+    INSERT INTO pull_item (endpoint, message_type, message_id, package_id, receipt_id, body, headers, lane, created_at)
+    SELECT t.endpoint, t.message_type, t.message_id, t.package_id, t.receipt_id, t.body, t.headers, t.lane, now()
+      FROM (SELECT 1 FROM p LIMIT 1) AS gate,
+           unnest(${p.add(rows.map((r) => r.destination))}::text[], ${p.add(rows.map((r) => r.messageType))}::text[],
+                  ${p.add(rows.map((r) => r.messageId))}::text[], ${p.add(rows.map((r) => r.packageId ?? null))}::uuid[],
+                  ${p.add(rows.map((r) => r.receiptId ?? null))}::uuid[], ${p.add(rows.map(inline))}::bytea[],
+                  ${p.add(rows.map((r) => JSON.stringify(r.headers)))}::jsonb[], ${p.add(rows.map((r) => r.lane ?? 'normal'))}::text[])
+           AS t(endpoint, message_type, message_id, package_id, receipt_id, body, headers, lane)
+    ON CONFLICT (endpoint, message_id) DO NOTHING
+    RETURNING id
+  )`;
+}
+
+/** A recall took a copy back before it was taken: its pull item leaves the listing. */
+function pullWithdrawalsCte(p: Params, rows: OutboxRecord[]): string {
+  if (rows.length === 0) return `pull_withdrawn AS (SELECT NULL::bigint AS id WHERE false)`;
+  return `pull_withdrawn AS (
+    UPDATE pull_item i SET state = 'withdrawn', settled_at = now()
+      FROM (SELECT 1 FROM p LIMIT 1) AS gate,
+           unnest(${p.add(rows.map((r) => r.destination))}::text[], ${p.add(rows.map((r) => r.headers['x-edoc-bus-id'] ?? null))}::uuid[])
+           AS w(endpoint, package_id)
+     WHERE i.endpoint = w.endpoint AND i.package_id = w.package_id AND i.message_type = 'edoc' AND i.state = 'pending'
+    RETURNING i.id
+  )`;
+}
+
 /** Pairs inserted outbox ids with their records by (type, destination, message id), unique within one write. */
 export function matchOutbox(records: OutboxRecord[], inserted: InsertedOutbox[]): StoredOutbox[] {
   const key = (type: string, destination: string, messageId: string) =>
@@ -87,12 +142,12 @@ export function matchOutbox(records: OutboxRecord[], inserted: InsertedOutbox[])
   });
 }
 
-/** Receipts, outbox rows and trace events that need no gate: one statement. */
+/** Receipts, mail and trace events that need no gate: one statement. */
 export async function insertNotices(sql: Sql, leaseSeconds: number, n: Notices): Promise<StoredOutbox[]> {
   if (!n.receipt && n.outbox.length === 0 && n.traceEvents.length === 0) return [];
   const p = new Params();
   const result = await sql.one<{ outbox: InsertedOutbox[] }>(
-    `WITH p AS (SELECT 1), ${traceCte(p, n.traceEvents)}, ${receiptCte(p, n.receipt)}, ${outboxCte(p, leaseSeconds, n.outbox)}
+    `WITH p AS (SELECT 1), ${traceCte(p, n.traceEvents)}, ${receiptCte(p, n.receipt)}, ${mailCtes(p, leaseSeconds, n.outbox)}
      SELECT coalesce((SELECT json_agg(o) FROM outbox_rows o), '[]'::json) AS outbox`,
     p.values,
   );

@@ -1,3 +1,5 @@
+import type { Channel } from '../delivery/domain/channel';
+
 /**
  * A message the bus or a recipient could not process after repeated attempts, kept whole so an
  * operator can see why and send it again once the cause is fixed.
@@ -6,8 +8,10 @@ export interface DeadLetter {
   id: string;
   /** Identifies one death of one message: storing the same death twice is a no-op. */
   fingerprint: string;
-  /** The queue it died in (`edoc.ingress`, `edoc.inbox.<organ>`…). */
+  /** The queue it died in (`edoc.ingress`, `edoc.inbox.<organ>`…, `pull.<organ>`). */
   queue: string;
+  /** Where it died, so where a redelivery puts it back: a broker queue, or a polling endpoint's pull inbox. */
+  channel: Channel;
   reason: string;
   messageId: string | null;
   messageType: string | null;

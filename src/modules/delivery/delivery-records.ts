@@ -1,5 +1,6 @@
 import type { ReceiptOutcome } from './domain/bus-receipt';
 import type { ReasonCode } from '../shared/reasons';
+import type { Channel } from './domain/channel';
 
 /**
  * The records of a copy's life after the commit, shared by whoever writes them in a transaction
@@ -9,9 +10,14 @@ export type TransportName = 'amqp' | 'vdxp-http' | 'soap' | 'rest' | 'cli';
 export type MessageType = 'edoc' | 'status' | 'receipt' | 'withdrawal' | 'trace';
 export type Lane = 'normal' | 'urgent';
 
-/** A message to put in an inbox once the transaction that decided it has committed. */
+/**
+ * A message for an inbox, decided in a transaction. A broker-channel message becomes an outbox
+ * row that the relay publishes once the transaction has committed; a pull-channel message is
+ * written straight into the destination's pull inbox by the same transaction.
+ */
 export interface OutboxRecord {
   destination: string;
+  channel: Channel;
   messageType: MessageType;
   messageId: string;
   /** Urgent mail goes to the inbox's urgent queue and overtakes ordinary mail. */

@@ -4,6 +4,7 @@ import { Clock } from '../shared/clock';
 import { IdGenerator, uuid7Time } from '../shared/ids';
 import { ReceiptSigner } from './receipt-signer.port';
 import type { OutboxRecord, ReceiptRecord } from './delivery-records';
+import type { Channel } from './domain/channel';
 
 /** Builds the receipt a sender gets for a package, signed by the bus, and the outbox row that will carry it. */
 @Injectable()
@@ -23,7 +24,13 @@ export class ReceiptIssuer {
    */
   issue(
     content: Omit<BusReceipt, 'receiptId' | 'issuedAt'>,
-    links: { packageId: string | null; quarantineId: string | null; packageArchived?: boolean },
+    links: {
+      packageId: string | null;
+      quarantineId: string | null;
+      packageArchived?: boolean;
+      /** Where the receiver reads its mail (decided by the caller from the registry). */
+      channel: Channel;
+    },
   ): { receipt: ReceiptRecord; outbox: OutboxRecord } {
     const receiptId =
       links.packageId !== null && links.packageArchived !== true
@@ -49,7 +56,14 @@ export class ReceiptIssuer {
     if (content.refusal) headers['x-edoc-reason'] = content.refusal.code;
     return {
       receipt,
-      outbox: { destination: content.to, messageType: 'receipt', messageId: receiptId, receiptId, headers },
+      outbox: {
+        destination: content.to,
+        channel: links.channel,
+        messageType: 'receipt',
+        messageId: receiptId,
+        receiptId,
+        headers,
+      },
     };
   }
 }

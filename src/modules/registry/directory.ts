@@ -54,6 +54,11 @@ export class Directory {
     return (await this.current()).endpoint(organId);
   }
 
+  /** The current snapshot, for a caller that looks up several organs synchronously. */
+  async view(): Promise<DirectoryView> {
+    return this.current();
+  }
+
   /** Forget the snapshot (after a change made by this process). */
   invalidate(): void {
     this.snapshot = null;

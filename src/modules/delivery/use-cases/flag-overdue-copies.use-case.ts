@@ -5,6 +5,8 @@ import { Clock } from '../../shared/clock';
 import { DeliveryRepository, type OverdueCopy } from '../delivery-repository.port';
 import { isUrgent } from '../lifecycle-settings';
 import { ReceiptIssuer } from '../receipt-issuer';
+import { DeliveryChannels } from '../delivery-channels';
+import type { ChannelOf } from '../domain/channel';
 
 const BATCH = 500;
 
@@ -20,11 +22,14 @@ export class FlagOverdueCopies {
     private readonly receipts: ReceiptIssuer,
     private readonly outbox: OutboxDispatcher,
     private readonly clock: Clock,
+    private readonly channels: DeliveryChannels,
   ) {}
 
   async execute(): Promise<{ flagged: number }> {
     const now = this.clock.now();
     const due = await this.deliveries.findOverdue(now, BATCH);
+    if (due.length === 0) return { flagged: 0 };
+    const channelOf = await this.channels.current();
     let flagged = 0;
     for (const group of groupByDocument(due)) {
       const first = group[0]!;
@@ -32,7 +37,7 @@ export class FlagOverdueCopies {
       const { marked, outbox } = await this.deliveries.markOverdue(
         { packageId: first.packageId, kind: first.kind, recipients: group.map((c) => c.recipient), at: now },
         (recipients) => {
-          const notices = this.notices(first, recipients, group, now);
+          const notices = this.notices(channelOf, first, recipients, group, now);
           if (notices.receipt) bodies.set(notices.receipt.id, notices.receipt.body);
           return notices;
         },
@@ -45,7 +50,13 @@ export class FlagOverdueCopies {
     return { flagged };
   }
 
-  private notices(copy: OverdueCopy, recipients: string[], group: OverdueCopy[], now: Date): Notices {
+  private notices(
+    channelOf: ChannelOf,
+    copy: OverdueCopy,
+    recipients: string[],
+    group: OverdueCopy[],
+    now: Date,
+  ): Notices {
     const outcome = copy.kind === 'arrival' ? 'overdue-arrival' : 'overdue-decision';
     const issued = this.receipts.issue(
       {
@@ -56,7 +67,7 @@ export class FlagOverdueCopies {
         documentId: copy.documentId,
         recipients: recipients.map((r) => ({ addressedTo: r, outcome })),
       },
-      { packageId: copy.packageId, quarantineId: null },
+      { packageId: copy.packageId, quarantineId: null, channel: channelOf(copy.sender) },
     );
     const dueAt = new Map(group.map((c) => [c.recipient, c.dueAt]));
     return {

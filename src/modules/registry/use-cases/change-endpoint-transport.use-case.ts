@@ -8,6 +8,7 @@ import { Directory } from '../directory';
 import type { Endpoint, Transport } from '../domain/endpoint';
 import { EndpointRepository } from '../endpoint-repository.port';
 import { existingEndpoint } from '../existing-endpoint';
+import { QueuedMail } from '../queued-mail.port';
 
 export class ChangeEndpointTransportCommand {
   @IsString() @IsNotEmpty() code!: string;
@@ -22,11 +23,14 @@ export class ChangeEndpointTransportCommand {
 
 /**
  * Moves an endpoint between AMQP (a broker inbox) and the bridges (a pull inbox polled over
- * HTTP, SOAP or REST). New copies go the new way at once. The credentials of the transport it
- * leaves stop working first (its broker user is deleted, or its bridge secret and token), so an
- * endpoint never holds two ways in; provisioning it afterwards issues those of the new transport.
- * Copies already waiting in the old inbox stay there (durable, shown as backlog) until they are
- * taken after a move back.
+ * HTTP, SOAP or REST). The credentials of the transport it leaves stop working first (its broker
+ * user is deleted, or its bridge secret and token), so an endpoint never holds two ways in;
+ * provisioning it afterwards issues those of the new transport. New mail goes the new way once
+ * every bus process has reloaded the registry (DIRECTORY_TTL_MS); mail the bus holds for it on the
+ * old channel moves over: pull inbox items not yet taken, or outbox rows not yet published.
+ * Messages already in its broker queue stay there (durable, shown as backlog) until they are taken
+ * after a move back. Running the same change again moves what arrived on the old channel in the
+ * meantime (a bus process that had not reloaded yet).
  */
 @Injectable()
 export class ChangeEndpointTransport {
@@ -35,12 +39,18 @@ export class ChangeEndpointTransport {
     private readonly directory: Directory,
     private readonly brokerAccess: BrokerAccessProvisioner,
     private readonly bridgeCredentials: BridgeCredentials,
+    private readonly queuedMail: QueuedMail,
     private readonly clock: Clock,
   ) {}
 
-  async execute(command: ChangeEndpointTransportCommand): Promise<Endpoint> {
+  async execute(command: ChangeEndpointTransportCommand): Promise<Endpoint & { movedMessages: number }> {
     const endpoint = await existingEndpoint(this.repository, command.code);
-    if (endpoint.transport === command.transport) return endpoint;
+    if (endpoint.transport === command.transport) {
+      return {
+        ...endpoint,
+        movedMessages: await this.queuedMail.rehome(endpoint.organId, endpoint.transport),
+      };
+    }
     // Revoked before the move is recorded: a failure here leaves the endpoint where it was.
     const revoked =
       endpoint.transport === 'amqp'
@@ -54,6 +64,7 @@ export class ChangeEndpointTransport {
       at: this.clock.now(),
     });
     this.directory.invalidate();
-    return { ...endpoint, transport: command.transport };
+    const movedMessages = await this.queuedMail.rehome(endpoint.organId, command.transport);
+    return { ...endpoint, transport: command.transport, movedMessages };
   }
 }

@@ -21,6 +21,8 @@ import {
   type TraceEventRecord,
 } from '../../../delivery/delivery-records';
 import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
+import { DeliveryChannels } from '../../../delivery/delivery-channels';
+import { channelFor, type ChannelOf } from '../../../delivery/domain/channel';
 import { RejectPackage, type RejectionFacts } from './reject-package.use-case';
 import type { SubmitPackageCommand } from './submit-package.command';
 import { isSpooled } from '../../../shared/package-body';
@@ -53,6 +55,7 @@ export class AcceptDocument {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     private readonly lifecycle: LifecycleSettings,
+    private readonly channels: DeliveryChannels,
   ) {}
 
   async execute(
@@ -99,6 +102,7 @@ export class AcceptDocument {
 
     const busId = this.ids.newId();
     const now = this.clock.now();
+    const channelOf = await this.channels.current();
     const priority = model.header.otherInfo?.priority ?? 0;
     const lane: Lane = isUrgent(priority) ? 'urgent' : 'normal';
     const due = dueDates(this.lifecycle, priority, now);
@@ -117,7 +121,7 @@ export class AcceptDocument {
         warnings: inspected.warnings,
         signature: inspected.signature,
       },
-      { packageId: busId, quarantineId: null },
+      { packageId: busId, quarantineId: null, channel: channelOf(sender) },
     );
     const receiptBodies = new Map<string, Uint8Array>([[issued.receipt.id, issued.receipt.body]]);
     const headers: Record<string, string> = {
@@ -130,10 +134,11 @@ export class AcceptDocument {
       ...optionalHeader('x-edoc-promulgation-date', model.header.promulgationInfo?.promulgationDate),
       ...optionalHeader('x-edoc-original-bus-id', original?.busId),
     };
-    // One outbox row per copy whatever the transport: the relay publishes it to an AMQP inbox or
-    // writes it to a polling endpoint's pull inbox.
+    // Each copy goes the way its recipient was routed: a broker inbox's outbox row, published
+    // after the commit, or an item of a polling endpoint's pull inbox, written by the commit.
     const copies: OutboxRecord[] = routed.map((r) => ({
       destination: r.organId,
+      channel: channelFor(r.transport),
       messageType: 'edoc',
       messageId: busId,
       lane,
@@ -163,6 +168,7 @@ export class AcceptDocument {
             transition: (current) => requestChange(current, reference.kind),
             onWithdrawn: (withdrawn) => {
               const notices = this.withdrawnNotices(
+                channelOf,
                 sender,
                 original.busId,
                 reference.documentId,
@@ -244,7 +250,12 @@ export class AcceptDocument {
         sha256,
         size,
       },
-      { packageId: existing.busId, quarantineId: null, packageArchived: existing.archivedIn !== null },
+      {
+        packageId: existing.busId,
+        quarantineId: null,
+        packageArchived: existing.archivedIn !== null,
+        channel: channelOf(sender),
+      },
     );
     // The same content as the original, so the same urgency: its answer overtakes a backlog too.
     // An archived original's trace is in its archive set: the duplicate is told, not traced.
@@ -276,6 +287,7 @@ export class AcceptDocument {
 
   /** Copies a recall took back before they were taken: tell the sender, and tell each recipient's SDK to skip them. */
   private withdrawnNotices(
+    channelOf: ChannelOf,
     sender: string,
     originalBusId: string,
     documentId: string,
@@ -292,7 +304,7 @@ export class AcceptDocument {
         documentId,
         recipients: withdrawn.map((r) => ({ addressedTo: r, outcome: 'withdrawn' })),
       },
-      { packageId: originalBusId, quarantineId: null },
+      { packageId: originalBusId, quarantineId: null, channel: channelOf(sender) },
     );
     return {
       receipt: issued.receipt,
@@ -300,6 +312,7 @@ export class AcceptDocument {
         { ...issued.outbox, lane: 'urgent' },
         ...withdrawn.map((r): OutboxRecord => ({
           destination: r,
+          channel: channelOf(r),
           messageType: 'withdrawal',
           messageId: `${originalBusId}:withdrawal`,
           lane: 'urgent',

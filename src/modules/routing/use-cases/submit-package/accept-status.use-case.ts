@@ -12,6 +12,8 @@ import { SubmissionRepository, type StatusTarget } from '../../submission-reposi
 import { type Notices } from '../../../delivery/delivery-records';
 import { packageBodyFor, withBodies } from './accept-document.use-case';
 import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
+import { DeliveryChannels } from '../../../delivery/delivery-channels';
+import type { ChannelOf } from '../../../delivery/domain/channel';
 import { RejectPackage } from './reject-package.use-case';
 import type { SubmitPackageCommand } from './submit-package.command';
 
@@ -41,6 +43,7 @@ export class AcceptStatus {
     private readonly reject: RejectPackage,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly channels: DeliveryChannels,
   ) {}
 
   async execute(
@@ -90,6 +93,7 @@ export class AcceptStatus {
 
     const busId = this.ids.newId();
     const now = this.clock.now();
+    const channelOf = await this.channels.current();
     const issued = this.receipts.issue(
       {
         outcome: 'accepted',
@@ -104,7 +108,7 @@ export class AcceptStatus {
         warnings: inspected.warnings,
         signature: inspected.signature,
       },
-      { packageId: busId, quarantineId: null },
+      { packageId: busId, quarantineId: null, channel: channelOf(sender) },
     );
     const receiptBodies = new Map<string, Uint8Array>([[issued.receipt.id, issued.receipt.body]]);
     const result = await this.repository.storeAcceptedStatus({
@@ -136,6 +140,7 @@ export class AcceptStatus {
       outbox: [
         {
           destination: route.relayTo,
+          channel: channelOf(route.relayTo),
           messageType: 'status',
           messageId: busId,
           packageId: busId,
@@ -151,7 +156,7 @@ export class AcceptStatus {
         issued.outbox,
       ],
       onWithdrawn: () => {
-        const notices = this.withdrawn(sender, target, route.recipient, documentId, busId, now);
+        const notices = this.withdrawn(channelOf, sender, target, route.recipient, documentId, busId, now);
         if (notices.receipt) receiptBodies.set(notices.receipt.id, notices.receipt.body);
         return notices;
       },
@@ -195,6 +200,7 @@ export class AcceptStatus {
         packageId: result.existing.busId,
         quarantineId: null,
         packageArchived: result.existing.archivedIn !== null,
+        channel: channelOf(sender),
       },
     );
     const stored = await this.repository.storeReceipt(duplicate.receipt, [duplicate.outbox], []);
@@ -210,6 +216,7 @@ export class AcceptStatus {
 
   /** A 13 reached a copy still in the inbox: the recipient's SDK skips it, the sender is told. */
   private withdrawn(
+    channelOf: ChannelOf,
     sender: string,
     target: StatusTarget,
     recipient: string,
@@ -226,7 +233,7 @@ export class AcceptStatus {
         documentId,
         recipients: [{ addressedTo: recipient, outcome: 'withdrawn' }],
       },
-      { packageId: target.busId, quarantineId: null },
+      { packageId: target.busId, quarantineId: null, channel: channelOf(sender) },
     );
     return {
       receipt: issued.receipt,
@@ -234,6 +241,7 @@ export class AcceptStatus {
         { ...issued.outbox, lane: 'urgent' },
         {
           destination: recipient,
+          channel: channelOf(recipient),
           messageType: 'withdrawal',
           messageId: `${target.busId}:withdrawal`,
           lane: 'urgent',

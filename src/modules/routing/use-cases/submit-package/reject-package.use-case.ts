@@ -7,6 +7,7 @@ import { OutboxDispatcher } from '../../../delivery/outbox-dispatcher.port';
 import { SubmissionSettings } from '../../submission-settings';
 import { SubmissionRepository } from '../../submission-repository.port';
 import { ReceiptIssuer } from '../../../delivery/receipt-issuer';
+import { channelFor } from '../../../delivery/domain/channel';
 import type { SubmitPackageCommand } from './submit-package.command';
 
 export interface RejectionFacts {
@@ -45,7 +46,8 @@ export class RejectPackage {
     const cap = this.settings.quarantineMaxStoredBytes;
     const body = command.body;
     const sender = command.authenticatedSender;
-    const receiptTo = sender && (await this.directory.endpoint(sender)) ? sender : null;
+    const endpoint = sender ? await this.directory.endpoint(sender) : undefined;
+    const receiptTo = endpoint ? endpoint.organId : null;
     const issued = receiptTo
       ? this.receipts.issue(
           {
@@ -59,7 +61,7 @@ export class RejectPackage {
             size: facts.size,
             refusal,
           },
-          { packageId: null, quarantineId },
+          { packageId: null, quarantineId, channel: channelFor(endpoint?.transport) },
         )
       : null;
     const stored = await this.repository.storeRejection(

@@ -3,7 +3,7 @@ import * as x509 from '@peculiar/x509';
 import { X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ORGAN_ATTRIBUTE_OID, ORGAN_PREFIX } from '../../modules/trust/pki/certificate-facts';
+import { ORGAN_ATTRIBUTE_OID, ORGAN_PREFIX } from '../../src/modules/trust/pki/certificate-facts';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;

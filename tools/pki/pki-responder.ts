@@ -3,8 +3,8 @@ import * as asn1js from 'asn1js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as pkijs from 'pkijs';
-import '../../modules/trust/pki/chain-validator'; // pkijs crypto engine
-import { toPkijsCertificate } from '../../modules/trust/revocation/ocsp';
+import '../../src/modules/trust/pki/chain-validator'; // pkijs crypto engine
+import { toPkijsCertificate } from '../../src/modules/trust/revocation/ocsp';
 import type { CaName, TestPki } from './test-pki';
 
 const MAX_REQUEST_BYTES = 64 * 1024;

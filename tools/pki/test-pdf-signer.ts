@@ -1,8 +1,8 @@
 import * as asn1js from 'asn1js';
 import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import '../../modules/trust/pki/chain-validator'; // pkijs crypto engine
-import { toPkijsCertificate } from '../../modules/trust/revocation/ocsp';
+import '../../src/modules/trust/pki/chain-validator'; // pkijs crypto engine
+import { toPkijsCertificate } from '../../src/modules/trust/revocation/ocsp';
 import type { Issued } from './test-pki';
 
 const CONTENTS_HEX_LENGTH = 16_384;
