@@ -18,9 +18,6 @@ export interface RelaySettings extends TopologyLimits {
   observePublish?: (seconds: number) => void;
 }
 
-/** Endpoints that read a broker inbox: declared at start so that the first burst does not wait. */
-export type BrokerEndpoints = () => Promise<string[]>;
-
 /** A message that is not worth an outbox row: the reply to a question the asker repeats if it is lost. */
 export interface TransientMessage {
   destination: string;
@@ -65,7 +62,6 @@ export class OutboxRelay extends OutboxDispatcher {
     private readonly publisher: ConfirmPublisher,
     private readonly store: OutboxStore,
     private readonly settings: RelaySettings,
-    private readonly brokerEndpoints: BrokerEndpoints | null = null,
   ) {
     super();
     this.breakers = new CircuitBreakers(settings.breaker.failures, settings.breaker.pauseSeconds * 1000);
@@ -80,8 +76,7 @@ export class OutboxRelay extends OutboxDispatcher {
    * Declares every broker inbox in the background, a few at a time, so that a backlog waiting at
    * start-up (after a restart or a crash) is not held behind one declaration per endpoint.
    */
-  async prewarm(): Promise<void> {
-    const organs = (await this.brokerEndpoints?.().catch(() => [])) ?? [];
+  async prewarm(organs: readonly string[]): Promise<void> {
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {

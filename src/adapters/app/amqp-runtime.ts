@@ -20,7 +20,7 @@ import {
   type BrokerIdentities,
 } from '../amqp/dead-letters';
 import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
-import { OutboxRelay, type BrokerEndpoints } from '../amqp/outbox-relay';
+import { OutboxRelay } from '../amqp/outbox-relay';
 import { QueueConsumer } from '../amqp/queue-consumer';
 import { declareBusTopology, declareInbox } from '../amqp/topology';
 import type { OutboxStore } from '../../modules/delivery/outbox-store.port';
@@ -34,6 +34,8 @@ export interface AmqpRoles {
 
 export interface ConsumingUseCases extends IngressUseCases {
   recordDeadLetter: RecordDeadLetter;
+  /** Endpoints that read a broker inbox: declared at start so that the first burst does not wait. */
+  brokerEndpoints(): Promise<string[]>;
 }
 
 /** The broker user the bus connects as: messages it publishes carry it as `user_id`. */
@@ -68,7 +70,6 @@ export class AmqpRuntime {
     private readonly config: BusConfig,
     store: OutboxStore,
     private readonly roles: AmqpRoles,
-    brokerEndpoints: BrokerEndpoints | null = null,
     observePublish?: (seconds: number) => void,
   ) {
     this.publisherConnection = new AmqpConnection(
@@ -82,22 +83,16 @@ export class AmqpRuntime {
       config.amqpTls,
     );
     this.publisher = new ConfirmPublisher(this.publisherConnection);
-    this.relay = new OutboxRelay(
-      this.publisherConnection,
-      this.publisher,
-      store,
-      {
-        leaseSeconds: config.outboxLeaseSeconds,
-        sweepIntervalMs: config.outboxSweepIntervalMs,
-        sweepBatch: 200,
-        ingressDeliveryLimit: config.ingressDeliveryLimit,
-        inboxDeliveryLimit: config.inboxDeliveryLimit,
-        quorumInitialGroupSize: config.quorumInitialGroupSize,
-        breaker: config.breaker,
-        observePublish,
-      },
-      brokerEndpoints,
-    );
+    this.relay = new OutboxRelay(this.publisherConnection, this.publisher, store, {
+      leaseSeconds: config.outboxLeaseSeconds,
+      sweepIntervalMs: config.outboxSweepIntervalMs,
+      sweepBatch: 200,
+      ingressDeliveryLimit: config.ingressDeliveryLimit,
+      inboxDeliveryLimit: config.inboxDeliveryLimit,
+      quorumInitialGroupSize: config.quorumInitialGroupSize,
+      breaker: config.breaker,
+      observePublish,
+    });
     this.management = new RabbitManagementClient(config.managementUrl);
     this.busUser = busUserOf(config.amqpUrl);
     this.identities = { busUser: this.busUser, users: new BrokerUserNames(config.brokerUserPrefix) };
@@ -116,8 +111,9 @@ export class AmqpRuntime {
     await this.connect(this.publisherConnection);
     await this.relay.start();
     if (this.roles.ingress) {
-      void this.relay
-        .prewarm()
+      void useCases
+        .brokerEndpoints()
+        .then((organs) => this.relay.prewarm(organs))
         .catch((error: unknown) => this.logger.warn(`inbox pre-declaration: ${String(error)}`));
       this.consumers = this.createConsumers(useCases, clock);
       for (const consumer of this.consumers) await consumer.start();

@@ -4,8 +4,10 @@ import {
   Module,
   type BeforeApplicationShutdown,
   type DynamicModule,
+  type InjectionToken,
   type OnApplicationBootstrap,
   type Provider,
+  type Type,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RecordDeadLetter } from '../../modules/dead-letters/use-cases/record-dead-letter.use-case';
@@ -27,6 +29,7 @@ import { BusMetrics } from '../http/metrics';
 import { MetricsController } from './metrics.controller';
 import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { InspectionPool } from '../workers/inspection-pool';
+import { PgOutboxStore } from '../postgres/pg-outbox.repository';
 import { AmqpRuntime } from './amqp-runtime';
 import { bridgeProviders } from './bridge.providers';
 import { AuditSealer, auditProviders } from './audit.providers';
@@ -64,6 +67,7 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
     @Inject(MonthCalendar) private readonly months: MonthCalendar | null,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PackageInspection) private readonly inspection: InspectionPool,
+    private readonly endpoints: EndpointRepository,
     private readonly db: DataSource,
   ) {}
 
@@ -77,6 +81,10 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
         getDocumentTrace: this.getDocumentTrace,
         locateArchivedDocument: this.locateArchivedDocument,
         recordDeadLetter: this.recordDeadLetter,
+        brokerEndpoints: async () =>
+          (await this.endpoints.findAll())
+            .filter((e) => e.transport === 'amqp' && e.status !== 'closed')
+            .map((e) => e.organId),
       },
       this.clock,
     );
@@ -95,56 +103,98 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
 }
 
 /**
- * The composition root: binds every port of src/modules to its adapter. The same module serves
- * `edoc-bus serve` (HTTP + ingress) and the CLI's admin commands (neither).
+ * One Nest module per domain module of src/modules: the ports it uses bound to their adapters, and
+ * its use cases. Each imports the modules below it in the same layers that dependency-cruiser
+ * enforces on the code (MODULE_LAYERS), so a provider can only be given what its module may use.
+ * Connections, the clock, ids, metrics and the broker runtime are one global infrastructure module.
+ */
+@Module({})
+class InfrastructureModule {}
+@Module({})
+class RegistryModule {}
+@Module({})
+class TrustModule {}
+@Module({})
+class AuditModule {}
+@Module({})
+class DeliveryModule {}
+@Module({})
+class DeadLettersModule {}
+@Module({})
+class RetentionModule {}
+@Module({})
+class RoutingModule {}
+@Module({})
+class BridgeModule {}
+@Module({})
+class ConsoleModule {}
+
+function tokenOf(provider: Provider): InjectionToken {
+  return typeof provider === 'function' ? provider : provider.provide;
+}
+
+/** A domain module's Nest module: its providers, all exported, and the modules below it imported. */
+function domainModule(module: Type, providers: Provider[], below: DynamicModule[]): DynamicModule {
+  return { module, imports: below, providers, exports: providers.map(tokenOf) };
+}
+
+/**
+ * The composition root. The same module serves `edoc-bus serve` (HTTP + ingress) and the CLI's
+ * admin commands (neither).
  */
 @Module({})
 export class BusModule {
   static forRoot(config: BusConfig, options: BusModuleOptions): DynamicModule {
-    const providers: Provider[] = [
+    const infrastructure: Provider[] = [
       { provide: BUS_CONFIG, useValue: config },
       // Only a serving bus tells about the server's settings: the CLI's stdout may be JSON.
       { provide: DataSource, useFactory: () => openDatabase(config, { checkSettings: options.ingress }) },
       { provide: Clock, useClass: SystemClock },
       { provide: IdGenerator, useClass: Uuid7Generator },
       BusMetrics,
+      // The relay's store: the outbox holds the broker channel's messages (delivery decides them).
+      { provide: OutboxStore, useClass: PgOutboxStore },
       {
         provide: AmqpRuntime,
-        useFactory: (store: OutboxStore, endpoints: EndpointRepository, metrics: BusMetrics) =>
-          new AmqpRuntime(
-            config,
-            store,
-            { ingress: options.ingress },
-            async () =>
-              (await endpoints.findAll())
-                .filter((e) => e.transport === 'amqp' && e.status !== 'closed')
-                .map((e) => e.organId),
-            (seconds) => metrics.observeStage('publish', seconds),
+        useFactory: (store: OutboxStore, metrics: BusMetrics) =>
+          new AmqpRuntime(config, store, { ingress: options.ingress }, (seconds) =>
+            metrics.observeStage('publish', seconds),
           ),
-        inject: [OutboxStore, EndpointRepository, BusMetrics],
+        inject: [OutboxStore, BusMetrics],
       },
-      // One list per domain module: the ports it uses bound to their adapters, and its use cases.
-      ...registryProviders(config),
-      ...trustProviders(config),
-      ...routingProviders(config),
-      ...deliveryProviders(config, options),
-      ...deadLetterProviders(),
-      ...bridgeProviders(config),
-      ...auditProviders(config, options),
-      ...consoleProviders(config),
-      ...retentionProviders(config, options),
-      ...CONSOLE_HTTP_PROVIDERS,
-      SoapBridge,
-      Lifecycle,
-      HttpEndpoint,
     ];
+    const layers: DynamicModule[] = [];
+    const layer = (module: Type, providers: Provider[]) => {
+      const made = domainModule(module, providers, [...layers]);
+      layers.push(made);
+      return made;
+    };
+    layer(RegistryModule, registryProviders(config));
+    layer(TrustModule, trustProviders(config));
+    layer(AuditModule, auditProviders(config, options));
+    layer(DeliveryModule, deliveryProviders(config, options));
+    layer(DeadLettersModule, deadLetterProviders());
+    layer(RetentionModule, retentionProviders(config, options));
+    layer(RoutingModule, routingProviders(config));
+    layer(BridgeModule, bridgeProviders(config));
+    layer(ConsoleModule, consoleProviders(config));
+    const root: Provider[] = [...CONSOLE_HTTP_PROVIDERS, SoapBridge, Lifecycle, HttpEndpoint];
     return {
       module: BusModule,
+      imports: [
+        {
+          module: InfrastructureModule,
+          global: true,
+          providers: infrastructure,
+          exports: infrastructure.map(tokenOf),
+        },
+        ...layers,
+      ],
       controllers: options.http
         ? [HealthController, MetricsController, AxisController, RestController, ...CONSOLE_CONTROLLERS]
         : [],
-      providers,
-      exports: providers,
+      providers: root,
+      exports: root,
     };
   }
 }

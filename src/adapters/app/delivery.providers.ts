@@ -3,7 +3,6 @@ import { createPrivateKey } from 'node:crypto';
 import { DeliveryRepository } from '../../modules/delivery/delivery-repository.port';
 import { LifecycleSettings } from '../../modules/delivery/lifecycle-settings';
 import { OutboxDispatcher } from '../../modules/delivery/outbox-dispatcher.port';
-import { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { ReceiptIssuer } from '../../modules/delivery/receipt-issuer';
 import { DeliveryChannels } from '../../modules/delivery/delivery-channels';
 import { ReceiptSigner } from '../../modules/delivery/receipt-signer.port';
@@ -14,7 +13,6 @@ import { CanonicalSigner } from '../../modules/trust/xmldsig/canonical-signer';
 import type { BusConfig } from '../config/bus-config';
 import { BusMetrics } from '../http/metrics';
 import { PgDeliveryRepository } from '../postgres/pg-delivery.repository';
-import { PgOutboxStore } from '../postgres/pg-outbox.repository';
 import { OUTBOX_LEASE_SECONDS } from '../postgres/tokens';
 import { AmqpRuntime } from './amqp-runtime';
 import type { BusModuleOptions } from './bus.module';
@@ -29,7 +27,6 @@ export function deliveryProviders(config: BusConfig, options: BusModuleOptions):
   return [
     { provide: OUTBOX_LEASE_SECONDS, useValue: config.outboxLeaseSeconds },
     { provide: DeliveryRepository, useClass: PgDeliveryRepository },
-    { provide: OutboxStore, useClass: PgOutboxStore },
     {
       provide: LifecycleSettings,
       useValue: {

@@ -1,4 +1,8 @@
 import type { Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BridgeCredentials } from '../../modules/registry/bridge-credentials.port';
+import { PgBridgeCredentials } from '../postgres/pg-bridge-credentials.repository';
+import { SecretBox } from '../postgres/secret-box';
 import { BrokerAccessProvisioner } from '../../modules/registry/broker-access.port';
 import { Directory, DIRECTORY_TTL_MS } from '../../modules/registry/directory';
 import { EndpointRepository } from '../../modules/registry/endpoint-repository.port';
@@ -19,9 +23,17 @@ import { PgQueuedMail } from '../postgres/pg-queued-mail.repository';
 import { QueuedMail } from '../../modules/registry/queued-mail.port';
 import { AmqpRuntime } from './amqp-runtime';
 
-/** modules/registry: endpoints, aliases and their changes; broker users through the management API. */
+/** modules/registry: endpoints, aliases and their changes; broker users through the management API; bridge credentials. */
 export function registryProviders(config: BusConfig): Provider[] {
+  let box: SecretBox | null = null;
+  // Opened on first use: an admin command that never touches a bridge secret needs no key file.
+  const secretBox = () => (box ??= SecretBox.fromKeyFile(config.bridge.secretsKeyFile));
   return [
+    {
+      provide: BridgeCredentials,
+      useFactory: (db: DataSource) => new PgBridgeCredentials(db, secretBox),
+      inject: [DataSource],
+    },
     { provide: DIRECTORY_TTL_MS, useValue: config.directoryTtlMs },
     { provide: EndpointRepository, useClass: PgEndpointRepository },
     { provide: QueuedMail, useClass: PgQueuedMail },
