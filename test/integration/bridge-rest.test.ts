@@ -1,3 +1,4 @@
+import amqplib from 'amqplib';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -253,5 +254,34 @@ describe('the REST bridge (/api/v1)', () => {
     };
     expect(docs.openapi).toBe('3.1.0');
     expect(Object.keys(docs.paths)).toContain('/api/v1/inbox/{docId}/ack');
+  });
+
+  it('moves what waited in the broker inbox of an endpoint that leaves AMQP into its pull inbox', async () => {
+    const G05 = '000.00.00.G05'; // on AMQP, its DMS not reading
+    const sent = documentPackage(G22, [G05]);
+    const busId = (await g22.receiptFor((await g22.client.send(sent.xml)).messageId)).busId!;
+    const waiting = async () => {
+      const conn = await amqplib.connect(bus.config.amqpUrl);
+      try {
+        return (await (await conn.createChannel()).checkQueue(`edoc.inbox.${G05}`)).messageCount;
+      } finally {
+        await conn.close();
+      }
+    };
+    await waitFor(async () => ((await waiting()) === 1 ? true : undefined), 'the copy in its broker inbox');
+
+    const token = (await bus.provisionBridge(G05)).token; // moves it to the bridges
+    expect(await waiting()).toBe(0);
+    const [item] = await inbox(token, '?types=edoc');
+    expect(item).toMatchObject({ docId: busId, messageType: 'edoc', from: G22 });
+    const fetched = await api(`/inbox/${busId}`, token);
+    expect(fetched.status).toBe(200);
+    const [stored] = await bus.query<{ sha256: string }>(
+      `SELECT encode(sha256, 'hex') AS sha256 FROM package WHERE id = $1`,
+      [busId],
+    );
+    const body = Buffer.from(await fetched.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(stored!.sha256); // the package as accepted
+    expect(body.toString()).toContain(sent.documentId);
   });
 });

@@ -23,6 +23,8 @@ import { IngressHandler, type IngressUseCases } from '../amqp/ingress-handler';
 import { OutboxRelay } from '../amqp/outbox-relay';
 import { QueueConsumer } from '../amqp/queue-consumer';
 import { declareBusTopology, declareInbox } from '../amqp/topology';
+import { drainInbox } from '../amqp/inbox-drain';
+import type { OutboxRecord } from '../../modules/delivery/delivery-records';
 import type { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import { isTransientInfrastructureError } from '../postgres/transient-errors';
 import { RabbitManagementClient, vhostOf } from '../amqp/admin/management-client';
@@ -186,6 +188,18 @@ export class AmqpRuntime {
           `could not ask for balanced queue leaders: ${error instanceof Error ? error.message : String(error)}`,
         ),
       );
+  }
+
+  /**
+   * Empties an endpoint's broker inbox into `keep` (an endpoint moved to the bridges): see
+   * drainInbox. Returns how many messages left the queue.
+   */
+  async drainInbox(organId: string, keep: (mail: OutboxRecord[]) => Promise<void>): Promise<number> {
+    let drained = 0;
+    await this.withModel(async (model) => {
+      drained = await drainInbox(model, organId, keep);
+    });
+    return drained;
   }
 
   /** Declares an endpoint's inbox queue (used when provisioning). */

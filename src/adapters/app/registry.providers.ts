@@ -21,7 +21,27 @@ import type { BusConfig } from '../config/bus-config';
 import { PgEndpointRepository } from '../postgres/pg-endpoint.repository';
 import { PgQueuedMail } from '../postgres/pg-queued-mail.repository';
 import { QueuedMail } from '../../modules/registry/queued-mail.port';
+import type { Transport } from '../../modules/registry/domain/endpoint';
 import { AmqpRuntime } from './amqp-runtime';
+
+/**
+ * Waiting mail moves with its endpoint: the database's part (outbox rows, pull items), then, for an
+ * endpoint that moved to the bridges, what its broker inbox holds — into its pull inbox.
+ */
+class MovingQueuedMail extends QueuedMail {
+  constructor(
+    private readonly stored: PgQueuedMail,
+    private readonly amqp: AmqpRuntime,
+  ) {
+    super();
+  }
+
+  async rehome(organId: string, transport: Transport): Promise<number> {
+    const moved = await this.stored.rehome(organId, transport);
+    if (transport !== 'bridge') return moved;
+    return moved + (await this.amqp.drainInbox(organId, (mail) => this.stored.keepInPullInbox(mail)));
+  }
+}
 
 /** modules/registry: endpoints, aliases and their changes; broker users through the management API; bridge credentials. */
 export function registryProviders(config: BusConfig): Provider[] {
@@ -36,7 +56,11 @@ export function registryProviders(config: BusConfig): Provider[] {
     },
     { provide: DIRECTORY_TTL_MS, useValue: config.directoryTtlMs },
     { provide: EndpointRepository, useClass: PgEndpointRepository },
-    { provide: QueuedMail, useClass: PgQueuedMail },
+    {
+      provide: QueuedMail,
+      useFactory: (db: DataSource, amqp: AmqpRuntime) => new MovingQueuedMail(new PgQueuedMail(db), amqp),
+      inject: [DataSource, AmqpRuntime],
+    },
     {
       provide: BrokerAccessProvisioner,
       useFactory: (amqp: AmqpRuntime) =>

@@ -3,16 +3,25 @@ import { DataSource } from 'typeorm';
 import type { Transport } from '../../modules/registry/domain/endpoint';
 import { QueuedMail } from '../../modules/registry/queued-mail.port';
 import { Sql } from './sql';
+import { insertNotices } from './write-fragments';
+import type { OutboxRecord } from '../../modules/delivery/delivery-records';
 
 /**
  * Moves an endpoint's waiting mail between the outbox (broker channel) and its pull inbox, in one
- * transaction. A message the relay is publishing at that moment may also reach the broker inbox
+ * transaction (what its broker queue holds is drained by the broker's side: see app's wiring). A message the relay is publishing at that moment may also reach the broker inbox
  * it left: the recipient gets it twice under the same bus id, never not at all.
  */
 @Injectable()
 export class PgQueuedMail extends QueuedMail {
   constructor(private readonly db: DataSource) {
     super();
+  }
+
+  /** Writes pull-channel mail taken from elsewhere (a drained broker inbox) into the pull inboxes. */
+  async keepInPullInbox(mail: OutboxRecord[]): Promise<void> {
+    if (mail.some((m) => m.channel !== 'pull'))
+      throw new Error('only pull-channel mail goes to a pull inbox');
+    await insertNotices(new Sql(this.db), 0, { receipt: null, outbox: mail, traceEvents: [] });
   }
 
   async rehome(organId: string, transport: Transport): Promise<number> {

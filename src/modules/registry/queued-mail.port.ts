@@ -9,7 +9,8 @@ export abstract class QueuedMail {
   /**
    * Moves what waits for the endpoint on the channel it left to the channel of `transport`: pull
    * inbox items not yet taken become outbox rows (published to its broker inbox by the relay), or
-   * outbox rows not yet published become pull inbox items. Returns how many moved.
+   * outbox rows not yet published and the messages of its broker inbox become pull inbox items.
+   * Returns how many moved.
    */
   abstract rehome(organId: string, transport: Transport): Promise<number>;
 }

@@ -26,11 +26,11 @@ export class ChangeEndpointTransportCommand {
  * HTTP, SOAP or REST). The credentials of the transport it leaves stop working first (its broker
  * user is deleted, or its bridge secret and token), so an endpoint never holds two ways in;
  * provisioning it afterwards issues those of the new transport. New mail goes the new way once
- * every bus process has reloaded the registry (DIRECTORY_TTL_MS); mail the bus holds for it on the
- * old channel moves over: pull inbox items not yet taken, or outbox rows not yet published.
- * Messages already in its broker queue stay there (durable, shown as backlog) until they are taken
- * after a move back. Running the same change again moves what arrived on the old channel in the
- * meantime (a bus process that had not reloaded yet).
+ * every bus process has reloaded the registry (DIRECTORY_TTL_MS); mail waiting on the old channel
+ * moves over: pull inbox items not yet taken become outbox rows for its broker inbox; outbox rows
+ * not yet published and the messages its broker inbox holds become pull inbox items. Running the
+ * same change again moves what arrived on the old channel in the meantime (a bus process that had
+ * not reloaded yet).
  */
 @Injectable()
 export class ChangeEndpointTransport {
