@@ -3,6 +3,8 @@ import type { MessageType, OutboxRecord } from '../../modules/delivery/delivery-
 import { inboxQueue, type Lane } from './amqp-names';
 
 const BATCH = 100;
+/** A batch stops growing past this many bytes of bodies: a queue of 50 MB packages is not held whole. */
+const BATCH_BYTES = 32 * 1024 * 1024;
 const KEPT_TYPES: ReadonlySet<string> = new Set<MessageType>(['edoc', 'status', 'receipt', 'withdrawal']);
 
 /**
@@ -31,10 +33,12 @@ export async function drainInbox(
     try {
       for (;;) {
         const batch: GetMessage[] = [];
-        while (batch.length < BATCH) {
+        let bytes = 0;
+        while (batch.length < BATCH && bytes < BATCH_BYTES) {
           const message = await channel.get(queue, { noAck: false });
           if (!message) break;
           batch.push(message);
+          bytes += message.content.length;
         }
         if (batch.length === 0) break;
         await keep(batch.flatMap((m) => pullMail(organId, lane, m)));

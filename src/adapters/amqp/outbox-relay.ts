@@ -6,7 +6,7 @@ import type { OutboxStore } from '../../modules/delivery/outbox-store.port';
 import type { AmqpConnection } from './amqp-connection';
 import { HEADERS, inboxQueue, type Lane } from './amqp-names';
 import type { ConfirmPublisher } from './confirm-publisher';
-import { backoffSeconds, CircuitBreakers } from './circuit-breaker';
+import { backoffSeconds, CircuitBreakers } from '../../modules/delivery/domain/delivery-retries';
 import { declareInbox, type TopologyLimits } from './topology';
 
 export interface RelaySettings extends TopologyLimits {

@@ -111,9 +111,9 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
 @Module({})
 class InfrastructureModule {}
 @Module({})
-class RegistryModule {}
-@Module({})
 class TrustModule {}
+@Module({})
+class RegistryModule {}
 @Module({})
 class AuditModule {}
 @Module({})
@@ -128,6 +128,24 @@ class RoutingModule {}
 class BridgeModule {}
 @Module({})
 class ConsoleModule {}
+
+/**
+ * The domain modules that bind providers, bottom up: the order of MODULE_LAYERS in
+ * .dependency-cruiser.js (shared, xml and edoc bind none of their own); bus-module-layers.spec.ts
+ * checks it.
+ */
+export const NEST_MODULE_LAYERS = [
+  'trust',
+  'registry',
+  'audit',
+  'delivery',
+  'dead-letters',
+  'retention',
+  'routing',
+  'bridge',
+  'console',
+] as const;
+type NestModuleLayer = (typeof NEST_MODULE_LAYERS)[number];
 
 function tokenOf(provider: Provider): InjectionToken {
   return typeof provider === 'function' ? provider : provider.provide;
@@ -169,15 +187,18 @@ export class BusModule {
       layers.push(made);
       return made;
     };
-    layer(RegistryModule, registryProviders(config));
-    layer(TrustModule, trustProviders(config));
-    layer(AuditModule, auditProviders(config, options));
-    layer(DeliveryModule, deliveryProviders(config, options));
-    layer(DeadLettersModule, deadLetterProviders());
-    layer(RetentionModule, retentionProviders(config, options));
-    layer(RoutingModule, routingProviders(config));
-    layer(BridgeModule, bridgeProviders(config));
-    layer(ConsoleModule, consoleProviders(config));
+    const bound: Record<NestModuleLayer, [Type, Provider[]]> = {
+      trust: [TrustModule, trustProviders(config)],
+      registry: [RegistryModule, registryProviders(config)],
+      audit: [AuditModule, auditProviders(config, options)],
+      delivery: [DeliveryModule, deliveryProviders(config, options)],
+      'dead-letters': [DeadLettersModule, deadLetterProviders()],
+      retention: [RetentionModule, retentionProviders(config, options)],
+      routing: [RoutingModule, routingProviders(config)],
+      bridge: [BridgeModule, bridgeProviders(config)],
+      console: [ConsoleModule, consoleProviders(config)],
+    };
+    for (const name of NEST_MODULE_LAYERS) layer(...bound[name]);
     const root: Provider[] = [...CONSOLE_HTTP_PROVIDERS, SoapBridge, Lifecycle, HttpEndpoint];
     return {
       module: BusModule,

@@ -1,3 +1,8 @@
+/*
+ * When a copy that could not be put in its inbox is tried again: the delivery's rules, which the
+ * outbox relay (the broker adapter) applies to each publish.
+ */
+
 /**
  * One breaker per destination: after `failures` publishes in a row fail, the destination is paused
  * for `pauseMs` (its messages wait in the outbox instead of hammering a broken queue and delaying

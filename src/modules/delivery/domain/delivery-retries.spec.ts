@@ -1,4 +1,4 @@
-import { backoffSeconds, CircuitBreakers } from './circuit-breaker';
+import { backoffSeconds, CircuitBreakers } from './delivery-retries';
 
 describe('CircuitBreakers', () => {
   it('opens after N failures in a row, lets one try through after the pause, and closes on success', () => {
