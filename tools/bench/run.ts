@@ -177,16 +177,17 @@ async function compare(opts: Options): Promise<boolean> {
     const rawMax = median(rawRuns.map((r) => r.docsPerSecond));
     const busMax = median(busRuns.map((r) => r.docsPerSecond));
     console.log(`\nlatency at half of each maximum (open loop)…`);
-    const rawHalf = record(
-      `raw at ${(rawMax / 2).toFixed(0)}/s`,
-      await runRaw(rawUrl.toString(), outDir, {
-        documents: Math.round(rawMax * 30),
+    // An open-loop forwarder run of a minute at `rate` (`endpoints`: in the bus's traffic shape).
+    const rawAt = (rate: number, endpoints?: number) =>
+      runRaw(rawUrl.toString(), outDir, {
+        documents: Math.round(rate * 60),
         size,
         fanout: 3,
         window: 0,
-        rate: rawMax / 2,
-      }),
-    );
+        rate,
+        ...(endpoints === undefined ? {} : { endpoints }),
+      });
+    const rawHalf = record(`raw at ${(rawMax / 2).toFixed(0)}/s`, await rawAt(rawMax / 2));
     const busHalf = record(
       `bus at ${(busMax / 2).toFixed(0)}/s`,
       // A minute at half load: the first WARM_UP_MS (start-up transient) are reported apart.
@@ -196,14 +197,7 @@ async function compare(opts: Options): Promise<boolean> {
     // this traffic at that rate, which the bus's own latency is measured against.
     const shapedHalf = record(
       `raw, bus-shaped at ${(busMax / 2).toFixed(0)}/s`,
-      await runRaw(rawUrl.toString(), outDir, {
-        documents: Math.round(busMax * 30),
-        size,
-        fanout: 3,
-        window: 0,
-        rate: busMax / 2,
-        endpoints: bench.endpointCount,
-      }),
+      await rawAt(busMax / 2, bench.endpointCount),
     );
     printComparison(rawRuns, busRuns, rawHalf, busHalf, rawMax, busMax, opts, shapedRuns, shapedMax);
     printPerDocument({ raw: rawRuns, shaped: shapedRuns, bus: busRuns }, { busHalf, shapedHalf, busMax });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ChannelModel, GetMessage } from 'amqplib';
 import type { MessageType, OutboxRecord } from '../../modules/delivery/delivery-records';
 import { inboxQueue, type Lane } from './amqp-names';
@@ -5,6 +6,7 @@ import { inboxQueue, type Lane } from './amqp-names';
 const BATCH = 100;
 /** A batch stops growing past this many bytes of bodies: a queue of 50 MB packages is not held whole. */
 const BATCH_BYTES = 32 * 1024 * 1024;
+const logger = new Logger('inbox-drain');
 const KEPT_TYPES: ReadonlySet<string> = new Set<MessageType>(['edoc', 'status', 'receipt', 'withdrawal']);
 
 /**
@@ -61,7 +63,14 @@ export async function drainInbox(
 function pullMail(organId: string, lane: Lane, m: GetMessage): OutboxRecord[] {
   const type = m.properties.type as string | undefined;
   const messageId = m.properties.messageId as string | undefined;
-  if (!type || !KEPT_TYPES.has(type) || !messageId) return [];
+  if (type === 'trace') return [];
+  if (!type || !KEPT_TYPES.has(type) || !messageId) {
+    // Only the bus publishes to an inbox, so this is a defect, not a sender's package: say so.
+    logger.warn(
+      `dropped a message of ${organId}'s inbox with type ${type ?? 'none'}, id ${messageId ?? 'none'}`,
+    );
+    return [];
+  }
   const headers = Object.fromEntries(
     Object.entries((m.properties.headers ?? {}) as Record<string, unknown>).filter(
       (e): e is [string, string] => typeof e[1] === 'string',
